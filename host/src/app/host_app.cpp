@@ -1,0 +1,74 @@
+#include "app/host_app.hpp"
+
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "ops/ops_routes.hpp"
+
+namespace sloth::app {
+
+db::PoolOptions PoolOptionsFrom(const config::DatabaseConfig& c) {
+  db::PoolOptions o;
+  o.url = c.url;
+  o.size = c.pool_size;
+  o.acquire_timeout = c.acquire_timeout;
+  o.connect_timeout_s = c.connect_timeout_s;
+  o.statement_timeout = c.statement_timeout;
+  o.health_check_idle = c.health_check_idle;
+  return o;
+}
+
+HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
+  pool_ = std::make_unique<db::Pool>(PoolOptionsFrom(config_.database));
+  migrator_ = std::make_unique<db::Migrator>(*pool_, db::BuiltinMigrations());
+  ops::AddRoutes(router_, *pool_, *migrator_, metrics_);
+
+  http::ServerOptions so;
+  so.host = config_.http.host;
+  so.port = config_.http.port;
+  so.max_body_bytes = config_.http.max_body_bytes;
+  so.max_threads = config_.http.max_threads;
+  so.max_queued = config_.http.max_queued;
+  so.keep_alive_timeout = config_.http.keep_alive_timeout;
+  server_ = std::make_unique<http::Server>(so, router_, metrics_);
+}
+
+HostApp::~HostApp() {
+  Stop();
+}
+
+void HostApp::WaitForDatabase() {
+  const auto deadline = std::chrono::steady_clock::now() + config_.database.startup_timeout;
+  auto backoff = std::chrono::milliseconds(100);
+  for (;;) {
+    try {
+      pool_->Acquire();
+      return;
+    } catch (const db::ConnectionLost& e) {
+      if (std::chrono::steady_clock::now() + backoff > deadline) throw;
+      spdlog::warn("database not reachable yet ({}); retrying", e.what());
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+    }
+  }
+}
+
+void HostApp::Start() {
+  WaitForDatabase();
+  if (config_.database.migrate_on_start) {
+    const int n = migrator_->MigratePublic();
+    const int t = migrator_->MigrateTenants(std::max(1, config_.database.pool_size / 2));
+    spdlog::info("migrations: {} public and {} tenant migration(s) applied", n, t);
+  }
+  server_->Start();
+}
+
+void HostApp::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  server_->Stop(config_.http.shutdown_grace);
+  pool_->Close();
+}
+
+}  // namespace sloth::app

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <memory>
+
+#include "config/host_config.hpp"
+#include "db/migrations.hpp"
+#include "db/pool.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "metrics/metrics.hpp"
+
+namespace sloth::app {
+
+// The host's components, built from its config in dependency order and torn down in
+// reverse. main() only parses arguments and waits for a signal.
+class HostApp {
+ public:
+  explicit HostApp(config::HostConfig config);
+  ~HostApp();
+
+  // Waits for the database (up to database.startup_timeout_ms), applies migrations when
+  // configured, binds the HTTP port. Throws on any failure.
+  void Start();
+  // Stops accepting, finishes in-flight requests, closes the pool.
+  void Stop();
+
+  int port() const { return server_->port(); }
+  db::Pool& pool() { return *pool_; }
+  db::Migrator& migrator() { return *migrator_; }
+  http::Router& router() { return router_; }
+  metrics::Registry& metrics() { return metrics_; }
+  const config::HostConfig& config() const { return config_; }
+
+ private:
+  void WaitForDatabase();
+
+  config::HostConfig config_;
+  metrics::Registry metrics_;
+  std::unique_ptr<db::Pool> pool_;
+  std::unique_ptr<db::Migrator> migrator_;
+  http::Router router_;
+  std::unique_ptr<http::Server> server_;
+  bool stopped_ = false;
+};
+
+db::PoolOptions PoolOptionsFrom(const config::DatabaseConfig& c);
+
+}  // namespace sloth::app

@@ -1,0 +1,164 @@
+#include "config/host_config.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace sloth::config {
+namespace {
+
+Field Str(std::string name, std::optional<std::string> def, std::string doc,
+          std::vector<std::string> allowed = {}) {
+  Field f;
+  f.name = std::move(name);
+  f.type = Type::kString;
+  f.default_value = std::move(def);
+  f.description = std::move(doc);
+  f.allowed = std::move(allowed);
+  return f;
+}
+
+Field Int(std::string name, std::int64_t def, std::int64_t min, std::int64_t max, std::string doc) {
+  Field f;
+  f.name = std::move(name);
+  f.type = Type::kInteger;
+  f.default_value = std::to_string(def);
+  f.min = min;
+  f.max = max;
+  f.description = std::move(doc);
+  return f;
+}
+
+Field Bool(std::string name, bool def, std::string doc) {
+  Field f;
+  f.name = std::move(name);
+  f.type = Type::kBoolean;
+  f.default_value = def ? "true" : "false";
+  f.description = std::move(doc);
+  return f;
+}
+
+Field Section(std::string name, std::vector<Field> children, std::string doc) {
+  Field f;
+  f.name = std::move(name);
+  f.type = Type::kMap;
+  f.children = std::move(children);
+  f.description = std::move(doc);
+  return f;
+}
+
+std::vector<Field> BuildSchema() {
+  Field url = Str("url", std::nullopt, "libpq connection URI of the PostgreSQL database");
+  url.required = true;
+  url.secret = true;
+  return {
+      Section("http",
+              {Str("host", "0.0.0.0", "address to bind"),
+               Int("port", 8080, 0, 65535, "TCP port; 0 picks a free one"),
+               Int("max_body_bytes", 1 << 20, 1, std::int64_t{1} << 32,
+                   "largest request body accepted; larger gets 413"),
+               Int("max_threads", 16, 1, 1024, "request worker threads"),
+               Int("max_queued", 64, 1, 100000, "accepted connections waiting for a worker"),
+               Int("keep_alive_timeout_ms", 15000, 100, 600000, "idle keep-alive timeout"),
+               Int("shutdown_grace_ms", 10000, 0, 600000,
+                   "how long in-flight requests may finish after SIGTERM"),
+               Str("public_url", "", "public base URL of this host (webhooks)")},
+              "HTTP server"),
+      Section("database",
+              {url, Int("pool_size", 10, 1, 1000, "pooled connections"),
+               Int("acquire_timeout_ms", 5000, 1, 600000, "wait for a free connection"),
+               Int("connect_timeout_s", 5, 1, 600, "libpq connect_timeout"),
+               Int("statement_timeout_ms", 30000, 0, 86400000, "0 disables"),
+               Int("health_check_idle_ms", 1000, 0, 3600000,
+                   "ping a connection idle longer than this before use"),
+               Int("startup_timeout_ms", 30000, 0, 3600000,
+                   "how long start-up waits for the database to accept connections"),
+               Bool("migrate_on_start", true, "apply pending migrations at start-up")},
+              "PostgreSQL"),
+      Section("log",
+              {Str("level", "info", "minimum level",
+                   {"trace", "debug", "info", "warn", "error", "critical", "off"}),
+               Str("format", "text", "text lines or JSON lines", {"text", "json"})},
+              "logging"),
+  };
+}
+
+std::optional<std::string> ProcessEnv(const std::string& name) {
+  if (const char* v = std::getenv(name.c_str())) return std::string(v);
+  return std::nullopt;
+}
+
+}  // namespace
+
+const std::vector<Field>& HostSchema() {
+  static const std::vector<Field> schema = BuildSchema();
+  return schema;
+}
+
+HostConfig ParseHostConfig(
+    const std::string& yaml_text, const std::string& name,
+    const std::function<std::optional<std::string>(const std::string&)>& env) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                      std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+  }
+  if (root && !root.IsNull() && !root.IsMap()) {
+    throw ConfigError(name + ": the top level must be a mapping");
+  }
+  // DATABASE_URL is the conventional name; honour it as the override of database.url.
+  auto lookup = [&](const std::string& var) -> std::optional<std::string> {
+    if (auto v = env(var)) return v;
+    if (var == "SLOTH_DATABASE_URL") return env("DATABASE_URL");
+    return std::nullopt;
+  };
+  YAML::Node r = Resolve(root, HostSchema(), name, lookup, "SLOTH_");
+
+  HostConfig c;
+  c.file = name;
+  c.resolved = r;
+  c.http.host = r["http"]["host"].as<std::string>();
+  c.http.port = r["http"]["port"].as<int>();
+  c.http.max_body_bytes = r["http"]["max_body_bytes"].as<std::int64_t>();
+  c.http.max_threads = r["http"]["max_threads"].as<int>();
+  c.http.max_queued = r["http"]["max_queued"].as<int>();
+  c.http.keep_alive_timeout =
+      std::chrono::milliseconds(r["http"]["keep_alive_timeout_ms"].as<std::int64_t>());
+  c.http.shutdown_grace =
+      std::chrono::milliseconds(r["http"]["shutdown_grace_ms"].as<std::int64_t>());
+  c.http.public_url = r["http"]["public_url"].as<std::string>();
+  const auto db = r["database"];
+  c.database.url = db["url"].as<std::string>();
+  c.database.pool_size = db["pool_size"].as<int>();
+  c.database.acquire_timeout =
+      std::chrono::milliseconds(db["acquire_timeout_ms"].as<std::int64_t>());
+  c.database.connect_timeout_s = db["connect_timeout_s"].as<int>();
+  c.database.statement_timeout =
+      std::chrono::milliseconds(db["statement_timeout_ms"].as<std::int64_t>());
+  c.database.health_check_idle =
+      std::chrono::milliseconds(db["health_check_idle_ms"].as<std::int64_t>());
+  c.database.startup_timeout =
+      std::chrono::milliseconds(db["startup_timeout_ms"].as<std::int64_t>());
+  c.database.migrate_on_start = db["migrate_on_start"].as<bool>();
+  c.log.level = r["log"]["level"].as<std::string>();
+  c.log.format = r["log"]["format"].as<std::string>();
+  return c;
+}
+
+HostConfig LoadHostConfig(
+    const std::string& path,
+    const std::function<std::optional<std::string>(const std::string&)>& env) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot read the config file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseHostConfig(ss.str(), path, env);
+}
+
+HostConfig LoadHostConfig(const std::string& path) {
+  return LoadHostConfig(path, ProcessEnv);
+}
+
+}  // namespace sloth::config

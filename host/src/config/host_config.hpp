@@ -1,0 +1,69 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/schema.hpp"
+
+namespace sloth::config {
+
+struct HttpConfig {
+  std::string host = "0.0.0.0";
+  int port = 8080;
+  std::int64_t max_body_bytes = 1 << 20;
+  int max_threads = 16;
+  int max_queued = 64;
+  std::chrono::milliseconds keep_alive_timeout{15000};
+  std::chrono::milliseconds shutdown_grace{10000};
+  std::string public_url;  // where providers reach our webhooks; empty when not reachable
+};
+
+struct DatabaseConfig {
+  std::string url;
+  int pool_size = 10;
+  std::chrono::milliseconds acquire_timeout{5000};
+  int connect_timeout_s = 5;
+  std::chrono::milliseconds statement_timeout{30000};
+  // A connection idle longer than this is pinged before it is handed out, so a server
+  // restart is noticed on the next use instead of failing a request.
+  std::chrono::milliseconds health_check_idle{1000};
+  std::chrono::milliseconds startup_timeout{30000};
+  bool migrate_on_start = true;
+};
+
+struct LogConfig {
+  std::string level = "info";
+  std::string format = "text";  // text | json
+};
+
+struct HostConfig {
+  std::string file;
+  HttpConfig http;
+  DatabaseConfig database;
+  LogConfig log;
+  YAML::Node resolved;  // the whole validated tree, for components that read their own section
+};
+
+// The declared schema of host.yaml.
+const std::vector<Field>& HostSchema();
+
+// Loads, validates and resolves a host config file. Environment: ${NAME} references, and
+// SLOTH_<KEY> overrides of any leaf (SLOTH_HTTP_PORT, SLOTH_DATABASE_URL, ...).
+// Throws ConfigError naming the key and line.
+HostConfig LoadHostConfig(const std::string& path);
+
+// Same, with an explicit environment (tests).
+HostConfig LoadHostConfig(const std::string& path,
+                          const std::function<std::optional<std::string>(const std::string&)>& env);
+
+// Parses YAML text rather than a file; `name` is used in messages.
+HostConfig ParseHostConfig(
+    const std::string& yaml_text, const std::string& name,
+    const std::function<std::optional<std::string>(const std::string&)>& env);
+
+}  // namespace sloth::config

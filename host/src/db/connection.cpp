@@ -1,0 +1,160 @@
+#include "db/connection.hpp"
+
+#include <charconv>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+namespace sloth::db {
+namespace {
+
+bool IsConnectionState(const std::string& sqlstate) {
+  // Class 08 (connection exception) and the shutdown codes the server sends to a session
+  // it terminates (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now).
+  return sqlstate.rfind("08", 0) == 0 || sqlstate == "57P01" || sqlstate == "57P02" ||
+         sqlstate == "57P03";
+}
+
+std::string FirstLine(std::string_view s) {
+  auto nl = s.find('\n');
+  std::string out(s.substr(0, nl));
+  if (out.size() > 120) out = out.substr(0, 117) + "...";
+  return out;
+}
+
+// Server notices ("relation already exists, skipping") belong in the log at debug level,
+// not on stderr where libpq prints them by default.
+void OnNotice(void*, const char* message) {
+  std::string_view m(message);
+  while (!m.empty() && m.back() == '\n') m.remove_suffix(1);
+  spdlog::debug("postgres: {}", m);
+}
+
+}  // namespace
+
+int Result::Column(std::string_view name) const {
+  const std::string n(name);
+  const int c = PQfnumber(res_.get(), n.c_str());
+  if (c < 0) throw std::out_of_range("no column '" + n + "' in result");
+  return c;
+}
+
+std::string_view Result::View(int row, int col) const {
+  return std::string_view(PQgetvalue(res_.get(), row, col),
+                          static_cast<std::size_t>(PQgetlength(res_.get(), row, col)));
+}
+
+std::optional<std::string> Result::OptText(int row, int col) const {
+  if (IsNull(row, col)) return std::nullopt;
+  return Text(row, col);
+}
+
+std::int64_t Result::Int(int row, int col) const {
+  const auto v = View(row, col);
+  std::int64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size()) {
+    throw std::invalid_argument("column " + std::to_string(col) + " is not an integer: '" +
+                                std::string(v) + "'");
+  }
+  return out;
+}
+
+bool Result::Bool(int row, int col) const {
+  const auto v = View(row, col);
+  return v == "t" || v == "true";
+}
+
+double Result::Double(int row, int col) const {
+  return std::stod(Text(row, col));
+}
+
+std::int64_t Result::Affected() const {
+  const char* n = PQcmdTuples(res_.get());
+  return (n && *n) ? std::stoll(n) : 0;
+}
+
+std::unique_ptr<Connection> Connection::Open(const std::string& url, int connect_timeout_s,
+                                             std::chrono::milliseconds statement_timeout) {
+  // Keywords override what the URL says for the few settings the pool owns.
+  const std::string timeout = std::to_string(connect_timeout_s);
+  const std::string options = "-c statement_timeout=" + std::to_string(statement_timeout.count());
+  const char* keys[] = {"dbname",     "connect_timeout", "options", "application_name",
+                        "keepalives", "keepalives_idle", nullptr};
+  const char* values[] = {url.c_str(), timeout.c_str(), options.c_str(), "sloth-host", "1",
+                          "30",        nullptr};
+  PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (c == nullptr) throw ConnectionLost("out of memory creating a PostgreSQL connection");
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string msg = "cannot connect to PostgreSQL: " + FirstLine(PQerrorMessage(c));
+    PQfinish(c);
+    throw ConnectionLost(msg);
+  }
+  PQsetNoticeProcessor(c, OnNotice, nullptr);
+  return std::unique_ptr<Connection>(new Connection(c));
+}
+
+Connection::~Connection() {
+  PQfinish(conn_);
+}
+
+Result Connection::ExecParams(std::string_view sql, const Param* params, std::size_t count) {
+  std::vector<const char*> values(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    values[i] = params[i].value() ? params[i].value()->c_str() : nullptr;
+  }
+  const std::string text(sql);
+  PGresult* r = PQexecParams(conn_, text.c_str(), static_cast<int>(count), nullptr,
+                             count ? values.data() : nullptr, nullptr, nullptr, 0);
+  last_used_ = std::chrono::steady_clock::now();
+  const auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) Throw(r, sql);
+  return Result(r);
+}
+
+void Connection::ExecScript(const std::string& sql) {
+  PGresult* r = PQexec(conn_, sql.c_str());
+  last_used_ = std::chrono::steady_clock::now();
+  const auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) Throw(r, sql);
+  PQclear(r);
+}
+
+void Connection::Throw(PGresult* r, std::string_view sql) {
+  std::string sqlstate;
+  std::string message;
+  if (r) {
+    if (const char* s = PQresultErrorField(r, PG_DIAG_SQLSTATE)) sqlstate = s;
+    if (const char* m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)) message = m;
+    if (message.empty()) message = PQresultErrorMessage(r);
+    PQclear(r);
+  }
+  if (message.empty()) message = FirstLine(PQerrorMessage(conn_));
+  if (PQstatus(conn_) != CONNECTION_OK || IsConnectionState(sqlstate) || (sqlstate.empty() && !r)) {
+    throw ConnectionLost("PostgreSQL connection lost: " + FirstLine(message));
+  }
+  throw Error(message + " [" + sqlstate + "] in: " + FirstLine(sql), sqlstate);
+}
+
+bool Connection::Ping() {
+  if (!Ok()) return false;
+  PGresult* r = PQexec(conn_, "");
+  const bool ok = r && PQresultStatus(r) == PGRES_EMPTY_QUERY && PQstatus(conn_) == CONNECTION_OK;
+  PQclear(r);
+  if (ok) last_used_ = std::chrono::steady_clock::now();
+  return ok;
+}
+
+bool Connection::InTransaction() const {
+  return PQtransactionStatus(conn_) != PQTRANS_IDLE;
+}
+
+std::string Connection::EscapeIdentifier(std::string_view ident) const {
+  char* e = PQescapeIdentifier(conn_, ident.data(), ident.size());
+  if (!e) throw Error("cannot escape identifier", "");
+  std::string out(e);
+  PQfreemem(e);
+  return out;
+}
+
+}  // namespace sloth::db

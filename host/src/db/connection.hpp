@@ -1,0 +1,122 @@
+#pragma once
+
+// A thin RAII layer over libpq. Every statement is sent with PQexecParams (text parameters,
+// never spliced into SQL); only migration files go through the simple-query protocol.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <libpq-fe.h>
+
+namespace sloth::db {
+
+class Error : public std::runtime_error {
+ public:
+  Error(const std::string& what, std::string sqlstate)
+      : std::runtime_error(what), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+  bool IsUniqueViolation() const { return sqlstate_ == "23505"; }
+  bool IsExclusionViolation() const { return sqlstate_ == "23P01"; }
+  bool IsSerializationFailure() const { return sqlstate_ == "40001" || sqlstate_ == "40P01"; }
+
+ private:
+  std::string sqlstate_;
+};
+
+// The connection is gone (server restart, network): the statement may be retried on a
+// fresh connection when nothing of the transaction had been done yet.
+class ConnectionLost : public Error {
+ public:
+  explicit ConnectionLost(const std::string& what) : Error(what, "08006") {}
+};
+
+// A single bound parameter: text form or SQL NULL.
+class Param {
+ public:
+  Param(std::nullptr_t) {}                               // NOLINT: implicit by design
+  Param(std::nullopt_t) {}                               // NOLINT
+  Param(const std::string& s) : value_(s) {}             // NOLINT
+  Param(std::string&& s) : value_(std::move(s)) {}       // NOLINT
+  Param(std::string_view s) : value_(std::string(s)) {}  // NOLINT
+  Param(const char* s) : value_(s ? std::optional<std::string>(s) : std::nullopt) {}  // NOLINT
+  Param(bool b) : value_(b ? "t" : "f") {}                                            // NOLINT
+  template <typename T,
+            typename = std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool>>>
+  Param(T v) : value_(std::to_string(v)) {}  // NOLINT
+  template <typename T>
+  Param(const std::optional<T>& v) {  // NOLINT
+    if (v) value_ = Param(*v).value_;
+  }
+
+  const std::optional<std::string>& value() const { return value_; }
+
+ private:
+  std::optional<std::string> value_;
+};
+
+class Result {
+ public:
+  Result() = default;
+  explicit Result(PGresult* r) : res_(r, &PQclear) {}
+
+  int Rows() const { return res_ ? PQntuples(res_.get()) : 0; }
+  int Columns() const { return res_ ? PQnfields(res_.get()) : 0; }
+  bool Empty() const { return Rows() == 0; }
+  bool IsNull(int row, int col) const { return PQgetisnull(res_.get(), row, col) != 0; }
+  // Column index by name; throws std::out_of_range when absent.
+  int Column(std::string_view name) const;
+  std::string_view View(int row, int col) const;
+  std::string Text(int row, int col) const { return std::string(View(row, col)); }
+  std::optional<std::string> OptText(int row, int col) const;
+  std::int64_t Int(int row, int col) const;
+  bool Bool(int row, int col) const;
+  double Double(int row, int col) const;
+  // Rows touched by INSERT/UPDATE/DELETE.
+  std::int64_t Affected() const;
+
+ private:
+  std::shared_ptr<PGresult> res_;
+};
+
+class Connection {
+ public:
+  // Connects to `url`; throws ConnectionLost when the server is unreachable.
+  static std::unique_ptr<Connection> Open(const std::string& url, int connect_timeout_s,
+                                          std::chrono::milliseconds statement_timeout);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  template <typename... Args>
+  Result Exec(std::string_view sql, const Args&... args) {
+    const Param params[] = {Param(args)..., Param(nullptr)};
+    return ExecParams(sql, params, sizeof...(Args));
+  }
+  Result ExecParams(std::string_view sql, const Param* params, std::size_t count);
+  // Runs a script of several statements (migrations). No parameters.
+  void ExecScript(const std::string& sql);
+
+  bool Ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+  // True when the server answers a trivial round trip.
+  bool Ping();
+  bool InTransaction() const;
+  std::string EscapeIdentifier(std::string_view ident) const;
+  PGconn* raw() { return conn_; }
+
+  std::chrono::steady_clock::time_point last_used() const { return last_used_; }
+
+ private:
+  explicit Connection(PGconn* c) : conn_(c) {}
+  [[noreturn]] void Throw(PGresult* r, std::string_view sql);
+  PGconn* conn_;
+  std::chrono::steady_clock::time_point last_used_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace sloth::db

@@ -1,0 +1,151 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "db/connection.hpp"
+
+namespace sloth::db {
+
+class Pool;
+
+struct PoolOptions {
+  std::string url;
+  int size = 10;
+  std::chrono::milliseconds acquire_timeout{5000};
+  int connect_timeout_s = 5;
+  std::chrono::milliseconds statement_timeout{30000};
+  std::chrono::milliseconds health_check_idle{1000};
+};
+
+struct PoolStats {
+  int size = 0;
+  int in_use = 0;
+  int idle = 0;
+  std::uint64_t waits = 0;     // acquisitions that had to wait for a connection
+  std::uint64_t timeouts = 0;  // acquisitions that gave up
+  std::uint64_t reconnects = 0;
+};
+
+// No connection became free within the acquire timeout.
+class PoolTimeout : public Error {
+ public:
+  explicit PoolTimeout(const std::string& what) : Error(what, "57014") {}
+};
+
+// A borrowed connection; returns to the pool when destroyed. A connection left inside a
+// transaction or broken is closed rather than reused.
+class Lease {
+ public:
+  Lease(Pool* pool, std::unique_ptr<Connection> c) : pool_(pool), conn_(std::move(c)) {}
+  Lease(Lease&& o) noexcept : pool_(std::exchange(o.pool_, nullptr)), conn_(std::move(o.conn_)) {}
+  Lease& operator=(Lease&&) = delete;
+  ~Lease();
+  Connection* operator->() { return conn_.get(); }
+  Connection& operator*() { return *conn_; }
+  // Close the connection instead of returning it (after ConnectionLost); the slot is freed.
+  void Discard() { conn_.reset(); }
+
+ private:
+  Pool* pool_;
+  std::unique_ptr<Connection> conn_;
+};
+
+// An open transaction on a leased connection. Rolls back when destroyed uncommitted, so an
+// exception anywhere in the body leaves nothing behind.
+class Transaction {
+ public:
+  explicit Transaction(Connection& c) : conn_(&c) {}
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction();
+
+  template <typename... Args>
+  Result Exec(std::string_view sql, const Args&... args) {
+    return conn_->Exec(sql, args...);
+  }
+  void Commit();
+  void Rollback();
+  Connection& connection() { return *conn_; }
+
+ private:
+  Connection* conn_;
+  bool done_ = false;
+};
+
+// Identifies a tenant; its schema is tenant_<id>.
+struct TenantId {
+  std::int64_t value = 0;
+  std::string Schema() const { return "tenant_" + std::to_string(value); }
+};
+
+class Pool {
+ public:
+  explicit Pool(PoolOptions options);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // Borrows a healthy connection, opening or re-opening one as needed. Throws PoolTimeout,
+  // or ConnectionLost when the server cannot be reached.
+  Lease Acquire();
+
+  // Runs `fn(Transaction&)` in a transaction and commits it. A connection found dead at
+  // BEGIN is replaced transparently; an error inside `fn` rolls back and propagates.
+  template <typename F>
+  auto InTransaction(F&& fn) {
+    return Run(nullptr, std::forward<F>(fn));
+  }
+
+  // Same, with the tenant's schema first on the search path for this transaction only
+  // (SET LOCAL semantics), so a pooled connection never carries one tenant's scope into
+  // another's work.
+  template <typename F>
+  auto InTenant(TenantId tenant, F&& fn) {
+    return Run(&tenant, std::forward<F>(fn));
+  }
+
+  PoolStats Stats() const;
+  // Closes idle connections and refuses new acquisitions; leases out finish normally.
+  void Close();
+  const PoolOptions& options() const { return options_; }
+
+ private:
+  friend class Lease;
+  void Release(std::unique_ptr<Connection> c);
+  void Begin(Connection& c, const TenantId* tenant);
+
+  template <typename F>
+  auto Run(const TenantId* tenant, F&& fn) {
+    Lease lease = AcquireBegun(tenant);
+    Transaction tx(*lease);
+    if constexpr (std::is_void_v<std::invoke_result_t<F, Transaction&>>) {
+      fn(tx);
+      tx.Commit();
+    } else {
+      auto r = fn(tx);
+      tx.Commit();
+      return r;
+    }
+  }
+  Lease AcquireBegun(const TenantId* tenant);
+
+  PoolOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Connection>> idle_;
+  int open_ = 0;  // connections in existence (idle + leased + being opened)
+  bool closed_ = false;
+  std::uint64_t waits_ = 0;
+  std::uint64_t timeouts_ = 0;
+  std::uint64_t reconnects_ = 0;
+};
+
+}  // namespace sloth::db

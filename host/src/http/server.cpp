@@ -1,0 +1,269 @@
+#include "http/server.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
+#include <spdlog/spdlog.h>
+
+#include "db/pool.hpp"
+#include "http/api_error.hpp"
+#include "log/log.hpp"
+
+namespace sloth::http {
+namespace {
+
+bool ValidRequestId(const std::string& id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+Response ErrorResponse(int status, const std::string& code, const std::string& message,
+                       const std::string& field = "") {
+  return Response::Json(status, ErrorEnvelope(code, message, field));
+}
+
+class Handler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit Handler(const Server& server, const Router& router) : server_(server), router_(router) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& in,
+                     Poco::Net::HTTPServerResponse& out) override {
+    Request req;
+    Response resp;
+    bool close = false;
+    try {
+      req.method = in.getMethod();
+      const auto rid = in.get("X-Request-Id", "");
+      req.request_id = ValidRequestId(rid) ? rid : NewRequestId();
+      req.remote_ip = in.clientAddress().host().toString();
+      for (const auto& [k, v] : in) {
+        std::string key = k;
+        std::transform(key.begin(), key.end(), key.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
+        req.headers[key] = v;
+      }
+      resp = Read(in, req, close);
+    } catch (const std::exception& e) {
+      // Only malformed request lines or URIs get here; they never reached a handler.
+      if (req.request_id.empty()) req.request_id = NewRequestId();
+      resp = ErrorResponse(400, "bad_request", std::string("malformed request: ") + e.what());
+      close = true;
+    }
+    Write(out, req, resp, close);
+  }
+
+ private:
+  Response Read(Poco::Net::HTTPServerRequest& in, Request& req, bool& close) {
+    Poco::URI uri(in.getURI());
+    req.path = uri.getPath();
+    for (const auto& [k, v] : uri.getQueryParameters()) req.query.emplace(k, v);
+
+    const auto match = router_.Find(req.method, req.path);
+    std::int64_t limit = server_.options().max_body_bytes;
+    if (match.route && match.route->options.max_body_bytes > 0) {
+      limit = match.route->options.max_body_bytes;
+    }
+    if (in.hasContentLength() && in.getContentLength64() > limit) {
+      close = true;  // the unread body would corrupt the next request on this connection
+      return TooLarge(req, limit);
+    }
+    req.body.reserve(static_cast<std::size_t>(
+        std::min<std::int64_t>(in.hasContentLength() ? in.getContentLength64() : 0, limit)));
+    auto& stream = in.stream();
+    char buf[16384];
+    while (stream) {
+      stream.read(buf, sizeof buf);
+      const auto n = stream.gcount();
+      if (n <= 0) break;
+      if (static_cast<std::int64_t>(req.body.size()) + n > limit) {
+        close = true;
+        return TooLarge(req, limit);
+      }
+      req.body.append(buf, static_cast<std::size_t>(n));
+    }
+    return server_.Dispatch(req);
+  }
+
+  Response TooLarge(Request& req, std::int64_t limit) {
+    req.route = "unmatched";
+    Response resp =
+        ErrorResponse(413, "payload_too_large",
+                      "the request body exceeds " + std::to_string(limit) + " bytes", "body");
+    server_.Record(req, resp, "payload_too_large", std::chrono::steady_clock::now());
+    return resp;
+  }
+
+  static void Write(Poco::Net::HTTPServerResponse& out, const Request& req, const Response& resp,
+                    bool close) {
+    out.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status));
+    out.set("X-Request-Id", req.request_id);
+    for (const auto& [k, v] : resp.headers) out.set(k, v);
+    if (close) out.setKeepAlive(false);
+    if (!resp.content_type.empty()) out.setContentType(resp.content_type);
+    out.setContentLength64(static_cast<Poco::Int64>(resp.body.size()));
+    out.sendBuffer(resp.body.data(), resp.body.size());
+  }
+
+  const Server& server_;
+  const Router& router_;
+};
+
+class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  Factory(const Server& server, const Router& router) : server_(server), router_(router) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new Handler(server_, router_);
+  }
+
+ private:
+  const Server& server_;
+  const Router& router_;
+};
+
+}  // namespace
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* hex = "0123456789abcdef";
+  std::string out(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    auto v = rng();
+    for (int i = 0; i < 16; ++i) {
+      out[static_cast<std::size_t>(half * 16 + i)] = hex[v & 0xf];
+      v >>= 4;
+    }
+  }
+  return out;
+}
+
+Server::Server(ServerOptions options, const Router& router, metrics::Registry& metrics)
+    : options_(std::move(options)), router_(router), metrics_(metrics) {}
+
+Server::~Server() {
+  if (server_) Stop(std::chrono::milliseconds(0));
+}
+
+void Server::Start() {
+  socket_ = std::make_unique<Poco::Net::ServerSocket>();
+  socket_->bind(Poco::Net::SocketAddress(options_.host, static_cast<Poco::UInt16>(options_.port)),
+                /*reuseAddress=*/true);
+  socket_->listen(options_.max_queued);
+  port_ = socket_->address().port();
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(options_.max_threads);
+  params->setMaxQueued(options_.max_queued);
+  params->setKeepAlive(true);
+  params->setKeepAliveTimeout(Poco::Timespan(options_.keep_alive_timeout.count() * 1000));
+  params->setServerName("sloth-host");
+  threads_ = std::make_unique<Poco::ThreadPool>(2, options_.max_threads);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this, router_), *threads_,
+                                                    *socket_, params);
+  server_->start();
+}
+
+void Server::Stop(std::chrono::milliseconds grace) {
+  if (!server_) return;
+  // Stop accepting first and close the listening socket, so new clients are refused at
+  // once. stopAll() then asks keep-alive connections to close after their current request;
+  // it blocks while a request is being handled, which is the waiting we want.
+  server_->stop();
+  socket_->close();
+  server_->stopAll(false);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (server_->currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (server_->currentConnections() > 0) {
+    spdlog::warn("http: {} connection(s) still open after the {} ms grace period; aborting them",
+                 server_->currentConnections(), grace.count());
+    server_->stopAll(true);
+  }
+  threads_->joinAll();
+  server_.reset();
+  threads_.reset();
+}
+
+Response Server::Dispatch(Request& req) const {
+  static auto access = log::Get("http");
+  const auto start = std::chrono::steady_clock::now();
+  Response resp;
+  std::string error_code;
+  {
+    const auto match = router_.Find(req.method, req.path);
+    if (!match.route) {
+      req.route = "unmatched";
+      if (!match.allowed.empty()) {
+        std::string allow;
+        for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+        resp = ErrorResponse(405, "method_not_allowed",
+                             req.method + " is not allowed here; allowed: " + allow);
+        resp.headers.emplace_back("Allow", allow);
+        error_code = "method_not_allowed";
+      } else {
+        resp = ErrorResponse(404, "not_found", "no route for " + req.path);
+        error_code = "not_found";
+      }
+    } else {
+      req.route = match.route->pattern;
+      req.params = match.params;
+      try {
+        resp = match.route->handler(req);
+      } catch (const ApiError& e) {
+        resp = Response::Json(e.status(), e.Envelope());
+        resp.headers = e.headers();
+        error_code = e.code();
+      } catch (const db::PoolTimeout& e) {
+        resp = ErrorResponse(503, "unavailable", "the service is busy; retry shortly");
+        resp.headers.emplace_back("Retry-After", "1");
+        error_code = "unavailable";
+        access->warn("{} {} rid={}: {}", req.method, req.path, req.request_id, e.what());
+      } catch (const db::ConnectionLost& e) {
+        resp = ErrorResponse(503, "unavailable", "the database is unavailable; retry shortly");
+        resp.headers.emplace_back("Retry-After", "5");
+        error_code = "unavailable";
+        access->error("{} {} rid={}: {}", req.method, req.path, req.request_id, e.what());
+      } catch (const nlohmann::json::exception& e) {
+        resp = ErrorResponse(400, "invalid_argument",
+                             std::string("malformed JSON value: ") + e.what(), "body");
+        error_code = "invalid_argument";
+      } catch (const std::exception& e) {
+        resp = ErrorResponse(500, "internal", "internal error; quote request id " + req.request_id);
+        error_code = "internal";
+        access->error("{} {} rid={}: unhandled: {}", req.method, req.path, req.request_id,
+                      e.what());
+      }
+    }
+  }
+  Record(req, resp, error_code, start);
+  return resp;
+}
+
+void Server::Record(const Request& req, const Response& resp, const std::string& error_code,
+                    std::chrono::steady_clock::time_point start) const {
+  static auto access = log::Get("http");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics_.Inc(
+      "sloth_http_requests_total", "HTTP requests by method, route and status",
+      {{"method", req.method}, {"route", req.route}, {"status", std::to_string(resp.status)}});
+  metrics_.Observe("sloth_http_request_duration_seconds", "HTTP request latency",
+                   {{"method", req.method}, {"route", req.route}}, seconds);
+  access->info("{} {} {} {}B {:.2f}ms rid={} ip={}{}{}", req.method, req.path, resp.status,
+               resp.body.size(), seconds * 1000, req.request_id, req.remote_ip,
+               error_code.empty() ? "" : " error=", error_code);
+}
+
+}  // namespace sloth::http

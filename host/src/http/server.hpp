@@ -1,0 +1,65 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "http/router.hpp"
+#include "metrics/metrics.hpp"
+
+namespace Poco {
+class ThreadPool;
+namespace Net {
+class HTTPServer;
+class ServerSocket;
+}  // namespace Net
+}  // namespace Poco
+
+namespace sloth::http {
+
+struct ServerOptions {
+  std::string host = "0.0.0.0";
+  int port = 8080;  // 0 picks a free port; see Server::port()
+  std::int64_t max_body_bytes = 1 << 20;
+  int max_threads = 16;
+  int max_queued = 64;
+  std::chrono::milliseconds keep_alive_timeout{15000};
+};
+
+// Serves a Router over Poco's HTTPServer: request ids, body limits, the error envelope,
+// metrics and one access-log line per request all happen here, so handlers only handle.
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router, metrics::Registry& metrics);
+  ~Server();
+
+  void Start();
+  int port() const { return port_; }
+  // Stops accepting, lets in-flight requests finish for up to `grace`, then returns.
+  void Stop(std::chrono::milliseconds grace);
+
+  // The whole request pipeline after the body is read: route, call, map errors, measure,
+  // log. Exposed for tests and benchmarks that need no socket.
+  Response Dispatch(Request& req) const;
+
+  // Counts, times and logs one finished request (also those refused before routing).
+  void Record(const Request& req, const Response& resp, const std::string& error_code,
+              std::chrono::steady_clock::time_point start) const;
+
+  const ServerOptions& options() const { return options_; }
+
+ private:
+  ServerOptions options_;
+  const Router& router_;
+  metrics::Registry& metrics_;
+  std::unique_ptr<Poco::ThreadPool> threads_;
+  std::unique_ptr<Poco::Net::ServerSocket> socket_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  int port_ = 0;
+};
+
+// A fresh random request id (32 hex digits).
+std::string NewRequestId();
+
+}  // namespace sloth::http

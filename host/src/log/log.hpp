@@ -1,0 +1,17 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+namespace sloth::log {
+
+// Installs the process-wide default logger: text lines or JSON lines on stderr, at `level`.
+// Throws std::invalid_argument for an unknown level or format.
+void Setup(const std::string& level, const std::string& format);
+
+// A named logger sharing the default sinks and format ("http", "db", "plugins", ...).
+std::shared_ptr<spdlog::logger> Get(const std::string& name);
+
+}  // namespace sloth::log

@@ -1,0 +1,50 @@
+#pragma once
+
+// Runs the real sloth-host binary as a child process for end-to-end tests: the same
+// executable, config loading and signal handling a deployment has.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sloth::testing {
+
+struct HttpResult {
+  int status = 0;  // 0 when the connection failed
+  std::string body;
+};
+
+// One GET on 127.0.0.1:port.
+HttpResult HttpGet(int port, const std::string& path);
+
+class HostProcess {
+ public:
+  // Starts `binary args...` with the current environment plus `env`; stderr and stdout go
+  // to a log file readable through Log().
+  HostProcess(const std::vector<std::string>& args, const std::map<std::string, std::string>& env);
+  ~HostProcess();
+  HostProcess(const HostProcess&) = delete;
+  HostProcess& operator=(const HostProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Polls `path` until it answers `status`; false on timeout or if the process exited.
+  bool WaitFor(int port, const std::string& path, int status, std::chrono::milliseconds timeout);
+  void Signal(int sig);
+  // Exit status, or -1 if it did not exit in time (it is then killed).
+  int Wait(std::chrono::milliseconds timeout);
+  bool Running();
+  std::string Log() const;
+
+ private:
+  pid_t pid_ = -1;
+  int exit_status_ = -1;
+  std::string log_path_;
+};
+
+// Writes `text` to a fresh temporary file and returns its path.
+std::string WriteTempFile(const std::string& text, const std::string& suffix = ".yaml");
+
+}  // namespace sloth::testing

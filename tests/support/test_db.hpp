@@ -1,0 +1,37 @@
+#pragma once
+
+// Each test gets its own database in the throwaway cluster started by scripts/test.sh
+// (SLOTH_TEST_DATABASE_URL), so tests run in parallel without seeing each other.
+
+#include <string>
+
+namespace sloth::testing {
+
+// The cluster's admin URL; fails the test run with a clear message when unset.
+std::string AdminUrl();
+
+// `base` with its database name replaced by `dbname` (conninfo keyword form).
+std::string WithDatabase(const std::string& base, const std::string& dbname);
+
+class TestDatabase {
+ public:
+  TestDatabase();
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  const std::string& url() const { return url_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  std::string url_;
+};
+
+// Runs a shell command; returns its exit status.
+int Shell(const std::string& command);
+
+// A loopback TCP port that was free a moment ago.
+int FreePort();
+
+}  // namespace sloth::testing
