@@ -1,10 +1,13 @@
 #include "app/host_app.hpp"
 
+#include <cstdlib>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "config/yaml_json.hpp"
 #include "ops/ops_routes.hpp"
+#include "plugins/plugin_routes.hpp"
 
 namespace sloth::app {
 
@@ -23,6 +26,32 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   pool_ = std::make_unique<db::Pool>(PoolOptionsFrom(config_.database));
   migrator_ = std::make_unique<db::Migrator>(*pool_, db::BuiltinMigrations());
   ops::AddRoutes(router_, *pool_, *migrator_, metrics_);
+
+  outbound::Options oo;
+  oo.allow_hosts = config_.outbound_http.allow_hosts;
+  oo.allow_private = config_.outbound_http.allow_private;
+  oo.rewrite = config_.outbound_http.rewrite;
+  oo.default_timeout = config_.outbound_http.timeout;
+  oo.max_response_bytes = config_.outbound_http.max_response_bytes;
+  http_client_ = std::make_unique<outbound::HttpClient>(oo, metrics_);
+
+  plugins::ManagerOptions mo;
+  mo.dirs = config_.plugins.dirs;
+  mo.call_timeout = config_.plugins.call_timeout;
+  mo.init_timeout = config_.plugins.init_timeout;
+  mo.max_threads = config_.plugins.max_threads;
+  plugins::HostContext hc;
+  hc.pool = pool_.get();
+  hc.http = http_client_.get();
+  hc.metrics = &metrics_;
+  hc.plugin_configs = config::YamlToJson(config_.plugins.config);
+  if (!hc.plugin_configs.is_object()) hc.plugin_configs = nlohmann::json::object();
+  hc.env = [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str())) return std::string(v);
+    return std::nullopt;
+  };
+  plugins_ = std::make_unique<plugins::PluginManager>(mo, std::move(hc));
+  plugins::AddRoutes(router_, *plugins_);
 
   http::ServerOptions so;
   so.host = config_.http.host;
@@ -61,6 +90,7 @@ void HostApp::Start() {
     const int t = migrator_->MigrateTenants(std::max(1, config_.database.pool_size / 2));
     spdlog::info("migrations: {} public and {} tenant migration(s) applied", n, t);
   }
+  plugins_->LoadAll();
   server_->Start();
 }
 
@@ -68,6 +98,7 @@ void HostApp::Stop() {
   if (stopped_) return;
   stopped_ = true;
   server_->Stop(config_.http.shutdown_grace);
+  plugins_->Shutdown();
   pool_->Close();
 }
 

@@ -8,6 +8,8 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "metrics/metrics.hpp"
+#include "outbound/http_client.hpp"
+#include "plugins/plugin_manager.hpp"
 
 namespace sloth::app {
 
@@ -29,6 +31,7 @@ class HostApp {
   db::Migrator& migrator() { return *migrator_; }
   http::Router& router() { return router_; }
   metrics::Registry& metrics() { return metrics_; }
+  plugins::PluginManager& plugins() { return *plugins_; }
   const config::HostConfig& config() const { return config_; }
 
  private:
@@ -38,6 +41,8 @@ class HostApp {
   metrics::Registry metrics_;
   std::unique_ptr<db::Pool> pool_;
   std::unique_ptr<db::Migrator> migrator_;
+  std::unique_ptr<outbound::HttpClient> http_client_;
+  std::unique_ptr<plugins::PluginManager> plugins_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   bool stopped_ = false;

@@ -1,6 +1,7 @@
 #include "config/host_config.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -47,6 +48,24 @@ Field Section(std::string name, std::vector<Field> children, std::string doc) {
   return f;
 }
 
+Field List(std::string name, std::string def, std::string doc) {
+  Field f;
+  f.name = std::move(name);
+  f.type = Type::kStringList;
+  f.default_value = std::move(def);
+  f.description = std::move(doc);
+  return f;
+}
+
+Field Open(std::string name, std::string doc) {
+  Field f;
+  f.name = std::move(name);
+  f.type = Type::kMap;
+  f.open = true;
+  f.description = std::move(doc);
+  return f;
+}
+
 std::vector<Field> BuildSchema() {
   Field url = Str("url", std::nullopt, "libpq connection URI of the PostgreSQL database");
   url.required = true;
@@ -75,6 +94,23 @@ std::vector<Field> BuildSchema() {
                    "how long start-up waits for the database to accept connections"),
                Bool("migrate_on_start", true, "apply pending migrations at start-up")},
               "PostgreSQL"),
+      Section(
+          "plugins",
+          {List("dirs", "[]", "directories holding plugin folders (plugin.json + library)"),
+           Int("call_timeout_ms", 30000, 1, 3600000, "timeout of every call into a plugin"),
+           Int("init_timeout_ms", 10000, 1, 600000, "timeout of a plugin's descriptor and init"),
+           Int("max_threads", 64, 1, 4096, "threads for calls into plugins"),
+           Open("config", "per-plugin settings, by plugin id (host->plugin_config)")},
+          "plugin loading"),
+      Section("outbound_http",
+              {List("allow_hosts", "[]",
+                    "hosts plugins may call (\"*.example.com\" allowed); empty = any public host"),
+               Bool("allow_private", false, "allow private and loopback addresses"),
+               Open("rewrite", "base URL -> replacement (tests, proxies)"),
+               Int("timeout_ms", 15000, 1, 600000, "default outbound request timeout"),
+               Int("max_response_bytes", 32 << 20, 1, std::int64_t{1} << 32,
+                   "largest response body accepted")},
+              "outbound HTTP of plugins"),
       Section("log",
               {Str("level", "info", "minimum level",
                    {"trace", "debug", "info", "warn", "error", "critical", "off"}),
@@ -142,6 +178,29 @@ HostConfig ParseHostConfig(
   c.database.startup_timeout =
       std::chrono::milliseconds(db["startup_timeout_ms"].as<std::int64_t>());
   c.database.migrate_on_start = db["migrate_on_start"].as<bool>();
+  const auto base = std::filesystem::absolute(std::filesystem::path(name)).parent_path();
+  const auto plugins = r["plugins"];
+  for (const auto& d : plugins["dirs"]) {
+    const std::filesystem::path p(d.as<std::string>());
+    c.plugins.dirs.push_back((p.is_absolute() ? p : (base / p).lexically_normal()).string());
+  }
+  c.plugins.call_timeout = std::chrono::milliseconds(plugins["call_timeout_ms"].as<std::int64_t>());
+  c.plugins.init_timeout = std::chrono::milliseconds(plugins["init_timeout_ms"].as<std::int64_t>());
+  c.plugins.max_threads = plugins["max_threads"].as<int>();
+  c.plugins.config = plugins["config"];
+  const auto out = r["outbound_http"];
+  for (const auto& h : out["allow_hosts"])
+    c.outbound_http.allow_hosts.push_back(h.as<std::string>());
+  c.outbound_http.allow_private = out["allow_private"].as<bool>();
+  for (const auto& kv : out["rewrite"]) {
+    if (!kv.second.IsScalar()) {
+      throw ConfigError(name + ": key 'outbound_http.rewrite." + kv.first.as<std::string>() +
+                        "': expected a URL string");
+    }
+    c.outbound_http.rewrite[kv.first.as<std::string>()] = kv.second.as<std::string>();
+  }
+  c.outbound_http.timeout = std::chrono::milliseconds(out["timeout_ms"].as<std::int64_t>());
+  c.outbound_http.max_response_bytes = out["max_response_bytes"].as<std::int64_t>();
   c.log.level = r["log"]["level"].as<std::string>();
   c.log.format = r["log"]["format"].as<std::string>();
   return c;

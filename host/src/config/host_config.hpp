@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,11 +42,29 @@ struct LogConfig {
   std::string format = "text";  // text | json
 };
 
+struct PluginsConfig {
+  std::vector<std::string> dirs;  // absolute, resolved against the config file's directory
+  std::chrono::milliseconds call_timeout{30000};
+  std::chrono::milliseconds init_timeout{10000};
+  int max_threads = 64;
+  YAML::Node config;  // per-plugin sections, by plugin id
+};
+
+struct OutboundHttpConfig {
+  std::vector<std::string> allow_hosts;
+  bool allow_private = false;
+  std::map<std::string, std::string> rewrite;
+  std::chrono::milliseconds timeout{15000};
+  std::int64_t max_response_bytes = 32 << 20;
+};
+
 struct HostConfig {
   std::string file;
   HttpConfig http;
   DatabaseConfig database;
   LogConfig log;
+  PluginsConfig plugins;
+  OutboundHttpConfig outbound_http;
   YAML::Node resolved;  // the whole validated tree, for components that read their own section
 };
 
