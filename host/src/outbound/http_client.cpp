@@ -95,7 +95,11 @@ Response HttpClient::Send(const Request& request, const std::string& caller) con
   Poco::URI uri(target);
   if (!rewritten && !options_.allow_private) {
     try {
-      const auto addresses = Poco::Net::DNS::resolve(uri.getHost()).addresses();
+      // A literal address is checked as is: DNS::resolve would try a reverse lookup.
+      Poco::Net::IPAddress literal;
+      const auto addresses = Poco::Net::IPAddress::tryParse(uri.getHost(), literal)
+                                 ? std::vector<Poco::Net::IPAddress>{literal}
+                                 : Poco::Net::DNS::hostByName(uri.getHost()).addresses();
       for (const auto& a : addresses) {
         if (IsPrivate(a)) {
           throw Error(SLOTH_INVALID_ARGUMENT,

@@ -384,6 +384,12 @@ class Payment : public virtual Plugin {
 
 namespace detail {
 
+// The call the current thread is serving, so plugin code can notice cancellation.
+inline sloth_call*& CurrentCall() {
+  thread_local sloth_call* call = nullptr;
+  return call;
+}
+
 inline void SetError(sloth_call* call, std::string_view message) {
   if (call && HostApi()) HostApi()->set_error(call, ToC(message));
 }
@@ -395,6 +401,11 @@ inline void Output(sloth_call* call, std::string_view data) {
 // Runs `f`, converting every exception into a status and an error message on `call`.
 template <typename F>
 int32_t Guard(sloth_call* call, F&& f) noexcept {
+  struct Scope {
+    sloth_call* saved;
+    explicit Scope(sloth_call* c) : saved(CurrentCall()) { CurrentCall() = c; }
+    ~Scope() { CurrentCall() = saved; }
+  } scope(call);
   try {
     f();
     return SLOTH_OK;
@@ -427,17 +438,24 @@ inline WebhookRequest ToWebhook(const sloth_webhook_request* r) {
 
 }  // namespace detail
 
+// True once the host has given up on the call this thread is serving (it timed out): a
+// long operation should check it and stop early. False outside a call.
+inline bool CallCancelled() {
+  sloth_call* c = detail::CurrentCall();
+  return c && detail::HostApi() && detail::HostApi()->cancelled(c) != 0;
+}
+
 // Generates the C tables for plugin class T. Used by SLOTH_PLUGIN.
 template <typename T>
 struct Exports {
   static constexpr uint32_t Kinds() {
-    return (std::is_base_of_v<Channel, T> ? SLOTH_KIND_CHANNEL : 0u) |
-           (std::is_base_of_v<Llm, T> ? SLOTH_KIND_LLM : 0u) |
-           (std::is_base_of_v<Embedder, T> ? SLOTH_KIND_EMBEDDER : 0u) |
-           (std::is_base_of_v<Vision, T> ? SLOTH_KIND_VISION : 0u) |
-           (std::is_base_of_v<Calendar, T> ? SLOTH_KIND_CALENDAR : 0u) |
-           (std::is_base_of_v<Storage, T> ? SLOTH_KIND_STORAGE : 0u) |
-           (std::is_base_of_v<Payment, T> ? SLOTH_KIND_PAYMENT : 0u);
+    return (std::is_base_of_v<Channel, T> ? static_cast<uint32_t>(SLOTH_KIND_CHANNEL) : 0u) |
+           (std::is_base_of_v<Llm, T> ? static_cast<uint32_t>(SLOTH_KIND_LLM) : 0u) |
+           (std::is_base_of_v<Embedder, T> ? static_cast<uint32_t>(SLOTH_KIND_EMBEDDER) : 0u) |
+           (std::is_base_of_v<Vision, T> ? static_cast<uint32_t>(SLOTH_KIND_VISION) : 0u) |
+           (std::is_base_of_v<Calendar, T> ? static_cast<uint32_t>(SLOTH_KIND_CALENDAR) : 0u) |
+           (std::is_base_of_v<Storage, T> ? static_cast<uint32_t>(SLOTH_KIND_STORAGE) : 0u) |
+           (std::is_base_of_v<Payment, T> ? static_cast<uint32_t>(SLOTH_KIND_PAYMENT) : 0u);
   }
   static_assert(Kinds() != 0, "a plugin derives from at least one kind (sloth::Channel, ...)");
   static_assert(std::is_constructible_v<T, const InstanceArgs&>,
@@ -677,14 +695,20 @@ struct Exports {
 
 }  // namespace sloth
 
-// Exports plugin class `Class` as plugin `id` at `version`. Optional 4th argument: the
-// oldest host ABI minor the plugin needs (default: 0, any 1.x host).
-#define SLOTH_PLUGIN(Class, id, version, ...)                                              \
+// The oldest host ABI minor the plugin needs; sloth_add_plugin(MIN_HOST_MINOR) sets it for
+// both the descriptor and plugin.json so the two always agree.
+#ifndef SLOTH_PLUGIN_MIN_HOST_MINOR
+#define SLOTH_PLUGIN_MIN_HOST_MINOR 0
+#endif
+
+// Exports plugin class `Class` as plugin `id` at `version`: the pure descriptor and the
+// init entry point, nothing else.
+#define SLOTH_PLUGIN(Class, id, version)                                                   \
   SLOTH_EXTERN_C SLOTH_EXPORT const sloth_plugin_info* sloth_plugin_descriptor(void) {     \
     static const sloth_plugin_info info = {sizeof(sloth_plugin_info),                      \
                                            SLOTH_ABI_MAJOR,                                \
                                            SLOTH_ABI_MINOR,                                \
-                                           (0 __VA_OPT__(+) __VA_ARGS__),                  \
+                                           SLOTH_PLUGIN_MIN_HOST_MINOR,                    \
                                            id,                                             \
                                            version,                                        \
                                            ::sloth::Exports<Class>::Kinds()};              \
