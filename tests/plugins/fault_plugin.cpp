@@ -1,6 +1,7 @@
 // Fault injection through the C++ wrapper. The config's "mode" picks the misbehaviour:
 //   fail_create     create fails with a message
-//   throw           every operation throws std::runtime_error
+//   throw           every operation and stop throw std::runtime_error (start works)
+//   throw_start     start throws
 //   malformed_json  send returns text that is not JSON
 //   block           send blocks until the host cancels the call (or 10 s)
 //   after_stop      a thread keeps calling host services from start until destroy
@@ -30,7 +31,7 @@ class FaultPlugin final : public sloth::Channel {
   }
 
   void Start() override {
-    Maybe("start");
+    if (mode_ == "throw_start") throw std::runtime_error("fault: thrown in start");
     if (mode_ == "after_stop") {
       const sloth::Host h = host();
       thread_ = std::thread([this, h] {
@@ -62,6 +63,15 @@ class FaultPlugin final : public sloth::Channel {
     Maybe("webhook");
     return R"({"events":[]})";
   }
+  std::string Poll(uint32_t) override {
+    Maybe("poll");
+    return R"({"received":0})";
+  }
+  std::string Connect(std::string_view) override {
+    Maybe("connect");
+    return R"({"mode":"none"})";
+  }
+  void Disconnect() override { Maybe("disconnect"); }
   std::string Send(std::string_view) override {
     Maybe("send");
     if (mode_ == "malformed_json") return "{not json";

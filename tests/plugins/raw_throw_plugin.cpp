@@ -1,5 +1,6 @@
 // A plugin that ignores the wrapper and lets C++ exceptions escape from every entry point
-// (after a successful init): the host must survive each one.
+// (after a successful init and start): the host must survive each one. connect returns a
+// status that does not exist.
 #include <stdexcept>
 
 #include "sloth/plugin.h"
@@ -15,9 +16,7 @@ int32_t Create(const sloth_instance_args* args, sloth_call*, void** out) {
   return SLOTH_OK;
 }
 void Destroy(void*) {}
-int32_t Start(void*, sloth_call*) {
-  throw std::runtime_error("raw throw in start");
-}
+int32_t Start(void*, sloth_call*) { return SLOTH_OK; }
 int32_t Stop(void*, sloth_call*) {
   throw std::runtime_error("raw throw in stop");
 }
@@ -34,8 +33,10 @@ int32_t Unknown(void*, sloth_call*, sloth_str) {
   return 4242;
 }
 
-const sloth_channel_ops kChannel = {
-    sizeof(sloth_channel_ops), Webhook, Send, nullptr, Unknown, nullptr};
+int32_t Poll(void*, sloth_call*, uint32_t) { throw "a C string"; }
+
+const sloth_channel_ops kChannel = {sizeof(sloth_channel_ops), Webhook, Send, Poll, Unknown,
+                                    nullptr};
 const sloth_plugin_api kApi = {sizeof(sloth_plugin_api),
                                0,
                                Create,

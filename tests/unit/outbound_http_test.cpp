@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
 #include <gtest/gtest.h>
 
 #include "outbound/http_client.hpp"
@@ -55,7 +56,11 @@ class OutboundTest : public ::testing::Test {
         std::make_unique<Poco::Net::HTTPServer>(fake_, socket, new Poco::Net::HTTPServerParams);
     server_->start();
   }
-  void TearDown() override { server_->stopAll(true); }
+  void TearDown() override {
+    server_->stopAll(true);
+    // A handler still sleeping in /slow must finish before the process tears down Poco.
+    Poco::ThreadPool::defaultPool().joinAll();
+  }
 
   HttpClient Client(Options o) { return HttpClient(std::move(o), metrics_); }
   std::string Base() const { return "http://127.0.0.1:" + std::to_string(port_); }

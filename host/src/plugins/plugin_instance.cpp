@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "metrics/metrics.hpp"
+#include "sloth/plugin.hpp"
 
 namespace sloth::plugins {
 namespace {
@@ -14,30 +15,8 @@ sloth_bytes Bytes(const std::string& s) {
   return sloth_bytes{reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-const char* StatusText(std::int32_t s) {
-  switch (s) {
-    case SLOTH_OK:
-      return "ok";
-    case SLOTH_INVALID_ARGUMENT:
-      return "invalid_argument";
-    case SLOTH_NOT_FOUND:
-      return "not_found";
-    case SLOTH_UNAUTHENTICATED:
-      return "unauthenticated";
-    case SLOTH_RATE_LIMITED:
-      return "rate_limited";
-    case SLOTH_UNAVAILABLE:
-      return "unavailable";
-    case SLOTH_TIMEOUT:
-      return "timeout";
-    case SLOTH_CANCELLED:
-      return "cancelled";
-    case SLOTH_UNSUPPORTED:
-      return "unsupported";
-    default:
-      return "internal";
-  }
-}
+// The wrapper's names ("invalid_argument", ...) are the ones plugin authors see too.
+const char* StatusText(std::int32_t s) { return sloth::StatusName(s); }
 
 CallOutcome Refused(std::int32_t status, const std::string& why) {
   CallOutcome o;

@@ -1,0 +1,3 @@
+#include "bench_channel.hpp"
+
+SLOTH_PLUGIN(bench::BenchChannel, "bench", "1.0.0")
