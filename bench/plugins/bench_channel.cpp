@@ -10,6 +10,8 @@ class DirectSender final : public Sender {
 
 }  // namespace
 
-Sender* MakeDirectSender() { return new DirectSender; }
+Sender* MakeDirectSender() {
+  return new DirectSender;
+}
 
 }  // namespace bench

@@ -16,7 +16,9 @@ int32_t Create(const sloth_instance_args* args, sloth_call*, void** out) {
   return SLOTH_OK;
 }
 void Destroy(void*) {}
-int32_t Start(void*, sloth_call*) { return SLOTH_OK; }
+int32_t Start(void*, sloth_call*) {
+  return SLOTH_OK;
+}
 int32_t Stop(void*, sloth_call*) {
   throw std::runtime_error("raw throw in stop");
 }
@@ -33,10 +35,12 @@ int32_t Unknown(void*, sloth_call*, sloth_str) {
   return 4242;
 }
 
-int32_t Poll(void*, sloth_call*, uint32_t) { throw "a C string"; }
+int32_t Poll(void*, sloth_call*, uint32_t) {
+  throw "a C string";
+}
 
-const sloth_channel_ops kChannel = {sizeof(sloth_channel_ops), Webhook, Send, Poll, Unknown,
-                                    nullptr};
+const sloth_channel_ops kChannel = {
+    sizeof(sloth_channel_ops), Webhook, Send, Poll, Unknown, nullptr};
 const sloth_plugin_api kApi = {sizeof(sloth_plugin_api),
                                0,
                                Create,

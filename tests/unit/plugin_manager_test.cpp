@@ -199,7 +199,7 @@ TEST_F(PluginManagerTest, RawExceptionsEscapingTheAbiAreContained) {
   EXPECT_EQ(inst->ChannelWebhook({"POST", "/", "", "{}", {}}).error,
             "an exception crossed the plugin ABI: raw throw in webhook");
   EXPECT_EQ(inst->Send("{}").error, "an exception crossed the plugin ABI: raw throw in send");
-  EXPECT_EQ(inst->Poll(1).error, "an exception crossed the plugin ABI");  // threw a char*
+  EXPECT_EQ(inst->Poll(1).error, "an exception crossed the plugin ABI");   // threw a char*
   EXPECT_EQ(inst->Health().error, "an exception crossed the plugin ABI");  // threw an int
   auto unknown = inst->Connect("{}");
   EXPECT_EQ(unknown.status, SLOTH_INTERNAL);

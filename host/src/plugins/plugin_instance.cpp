@@ -16,7 +16,9 @@ sloth_bytes Bytes(const std::string& s) {
 }
 
 // The wrapper's names ("invalid_argument", ...) are the ones plugin authors see too.
-const char* StatusText(std::int32_t s) { return sloth::StatusName(s); }
+const char* StatusText(std::int32_t s) {
+  return sloth::StatusName(s);
+}
 
 CallOutcome Refused(std::int32_t status, const std::string& why) {
   CallOutcome o;
