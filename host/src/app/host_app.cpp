@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "accounts/auth_routes.hpp"
 #include "config/yaml_json.hpp"
 #include "ops/ops_routes.hpp"
 #include "plugins/plugin_routes.hpp"
@@ -53,6 +54,31 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   plugins_ = std::make_unique<plugins::PluginManager>(mo, std::move(hc));
   plugins::AddRoutes(router_, *plugins_);
 
+  plans_ = billing::LoadPlans(config_.plans_file);
+  accounts::TokenOptions to;
+  to.secret = config_.auth.jwt_secret;
+  if (to.secret.empty()) {
+    // Development only (production refuses this in config): tokens die with the process
+    // and are not shared between hosts.
+    to.secret = accounts::TokenService::NewOpaqueToken();
+    spdlog::warn("auth.jwt_secret is not set: using a random key; tokens end at restart");
+  }
+  to.issuer = config_.auth.issuer;
+  to.audience = config_.auth.audience;
+  to.access_ttl = config_.auth.access_ttl;
+  tokens_ = std::make_unique<accounts::TokenService>(to);
+  api::Limits limits;
+  limits.anonymous = {static_cast<double>(config_.rate_limits.anonymous_per_hour), std::chrono::hours(1)};
+  limits.user = {static_cast<double>(config_.rate_limits.user_per_hour), std::chrono::hours(1)};
+  api_ = std::make_unique<api::Api>(router_, *pool_, *tokens_, limiter_, limits);
+  accounts::AccountsOptions ao;
+  ao.refresh_ttl = config_.auth.refresh_ttl;
+  ao.invite_ttl = config_.auth.invite_ttl;
+  ao.login_per_ip = {static_cast<double>(config_.rate_limits.login_per_minute_ip), std::chrono::minutes(1)};
+  ao.login_per_email = {static_cast<double>(config_.rate_limits.login_per_minute_email),
+                        std::chrono::minutes(1)};
+  accounts::AddRoutes(*api_, *migrator_, ao);
+
   http::ServerOptions so;
   so.host = config_.http.host;
   so.port = config_.http.port;
@@ -90,6 +116,7 @@ void HostApp::Start() {
     const int t = migrator_->MigrateTenants(std::max(1, config_.database.pool_size / 2));
     spdlog::info("migrations: {} public and {} tenant migration(s) applied", n, t);
   }
+  billing::SyncPlans(*pool_, plans_);
   plugins_->LoadAll();
   server_->Start();
 }

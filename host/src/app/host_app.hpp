@@ -2,7 +2,11 @@
 
 #include <memory>
 
+#include "accounts/tokens.hpp"
+#include "api/api.hpp"
+#include "billing/plan_catalog.hpp"
 #include "config/host_config.hpp"
+#include "http/rate_limiter.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
 #include "http/router.hpp"
@@ -32,6 +36,7 @@ class HostApp {
   http::Router& router() { return router_; }
   metrics::Registry& metrics() { return metrics_; }
   plugins::PluginManager& plugins() { return *plugins_; }
+  const accounts::TokenService& tokens() const { return *tokens_; }
   const config::HostConfig& config() const { return config_; }
 
  private:
@@ -43,6 +48,10 @@ class HostApp {
   std::unique_ptr<db::Migrator> migrator_;
   std::unique_ptr<outbound::HttpClient> http_client_;
   std::unique_ptr<plugins::PluginManager> plugins_;
+  std::vector<billing::Plan> plans_;
+  std::unique_ptr<accounts::TokenService> tokens_;
+  http::RateLimiter limiter_;
+  std::unique_ptr<api::Api> api_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   bool stopped_ = false;

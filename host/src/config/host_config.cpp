@@ -1,5 +1,6 @@
 #include "config/host_config.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -70,7 +71,26 @@ std::vector<Field> BuildSchema() {
   Field url = Str("url", std::nullopt, "libpq connection URI of the PostgreSQL database");
   url.required = true;
   url.secret = true;
+  Field secret = Str("jwt_secret", "", "HMAC key for access tokens (>= 32 bytes); use ${ENV}");
+  secret.secret = true;
   return {
+      Str("environment", "development", "production refuses insecure defaults",
+          {"development", "production"}),
+      Str("plans_file", "plans.yaml", "the plan catalogue, relative to this file"),
+      Section("auth",
+              {secret, Str("jwt_secret_file", "", "file holding the HMAC key (alternative)"),
+               Str("issuer", "sloth", "iss of access tokens"),
+               Str("audience", "sloth-api", "aud of access tokens"),
+               Int("access_ttl_s", 900, 60, 86400, "access token lifetime"),
+               Int("refresh_ttl_s", 30 * 24 * 3600, 3600, 365 * 24 * 3600, "refresh token lifetime"),
+               Int("invite_ttl_s", 7 * 24 * 3600, 3600, 90 * 24 * 3600, "invitation lifetime")},
+              "authentication"),
+      Section("rate_limits",
+              {Int("anonymous_per_hour", 100, 1, 1000000, "per IP, without a token"),
+               Int("user_per_hour", 1000, 1, 10000000, "per signed-in user"),
+               Int("login_per_minute_ip", 10, 1, 10000, "login attempts per IP"),
+               Int("login_per_minute_email", 10, 1, 10000, "login attempts per email")},
+              "request rate limits (token buckets)"),
       Section("http",
               {Str("host", "0.0.0.0", "address to bind"),
                Int("port", 8080, 0, 65535, "TCP port; 0 picks a free one"),
@@ -179,6 +199,39 @@ HostConfig ParseHostConfig(
       std::chrono::milliseconds(db["startup_timeout_ms"].as<std::int64_t>());
   c.database.migrate_on_start = db["migrate_on_start"].as<bool>();
   const auto base = std::filesystem::absolute(std::filesystem::path(name)).parent_path();
+  c.environment = r["environment"].as<std::string>();
+  {
+    const std::filesystem::path p(r["plans_file"].as<std::string>());
+    c.plans_file = (p.is_absolute() ? p : (base / p).lexically_normal()).string();
+  }
+  const auto auth = r["auth"];
+  c.auth.jwt_secret = auth["jwt_secret"].as<std::string>();
+  if (const auto file = auth["jwt_secret_file"].as<std::string>(); !file.empty()) {
+    std::ifstream in(file);
+    if (!in) throw ConfigError(name + ": key 'auth.jwt_secret_file': cannot read " + file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    c.auth.jwt_secret = ss.str();
+    while (!c.auth.jwt_secret.empty() && std::isspace(static_cast<unsigned char>(c.auth.jwt_secret.back()))) {
+      c.auth.jwt_secret.pop_back();
+    }
+  }
+  if (!c.auth.jwt_secret.empty() && c.auth.jwt_secret.size() < 32) {
+    throw ConfigError(name + ": key 'auth.jwt_secret': must be at least 32 bytes");
+  }
+  if (c.environment == "production" && c.auth.jwt_secret.empty()) {
+    throw ConfigError(name + ": key 'auth.jwt_secret': required in production (set SLOTH_AUTH_JWT_SECRET or auth.jwt_secret_file)");
+  }
+  c.auth.issuer = auth["issuer"].as<std::string>();
+  c.auth.audience = auth["audience"].as<std::string>();
+  c.auth.access_ttl = std::chrono::seconds(auth["access_ttl_s"].as<std::int64_t>());
+  c.auth.refresh_ttl = std::chrono::seconds(auth["refresh_ttl_s"].as<std::int64_t>());
+  c.auth.invite_ttl = std::chrono::seconds(auth["invite_ttl_s"].as<std::int64_t>());
+  const auto rl = r["rate_limits"];
+  c.rate_limits.anonymous_per_hour = rl["anonymous_per_hour"].as<int>();
+  c.rate_limits.user_per_hour = rl["user_per_hour"].as<int>();
+  c.rate_limits.login_per_minute_ip = rl["login_per_minute_ip"].as<int>();
+  c.rate_limits.login_per_minute_email = rl["login_per_minute_email"].as<int>();
   const auto plugins = r["plugins"];
   for (const auto& d : plugins["dirs"]) {
     const std::filesystem::path p(d.as<std::string>());

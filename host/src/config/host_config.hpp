@@ -58,8 +58,28 @@ struct OutboundHttpConfig {
   std::int64_t max_response_bytes = 32 << 20;
 };
 
+struct AuthConfig {
+  std::string jwt_secret;  // from auth.jwt_secret (${ENV}) or auth.jwt_secret_file
+  std::string issuer = "sloth";
+  std::string audience = "sloth-api";
+  std::chrono::seconds access_ttl{900};
+  std::chrono::seconds refresh_ttl{30 * 24 * 3600};
+  std::chrono::seconds invite_ttl{7 * 24 * 3600};
+};
+
+struct RateLimitsConfig {
+  int anonymous_per_hour = 100;
+  int user_per_hour = 1000;
+  int login_per_minute_ip = 10;
+  int login_per_minute_email = 10;
+};
+
 struct HostConfig {
   std::string file;
+  std::string environment = "development";  // development | production
+  std::string plans_file;                   // absolute
+  AuthConfig auth;
+  RateLimitsConfig rate_limits;
   HttpConfig http;
   DatabaseConfig database;
   LogConfig log;

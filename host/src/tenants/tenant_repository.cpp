@@ -10,13 +10,21 @@ Tenant Row(const db::Result& r, int i) {
 }  // namespace
 
 Tenant TenantRepository::Create(db::Transaction& tx, const std::string& name) {
+  Tenant t = Insert(tx, name);
+  CreateSchema(tx, t.id);
+  return t;
+}
+
+Tenant TenantRepository::Insert(db::Transaction& tx, const std::string& name) {
   auto r = tx.Exec(
       "INSERT INTO public.tenants (name) VALUES ($1) "
       "RETURNING id, name, status, created_at::text",
       name);
-  Tenant t = Row(r, 0);
-  migrator_.CreateTenantSchema(tx, t.id);
-  return t;
+  return Row(r, 0);
+}
+
+void TenantRepository::CreateSchema(db::Transaction& tx, db::TenantId id) {
+  migrator_.CreateTenantSchema(tx, id);
 }
 
 std::vector<Tenant> TenantRepository::List(db::Transaction& tx, int limit, std::int64_t after_id) {

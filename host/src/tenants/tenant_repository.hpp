@@ -23,6 +23,10 @@ class TenantRepository {
   // Inside the caller's transaction: registers the tenant and creates its schema at the
   // latest tenant migration. Rolled back with the caller, so nothing half-made remains.
   Tenant Create(db::Transaction& tx, const std::string& name);
+  // The two steps of Create, for callers that must do work in between (sign-up inserts the
+  // owner before paying for the schema, so a duplicate email fails fast).
+  Tenant Insert(db::Transaction& tx, const std::string& name);
+  void CreateSchema(db::Transaction& tx, db::TenantId id);
   std::vector<Tenant> List(db::Transaction& tx, int limit, std::int64_t after_id);
   bool Deactivate(db::Transaction& tx, db::TenantId id);
 

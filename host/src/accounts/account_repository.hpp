@@ -1,0 +1,108 @@
+#pragma once
+
+// SQL of accounts: users, refresh tokens, invitations, organisation profiles. Every
+// function runs in the caller's transaction; none knows HTTP.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/pool.hpp"
+
+namespace sloth::accounts {
+
+struct User {
+  std::int64_t id = 0;
+  std::string email;
+  std::string password_hash;
+  std::string role;
+  std::optional<std::int64_t> tenant_id;
+  std::string language;
+  std::string referral_code;
+  bool is_active = true;
+};
+
+struct Organization {
+  std::int64_t id = 0;
+  std::string name;
+  std::string status;
+  std::optional<std::string> business_type;
+  std::string timezone;
+  std::optional<std::string> notification_email;
+  std::optional<std::string> notification_telegram;
+  std::optional<std::string> phone;
+  std::string plan;  // the subscription's plan slug
+};
+
+struct RefreshRecord {
+  std::int64_t id = 0;
+  std::int64_t user_id = 0;
+  std::string family;
+  bool used = false;
+  bool revoked = false;
+  bool expired = false;
+};
+
+struct Invitation {
+  std::int64_t id = 0;
+  std::int64_t tenant_id = 0;
+  std::string email;
+  std::string role;
+  std::string expires_at;
+  bool accepted = false;
+  bool expired = false;
+};
+
+class AccountRepository {
+ public:
+  // Users.
+  std::optional<User> FindUserByEmail(db::Transaction& tx, const std::string& email);
+  std::optional<User> FindUser(db::Transaction& tx, std::int64_t id);
+  // Throws db::Error with IsUniqueViolation() when the email is taken.
+  User InsertUser(db::Transaction& tx, const std::string& email, const std::string& password_hash,
+                  const std::string& role, std::optional<std::int64_t> tenant_id,
+                  const std::string& language);
+  std::optional<User> FindUserByReferralCode(db::Transaction& tx, const std::string& code);
+  std::vector<User> ListTenantUsers(db::Transaction& tx, std::int64_t tenant_id, int limit,
+                                    std::int64_t after_id);
+  std::int64_t CountTenantUsers(db::Transaction& tx, std::int64_t tenant_id);
+  bool DeleteTenantUser(db::Transaction& tx, std::int64_t tenant_id, std::int64_t user_id);
+  void SetLanguage(db::Transaction& tx, std::int64_t user_id, const std::string& language);
+  // True when the user exists, is active and (for tenant users) the tenant is active.
+  bool IsActive(db::Transaction& tx, std::int64_t user_id);
+
+  // Organisations.
+  std::optional<Organization> FindOrganization(db::Transaction& tx, std::int64_t tenant_id);
+  // Updates only the given columns (name and profile fields).
+  void UpdateOrganization(db::Transaction& tx, std::int64_t tenant_id,
+                          const std::vector<std::pair<std::string, std::optional<std::string>>>& fields);
+
+  // Subscriptions and referrals made at sign-up.
+  void InsertTrialSubscription(db::Transaction& tx, std::int64_t tenant_id, const std::string& plan,
+                               int trial_days);
+  void InsertReferral(db::Transaction& tx, std::int64_t referrer_user_id, std::int64_t tenant_id);
+
+  // Refresh tokens.
+  void InsertRefresh(db::Transaction& tx, std::int64_t user_id, const std::string& family,
+                     const std::string& token_hash, std::int64_t ttl_seconds);
+  std::string NewFamily(db::Transaction& tx);
+  // Locks the row (FOR UPDATE) so two concurrent refreshes of one token cannot both win.
+  std::optional<RefreshRecord> LockRefresh(db::Transaction& tx, const std::string& token_hash);
+  void MarkRefreshUsed(db::Transaction& tx, std::int64_t id);
+  void RevokeFamily(db::Transaction& tx, const std::string& family);
+  void RevokeUserTokens(db::Transaction& tx, std::int64_t user_id);
+
+  // Invitations.
+  Invitation InsertInvitation(db::Transaction& tx, std::int64_t tenant_id, const std::string& email,
+                              const std::string& token_hash, std::int64_t invited_by,
+                              std::int64_t ttl_seconds);
+  std::optional<Invitation> LockInvitationByToken(db::Transaction& tx, const std::string& token_hash);
+  void MarkInvitationAccepted(db::Transaction& tx, std::int64_t id);
+  std::vector<Invitation> ListInvitations(db::Transaction& tx, std::int64_t tenant_id, int limit,
+                                          std::int64_t after_id);
+  bool DeleteInvitation(db::Transaction& tx, std::int64_t tenant_id, std::int64_t id);
+  std::int64_t CountPendingInvitations(db::Transaction& tx, std::int64_t tenant_id);
+};
+
+}  // namespace sloth::accounts

@@ -1,0 +1,393 @@
+#include "accounts/auth_routes.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "accounts/account_repository.hpp"
+#include "accounts/passwords.hpp"
+#include "api/validation.hpp"
+#include "billing/plan_catalog.hpp"
+#include "http/api_error.hpp"
+#include "tenants/tenant_repository.hpp"
+
+namespace sloth::accounts {
+namespace {
+
+using json = nlohmann::json;
+using http::ApiError;
+
+const std::set<std::string> kLanguages = {"en", "uk", "pl", "de"};
+
+std::string Language(const json& body) {
+  const auto lang = api::OptionalString(body, "language", 2);
+  if (!lang || lang->empty()) return "en";
+  if (!kLanguages.count(*lang)) {
+    throw ApiError(400, "invalid_argument", "language must be one of en, uk, pl, de", "language");
+  }
+  return *lang;
+}
+
+std::string NewPassword(const json& body, const std::string& email) {
+  if (!body.contains("password") || !body["password"].is_string()) {
+    throw ApiError(400, "invalid_argument", "password is required", "password");
+  }
+  const std::string password = body["password"].get<std::string>();
+  if (auto problem = PasswordProblem(password, email)) {
+    throw ApiError(400, "weak_password", "password " + *problem, "password");
+  }
+  return password;
+}
+
+json UserJson(const User& u) { return {{"id", u.id}, {"email", u.email}, {"role", u.role}}; }
+
+// Issues an access token and starts (or continues) a refresh family.
+json IssueTokens(api::Context& ctx, AccountRepository& repo, const User& u,
+                 const std::string& family, const AccountsOptions& o,
+                 const TokenService& tokens) {
+  Principal p{u.id, u.role, u.tenant_id};
+  const std::string refresh = TokenService::NewOpaqueToken();
+  repo.InsertRefresh(ctx.tx, u.id, family, TokenService::Hash(refresh), o.refresh_ttl.count());
+  return {{"access_token", tokens.IssueAccess(p)},
+          {"refresh_token", refresh},
+          {"token_type", "Bearer"},
+          {"expires_in", tokens.access_ttl().count()}};
+}
+
+json OrganizationJson(const Organization& o) {
+  auto opt = [](const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); };
+  return {{"id", o.id},
+          {"name", o.name},
+          {"plan", o.plan},
+          {"status", o.status},
+          {"business_type", opt(o.business_type)},
+          {"timezone", o.timezone},
+          {"notification_email", opt(o.notification_email)},
+          {"notification_telegram", opt(o.notification_telegram)},
+          {"phone", opt(o.phone)}};
+}
+
+json MeJson(db::Transaction& tx, AccountRepository& repo, const User& u) {
+  json me = {{"id", u.id}, {"email", u.email}, {"role", u.role}, {"language", u.language},
+             {"referral_code", u.referral_code}, {"organization", nullptr}};
+  if (u.tenant_id) {
+    if (auto org = repo.FindOrganization(tx, *u.tenant_id)) me["organization"] = OrganizationJson(*org);
+  }
+  return me;
+}
+
+std::string RefreshToken(const json& body) {
+  return api::RequiredString(body, "refresh_token", 128);
+}
+
+}  // namespace
+
+void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
+  const auto& tokens = api.tokens();
+  auto& limiter = api.limiter();
+
+  api.Add("POST", "/api/auth/register", api::Access::kPublic,
+          [&migrator, &tokens, options](api::Context& ctx) {
+            const json body = ctx.request.Json();
+            api::OnlyFields(body, {"email", "password", "organization_name", "plan",
+                                   "referral_code", "language"});
+            const std::string email = api::RequiredEmail(body, "email");
+            const std::string password = NewPassword(body, email);
+            const std::string org_name = api::RequiredString(body, "organization_name", 200);
+            const std::string language = Language(body);
+            const std::string plan_slug =
+                api::OptionalString(body, "plan", 32).value_or(options.default_plan);
+            const auto referral = api::OptionalString(body, "referral_code", 32);
+
+            AccountRepository repo;
+            const auto plan = billing::FindPlan(ctx.tx, plan_slug.empty() ? options.default_plan : plan_slug);
+            if (!plan || (!plan->is_public && plan->slug != options.default_plan)) {
+              throw ApiError(400, "invalid_argument", "no such plan", "plan");
+            }
+            std::optional<User> referrer;
+            if (referral && !referral->empty()) {
+              referrer = repo.FindUserByReferralCode(ctx.tx, *referral);
+              if (!referrer) throw ApiError(400, "invalid_argument", "unknown referral code", "referral_code");
+            }
+            if (repo.FindUserByEmail(ctx.tx, email)) {
+              throw ApiError(409, "conflict", "this email is already registered", "email");
+            }
+            const std::string hash = HashPassword(password);
+            tenants::TenantRepository tenants(migrator);
+            const auto tenant = tenants.Insert(ctx.tx, org_name);
+            User user;
+            try {
+              user = repo.InsertUser(ctx.tx, email, hash, "owner", tenant.id.value, language);
+            } catch (const db::Error& e) {
+              // A concurrent sign-up with the same email won the unique index.
+              if (e.IsUniqueViolation()) {
+                throw ApiError(409, "conflict", "this email is already registered", "email");
+              }
+              throw;
+            }
+            tenants.CreateSchema(ctx.tx, tenant.id);
+            repo.InsertTrialSubscription(ctx.tx, tenant.id.value, plan->slug, plan->trial_days);
+            if (referrer) repo.InsertReferral(ctx.tx, referrer->id, tenant.id.value);
+            json out = IssueTokens(ctx, repo, user, repo.NewFamily(ctx.tx), options, tokens);
+            out["user"] = UserJson(user);
+            out["organization"] = {{"id", tenant.id.value}, {"name", tenant.name}, {"plan", plan->slug}};
+            spdlog::info("accounts: organisation {} registered (plan {})", tenant.id.value, plan->slug);
+            return http::Response::Json(201, out);
+          });
+
+  api.Add("POST", "/api/auth/login", api::Access::kPublic,
+          [&tokens, &limiter, options](api::Context& ctx) {
+            const json body = ctx.request.Json();
+            api::OnlyFields(body, {"email", "password"});
+            const std::string email = api::RequiredString(body, "email", 254);
+            if (!body.contains("password") || !body["password"].is_string()) {
+              throw ApiError(400, "invalid_argument", "password is required", "password");
+            }
+            std::string key = email;
+            std::transform(key.begin(), key.end(), key.begin(),
+                           [](unsigned char c) { return std::tolower(c); });
+            api::EnforceLimit(limiter, "login-ip:" + ctx.request.remote_ip, options.login_per_ip);
+            api::EnforceLimit(limiter, "login-email:" + key, options.login_per_email);
+            AccountRepository repo;
+            const auto user = repo.FindUserByEmail(ctx.tx, email);
+            // Verify against a dummy hash for unknown emails: same cost, no account probing.
+            const bool ok = VerifyPassword(user ? user->password_hash : DummyHash(),
+                                           body["password"].get<std::string>());
+            if (!user || !ok || !repo.IsActive(ctx.tx, user->id)) {
+              throw ApiError(401, "unauthenticated", "invalid email or password");
+            }
+            return http::Response::Json(
+                200, IssueTokens(ctx, repo, *user, repo.NewFamily(ctx.tx), options, tokens));
+          });
+
+  api.Add("POST", "/api/auth/refresh", api::Access::kPublic, [&tokens, options](api::Context& ctx) {
+    const json body = ctx.request.Json();
+    api::OnlyFields(body, {"refresh_token"});
+    AccountRepository repo;
+    const auto rec = repo.LockRefresh(ctx.tx, TokenService::Hash(RefreshToken(body)));
+    const auto refused = [](const std::string& why) {
+      return http::Response::Json(401, http::ErrorEnvelope("unauthenticated", why));
+    };
+    if (!rec) return refused("unknown refresh token");
+    if (rec->revoked) return refused("the refresh token was revoked");
+    if (rec->used) {
+      // Reuse of a rotated token means it leaked: end the whole session. Answered (not
+      // thrown) so the revocation commits.
+      repo.RevokeFamily(ctx.tx, rec->family);
+      spdlog::warn("accounts: refresh token reuse for user {}; session revoked", rec->user_id);
+      return refused("the refresh token was already used; the session is revoked");
+    }
+    if (rec->expired) return refused("the refresh token has expired");
+    const auto user = repo.FindUser(ctx.tx, rec->user_id);
+    if (!user || !repo.IsActive(ctx.tx, user->id)) return refused("the account is not active");
+    repo.MarkRefreshUsed(ctx.tx, rec->id);
+    return http::Response::Json(200, IssueTokens(ctx, repo, *user, rec->family, options, tokens));
+  });
+
+  api.Add("POST", "/api/auth/logout", api::Access::kPublic, [](api::Context& ctx) {
+    const json body = ctx.request.Json();
+    api::OnlyFields(body, {"refresh_token"});
+    AccountRepository repo;
+    if (const auto rec = repo.LockRefresh(ctx.tx, TokenService::Hash(RefreshToken(body)))) {
+      repo.RevokeFamily(ctx.tx, rec->family);
+    }
+    return http::Response::NoContent();  // idempotent: an unknown token is already logged out
+  });
+
+  api.Add("GET", "/api/auth/me", api::Access::kSignedIn, [](api::Context& ctx) {
+    AccountRepository repo;
+    const auto user = repo.FindUser(ctx.tx, ctx.user().user_id);
+    if (!user) throw ApiError(401, "unauthenticated", "the account no longer exists");
+    return http::Response::Json(200, MeJson(ctx.tx, repo, *user));
+  });
+
+  api.Add("PUT", "/api/auth/profile", api::Access::kTenant, [](api::Context& ctx) {
+    const json body = ctx.request.Json();
+    api::OnlyFields(body, {"business_name", "business_type", "timezone", "notification_email",
+                           "notification_telegram", "language", "phone"});
+    AccountRepository repo;
+    std::vector<std::pair<std::string, std::optional<std::string>>> org;
+    auto owner_only = [&](const char* field) {
+      if (!ctx.user().IsOwner()) {
+        throw ApiError(403, "forbidden", "only the owner may change " + std::string(field), field);
+      }
+    };
+    auto nullable = [](const std::string& v) {
+      return v.empty() ? std::optional<std::string>() : std::optional<std::string>(v);
+    };
+    if (body.contains("business_name")) {
+      owner_only("business_name");
+      org.emplace_back("name", api::RequiredString(body, "business_name", 200));
+    }
+    if (auto v = api::OptionalString(body, "business_type", 100)) {
+      owner_only("business_type");
+      org.emplace_back("business_type", nullable(*v));
+    }
+    if (auto v = api::OptionalString(body, "timezone", 64)) {
+      owner_only("timezone");
+      if (ctx.tx.Exec("SELECT count(*) FROM pg_timezone_names WHERE name = $1", *v).Int(0, 0) == 0) {
+        throw ApiError(400, "invalid_argument", "timezone must be an IANA zone such as Europe/Kyiv",
+                       "timezone");
+      }
+      org.emplace_back("timezone", *v);
+    }
+    if (auto v = api::OptionalString(body, "notification_email", 254)) {
+      owner_only("notification_email");
+      if (!v->empty() && !api::IsEmail(*v)) {
+        throw ApiError(400, "invalid_argument", "notification_email is not a valid email address",
+                       "notification_email");
+      }
+      org.emplace_back("notification_email", nullable(*v));
+    }
+    if (auto v = api::OptionalString(body, "notification_telegram", 100)) {
+      owner_only("notification_telegram");
+      org.emplace_back("notification_telegram", nullable(*v));
+    }
+    if (auto v = api::OptionalString(body, "phone", 32)) {
+      owner_only("phone");
+      static const std::regex phone(R"(^\+?[0-9 ()-]{5,31}$)");
+      if (!v->empty() && !std::regex_match(*v, phone)) {
+        throw ApiError(400, "invalid_argument", "phone must contain digits, spaces, ()+-", "phone");
+      }
+      org.emplace_back("phone", nullable(*v));
+    }
+    if (body.contains("language")) repo.SetLanguage(ctx.tx, ctx.user().user_id, Language(body));
+    repo.UpdateOrganization(ctx.tx, ctx.tenant(), org);
+    const auto user = repo.FindUser(ctx.tx, ctx.user().user_id);
+    return http::Response::Json(200, MeJson(ctx.tx, repo, *user));
+  });
+
+  api.Add("POST", "/api/auth/invite", api::Access::kOwner, [options](api::Context& ctx) {
+    const json body = ctx.request.Json();
+    api::OnlyFields(body, {"email"});
+    const std::string email = api::RequiredEmail(body, "email");
+    AccountRepository repo;
+    if (repo.FindUserByEmail(ctx.tx, email)) {
+      throw ApiError(409, "conflict", "this email already has an account", "email");
+    }
+    // Serialise invitations of one organisation so two at once cannot both fit the limit.
+    ctx.tx.Exec("SELECT 1 FROM public.tenants WHERE id = $1 FOR UPDATE", ctx.tenant());
+    const auto org = repo.FindOrganization(ctx.tx, ctx.tenant());
+    const auto plan = billing::FindPlan(ctx.tx, org->plan);
+    const std::int64_t max = plan ? plan->Limit("users") : 1;
+    const std::int64_t used = repo.CountTenantUsers(ctx.tx, ctx.tenant()) +
+                              repo.CountPendingInvitations(ctx.tx, ctx.tenant());
+    if (max >= 0 && used >= max) {
+      throw ApiError(429, "limit_exceeded",
+                     "the plan allows " + std::to_string(max) + " users (" + std::to_string(used) +
+                         " used or invited)",
+                     "users");
+    }
+    const std::string token = TokenService::NewOpaqueToken();
+    const auto inv = repo.InsertInvitation(ctx.tx, ctx.tenant(), email, TokenService::Hash(token),
+                                           ctx.user().user_id, options.invite_ttl.count());
+    return http::Response::Json(201, {{"id", inv.id},
+                                      {"email", inv.email},
+                                      {"role", inv.role},
+                                      {"expires_at", inv.expires_at},
+                                      {"invite_token", token}});
+  });
+
+  api.Add("POST", "/api/auth/invite/accept", api::Access::kPublic, [&tokens, options](api::Context& ctx) {
+    const json body = ctx.request.Json();
+    api::OnlyFields(body, {"token", "password", "language"});
+    const std::string token = api::RequiredString(body, "token", 128);
+    AccountRepository repo;
+    const auto inv = repo.LockInvitationByToken(ctx.tx, TokenService::Hash(token));
+    if (!inv || inv->accepted || inv->expired) {
+      throw ApiError(404, "not_found", "the invitation does not exist, expired or was used", "token");
+    }
+    const std::string password = NewPassword(body, inv->email);
+    User user;
+    try {
+      user = repo.InsertUser(ctx.tx, inv->email, HashPassword(password), inv->role, inv->tenant_id,
+                             Language(body));
+    } catch (const db::Error& e) {
+      if (e.IsUniqueViolation()) throw ApiError(409, "conflict", "this email already has an account");
+      throw;
+    }
+    repo.MarkInvitationAccepted(ctx.tx, inv->id);
+    json out = IssueTokens(ctx, repo, user, repo.NewFamily(ctx.tx), options, tokens);
+    out["user"] = UserJson(user);
+    return http::Response::Json(201, out);
+  });
+
+  api.Add("GET", "/api/auth/users", api::Access::kTenant, [](api::Context& ctx) {
+    const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
+    AccountRepository repo;
+    const auto users = repo.ListTenantUsers(ctx.tx, ctx.tenant(), page.limit + 1, page.after);
+    json items = json::array();
+    for (std::size_t i = 0; i < users.size() && i < static_cast<std::size_t>(page.limit); ++i) {
+      items.push_back({{"id", users[i].id}, {"email", users[i].email}, {"role", users[i].role},
+                       {"language", users[i].language}});
+    }
+    const json next = users.size() > static_cast<std::size_t>(page.limit)
+                          ? json(std::to_string(users[static_cast<std::size_t>(page.limit) - 1].id))
+                          : json(nullptr);
+    return http::Response::Json(200, {{"items", items}, {"next_cursor", next}});
+  });
+
+  api.Add("DELETE", "/api/auth/users/{id}", api::Access::kOwner, [](api::Context& ctx) {
+    std::int64_t id = 0;
+    try {
+      id = std::stoll(ctx.request.Param("id"));
+    } catch (const std::exception&) {
+      throw ApiError(404, "not_found", "no such user");
+    }
+    AccountRepository repo;
+    repo.RevokeUserTokens(ctx.tx, id);  // no-op unless the delete below succeeds (same tx)
+    if (!repo.DeleteTenantUser(ctx.tx, ctx.tenant(), id)) {
+      throw ApiError(404, "not_found", "no such staff member");
+    }
+    return http::Response::NoContent();
+  });
+
+  api.Add("GET", "/api/auth/invitations", api::Access::kOwner, [](api::Context& ctx) {
+    const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
+    AccountRepository repo;
+    const auto list = repo.ListInvitations(ctx.tx, ctx.tenant(), page.limit + 1, page.after);
+    json items = json::array();
+    for (std::size_t i = 0; i < list.size() && i < static_cast<std::size_t>(page.limit); ++i) {
+      items.push_back({{"id", list[i].id}, {"email", list[i].email}, {"role", list[i].role},
+                       {"expires_at", list[i].expires_at}, {"accepted", list[i].accepted}});
+    }
+    const json next = list.size() > static_cast<std::size_t>(page.limit)
+                          ? json(std::to_string(list[static_cast<std::size_t>(page.limit) - 1].id))
+                          : json(nullptr);
+    return http::Response::Json(200, {{"items", items}, {"next_cursor", next}});
+  });
+
+  api.Add("DELETE", "/api/auth/invitations/{id}", api::Access::kOwner, [](api::Context& ctx) {
+    std::int64_t id = 0;
+    try {
+      id = std::stoll(ctx.request.Param("id"));
+    } catch (const std::exception&) {
+      throw ApiError(404, "not_found", "no such invitation");
+    }
+    AccountRepository repo;
+    if (!repo.DeleteInvitation(ctx.tx, ctx.tenant(), id)) {
+      throw ApiError(404, "not_found", "no such invitation");
+    }
+    return http::Response::NoContent();
+  });
+
+  api.Add("GET", "/api/admin/tenants", api::Access::kAdmin, [&migrator](api::Context& ctx) {
+    const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
+    tenants::TenantRepository repo(migrator);
+    const auto list = repo.List(ctx.tx, page.limit + 1, page.after);
+    json items = json::array();
+    for (std::size_t i = 0; i < list.size() && i < static_cast<std::size_t>(page.limit); ++i) {
+      items.push_back({{"id", list[i].id.value}, {"name", list[i].name}, {"status", list[i].status},
+                       {"created_at", list[i].created_at}});
+    }
+    const json next = list.size() > static_cast<std::size_t>(page.limit)
+                          ? json(std::to_string(list[static_cast<std::size_t>(page.limit) - 1].id.value))
+                          : json(nullptr);
+    return http::Response::Json(200, {{"items", items}, {"next_cursor", next}});
+  });
+}
+
+}  // namespace sloth::accounts

@@ -1,0 +1,69 @@
+#include "api/api.hpp"
+
+#include "accounts/account_repository.hpp"
+#include "http/api_error.hpp"
+
+namespace sloth::api {
+
+void EnforceLimit(http::RateLimiter& limiter, const std::string& key, const http::RateLimit& limit) {
+  if (const auto wait = limiter.Take(key, limit)) {
+    throw http::ApiError(429, "rate_limited",
+                         "too many requests; retry in " + std::to_string(wait) + " s")
+        .WithHeader("Retry-After", std::to_string(wait));
+  }
+}
+
+Api::Api(http::Router& router, db::Pool& pool, const accounts::TokenService& tokens,
+         http::RateLimiter& limiter, Limits limits)
+    : router_(router), pool_(pool), tokens_(tokens), limiter_(limiter), limits_(limits) {}
+
+void Api::Add(const std::string& method, const std::string& pattern, Access access,
+              Handler handler, http::RouteOptions options) {
+  options.tenant_scoped = access == Access::kTenant || access == Access::kOwner;
+  router_.Add(
+      method, pattern,
+      [this, access, handler = std::move(handler)](http::Request& req) -> http::Response {
+        std::optional<accounts::Principal> principal;
+        const auto auth = req.Header("authorization");
+        if (auth && auth->rfind("Bearer ", 0) == 0) {
+          principal = tokens_.VerifyAccess(auth->substr(7));
+        } else if (auth) {
+          throw http::ApiError(401, "unauthenticated", "use the Bearer scheme");
+        }
+        if (!principal && access != Access::kPublic) {
+          throw http::ApiError(401, "unauthenticated", "sign in first")
+              .WithHeader("WWW-Authenticate", "Bearer");
+        }
+        if (principal) {
+          EnforceLimit(limiter_, "user:" + std::to_string(principal->user_id), limits_.user);
+        } else {
+          EnforceLimit(limiter_, "ip:" + req.remote_ip, limits_.anonymous);
+        }
+        if (access == Access::kAdmin && !principal->IsAdmin()) {
+          throw http::ApiError(403, "forbidden", "platform administrators only");
+        }
+        const bool tenant = access == Access::kTenant || access == Access::kOwner;
+        if (tenant && !principal->tenant_id) {
+          throw http::ApiError(403, "forbidden", "this route acts on an organisation");
+        }
+        if (access == Access::kOwner && !principal->IsOwner()) {
+          throw http::ApiError(403, "forbidden", "only the organisation's owner may do this");
+        }
+        auto run = [&](db::Transaction& tx) {
+          if (principal) {
+            // A token outlives a deactivation by at most its TTL unless checked here.
+            accounts::AccountRepository repo;
+            if (!repo.IsActive(tx, principal->user_id)) {
+              throw http::ApiError(401, "unauthenticated", "the account is not active");
+            }
+          }
+          Context ctx{req, principal, tx};
+          return handler(ctx);
+        };
+        if (tenant) return pool_.InTenant(db::TenantId{*principal->tenant_id}, run);
+        return pool_.InTransaction(run);
+      },
+      options);
+}
+
+}  // namespace sloth::api

@@ -1,0 +1,67 @@
+#pragma once
+
+// Every /api route is registered here. The wrapper is the one place where a request is
+// authenticated, rate limited, authorised at the route (access level and role), and given
+// its transaction — scoped to the caller's tenant (SET LOCAL search_path) for tenant
+// routes — so no handler repeats any of it.
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "accounts/principal.hpp"
+#include "accounts/tokens.hpp"
+#include "db/pool.hpp"
+#include "http/rate_limiter.hpp"
+#include "http/router.hpp"
+
+namespace sloth::api {
+
+enum class Access {
+  kPublic,    // anyone; a valid token, if sent, identifies the caller for rate limits
+  kSignedIn,  // any signed-in user (admins included)
+  kTenant,    // a user of an organisation; runs in that tenant's scope
+  kOwner,     // kTenant, owner only
+  kAdmin,     // platform admins
+};
+
+struct Context {
+  http::Request& request;
+  std::optional<accounts::Principal> principal;
+  db::Transaction& tx;  // tenant-scoped for kTenant/kOwner routes
+
+  const accounts::Principal& user() const { return *principal; }
+  std::int64_t tenant() const { return *principal->tenant_id; }
+};
+
+using Handler = std::function<http::Response(Context&)>;
+
+struct Limits {
+  http::RateLimit anonymous{100, std::chrono::hours(1)};
+  http::RateLimit user{1000, std::chrono::hours(1)};
+};
+
+class Api {
+ public:
+  Api(http::Router& router, db::Pool& pool, const accounts::TokenService& tokens,
+      http::RateLimiter& limiter, Limits limits);
+
+  void Add(const std::string& method, const std::string& pattern, Access access, Handler handler,
+           http::RouteOptions options = {});
+
+  http::RateLimiter& limiter() { return limiter_; }
+  const accounts::TokenService& tokens() const { return tokens_; }
+
+ private:
+  http::Router& router_;
+  db::Pool& pool_;
+  const accounts::TokenService& tokens_;
+  http::RateLimiter& limiter_;
+  Limits limits_;
+};
+
+// Throws 429 with Retry-After when `key` is over `limit`.
+void EnforceLimit(http::RateLimiter& limiter, const std::string& key, const http::RateLimit& limit);
+
+}  // namespace sloth::api
