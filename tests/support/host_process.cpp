@@ -20,18 +20,26 @@ extern char** environ;
 
 namespace sloth::testing {
 
-HttpResult HttpGet(int port, const std::string& path) {
+HttpResult HttpGet(int port, const std::string& path) { return HttpCall(port, "GET", path); }
+
+HttpResult HttpCall(int port, const std::string& method, const std::string& path,
+                    const std::string& body, const std::string& bearer) {
   HttpResult r;
   try {
     Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
-    s.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, path,
-                               Poco::Net::HTTPMessage::HTTP_1_1);
-    s.sendRequest(req);
+    s.setTimeout(Poco::Timespan(30, 0));
+    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    if (!bearer.empty()) req.set("Authorization", "Bearer " + bearer);
+    if (!body.empty()) {
+      req.setContentType("application/json");
+      req.setContentLength64(static_cast<Poco::Int64>(body.size()));
+    }
+    s.sendRequest(req) << body;
     Poco::Net::HTTPResponse resp;
     auto& in = s.receiveResponse(resp);
     Poco::StreamCopier::copyToString(in, r.body);
     r.status = resp.getStatus();
+    for (const auto& [k, v] : resp) r.headers[k] = v;
   } catch (const std::exception&) {
     r.status = 0;
   }

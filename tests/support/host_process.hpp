@@ -15,10 +15,14 @@ namespace sloth::testing {
 struct HttpResult {
   int status = 0;  // 0 when the connection failed
   std::string body;
+  std::map<std::string, std::string> headers;
 };
 
 // One GET on 127.0.0.1:port.
 HttpResult HttpGet(int port, const std::string& path);
+// Any request on 127.0.0.1:port; `bearer` adds an Authorization header.
+HttpResult HttpCall(int port, const std::string& method, const std::string& path,
+                    const std::string& body = "", const std::string& bearer = "");
 
 class HostProcess {
  public:
