@@ -9,6 +9,7 @@
 
 #include "accounts/account_repository.hpp"
 #include "accounts/passwords.hpp"
+#include "accounts/sign_up.hpp"
 #include "api/validation.hpp"
 #include "billing/plan_catalog.hpp"
 #include "http/api_error.hpp"
@@ -102,39 +103,15 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
                 api::OptionalString(body, "plan", 32).value_or(options.default_plan);
             const auto referral = api::OptionalString(body, "referral_code", 32);
 
+            SignUpRequest req{email, password, org_name, plan_slug, referral, language};
+            const auto done = SignUp(ctx.tx, migrator, req, options.default_plan);
             AccountRepository repo;
-            const auto plan = billing::FindPlan(ctx.tx, plan_slug.empty() ? options.default_plan : plan_slug);
-            if (!plan || (!plan->is_public && plan->slug != options.default_plan)) {
-              throw ApiError(400, "invalid_argument", "no such plan", "plan");
-            }
-            std::optional<User> referrer;
-            if (referral && !referral->empty()) {
-              referrer = repo.FindUserByReferralCode(ctx.tx, *referral);
-              if (!referrer) throw ApiError(400, "invalid_argument", "unknown referral code", "referral_code");
-            }
-            if (repo.FindUserByEmail(ctx.tx, email)) {
-              throw ApiError(409, "conflict", "this email is already registered", "email");
-            }
-            const std::string hash = HashPassword(password);
-            tenants::TenantRepository tenants(migrator);
-            const auto tenant = tenants.Insert(ctx.tx, org_name);
-            User user;
-            try {
-              user = repo.InsertUser(ctx.tx, email, hash, "owner", tenant.id.value, language);
-            } catch (const db::Error& e) {
-              // A concurrent sign-up with the same email won the unique index.
-              if (e.IsUniqueViolation()) {
-                throw ApiError(409, "conflict", "this email is already registered", "email");
-              }
-              throw;
-            }
-            tenants.CreateSchema(ctx.tx, tenant.id);
-            repo.InsertTrialSubscription(ctx.tx, tenant.id.value, plan->slug, plan->trial_days);
-            if (referrer) repo.InsertReferral(ctx.tx, referrer->id, tenant.id.value);
+            const User& user = done.owner;
             json out = IssueTokens(ctx, repo, user, repo.NewFamily(ctx.tx), options, tokens);
             out["user"] = UserJson(user);
-            out["organization"] = {{"id", tenant.id.value}, {"name", tenant.name}, {"plan", plan->slug}};
-            spdlog::info("accounts: organisation {} registered (plan {})", tenant.id.value, plan->slug);
+            out["organization"] = {{"id", done.tenant.id.value},
+                                   {"name", done.tenant.name},
+                                   {"plan", done.plan.slug}};
             return http::Response::Json(201, out);
           });
 
