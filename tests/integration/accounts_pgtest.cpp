@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "accounts/account_repository.hpp"
+#include "accounts/passwords.hpp"
 #include "app/host_app.hpp"
 #include "db/connection.hpp"
 #include "support/host_process.hpp"
@@ -28,11 +30,12 @@ const std::string kSecret = "test-secret-0123456789-abcdefghijklmnop";
 class AccountsTest : public ::testing::Test {
  protected:
   void Start(const std::string& extra = "") {
-    const std::string yaml = "http:\n  host: 127.0.0.1\n  port: 0\ndatabase:\n  url: \"" + db_.url() +
-                             "\"\nplans_file: " + SLOTH_SOURCE_DIR + "/config/plans.yaml\n" +
-                             "auth:\n  jwt_secret: " + kSecret + "\nlog:\n  level: warn\n" + extra;
-    app_ = std::make_unique<app::HostApp>(
-        config::ParseHostConfig(yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
+    const std::string yaml = "http:\n  host: 127.0.0.1\n  port: 0\ndatabase:\n  url: \"" +
+                             db_.url() + "\"\nplans_file: " + SLOTH_SOURCE_DIR +
+                             "/config/plans.yaml\n" + "auth:\n  jwt_secret: " + kSecret +
+                             "\nlog:\n  level: warn\n" + extra;
+    app_ = std::make_unique<app::HostApp>(config::ParseHostConfig(
+        yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
     app_->Start();
     port_ = app_->port();
   }
@@ -40,15 +43,20 @@ class AccountsTest : public ::testing::Test {
     if (app_) app_->Stop();
   }
 
-  testing::HttpResult Call(const std::string& method, const std::string& path, const json& body = nullptr,
-                           const std::string& token = "") {
+  testing::HttpResult Call(const std::string& method, const std::string& path,
+                           const json& body = nullptr, const std::string& token = "") {
     return HttpCall(port_, method, path, body.is_null() ? "" : body.dump(), token);
   }
-  static json J(const testing::HttpResult& r) { return json::parse(r.body.empty() ? "null" : r.body); }
+  static json J(const testing::HttpResult& r) {
+    return json::parse(r.body.empty() ? "null" : r.body);
+  }
 
-  json Register(const std::string& email, const std::string& org, const std::string& plan = "starter") {
+  json Register(const std::string& email, const std::string& org,
+                const std::string& plan = "starter") {
     auto r = Call("POST", "/api/auth/register",
-                  {{"email", email}, {"password", "a long passphrase 42"}, {"organization_name", org},
+                  {{"email", email},
+                   {"password", "a long passphrase 42"},
+                   {"organization_name", org},
                    {"plan", plan}});
     EXPECT_EQ(r.status, 201) << r.body;
     return J(r);
@@ -72,7 +80,8 @@ TEST_F(AccountsTest, TheWholeTokenCycle) {
   EXPECT_EQ(reg["user"]["role"], "owner");
   EXPECT_EQ(reg["organization"]["plan"], "starter");
 
-  auto login = Call("POST", "/api/auth/login", {{"email", "OWNER@salon.test"}, {"password", "a long passphrase 42"}});
+  auto login = Call("POST", "/api/auth/login",
+                    {{"email", "OWNER@salon.test"}, {"password", "a long passphrase 42"}});
   ASSERT_EQ(login.status, 200) << login.body;
   const std::string access = J(login)["access_token"];
   const std::string refresh1 = J(login)["refresh_token"];
@@ -96,15 +105,23 @@ TEST_F(AccountsTest, TheWholeTokenCycle) {
   EXPECT_EQ(Call("POST", "/api/auth/refresh", {{"refresh_token", refresh2}}).status, 401);
 
   // A new login is a new family; logout revokes it.
-  login = Call("POST", "/api/auth/login", {{"email", "owner@salon.test"}, {"password", "a long passphrase 42"}});
+  login = Call("POST", "/api/auth/login",
+               {{"email", "owner@salon.test"}, {"password", "a long passphrase 42"}});
   const std::string refresh3 = J(login)["refresh_token"];
   EXPECT_EQ(Call("POST", "/api/auth/logout", {{"refresh_token", refresh3}}).status, 204);
   EXPECT_EQ(Call("POST", "/api/auth/refresh", {{"refresh_token", refresh3}}).status, 401);
   // The registration's own session is unaffected.
-  EXPECT_EQ(Call("POST", "/api/auth/refresh", {{"refresh_token", reg["refresh_token"]}}).status, 200);
+  EXPECT_EQ(Call("POST", "/api/auth/refresh", {{"refresh_token", reg["refresh_token"]}}).status,
+            200);
 
-  EXPECT_EQ(Call("POST", "/api/auth/login", {{"email", "owner@salon.test"}, {"password", "wrong password!!"}}).status, 401);
-  EXPECT_EQ(Call("POST", "/api/auth/login", {{"email", "nobody@salon.test"}, {"password", "whatever123"}}).status, 401);
+  EXPECT_EQ(Call("POST", "/api/auth/login",
+                 {{"email", "owner@salon.test"}, {"password", "wrong password!!"}})
+                .status,
+            401);
+  EXPECT_EQ(
+      Call("POST", "/api/auth/login", {{"email", "nobody@salon.test"}, {"password", "whatever123"}})
+          .status,
+      401);
   EXPECT_EQ(Scalar("SELECT count(*) FROM public.refresh_tokens WHERE token_hash LIKE '%-%'"), 0);
 }
 
@@ -200,9 +217,9 @@ TEST_F(AccountsTest, NoTenantScopedRouteServesAnotherTenantsObjects) {
   ASSERT_EQ(accepted.status, 201) << accepted.body;
   auto inv2 = Call("POST", "/api/auth/invite", {{"email", "b-pending@salon.test"}}, b_token);
   ASSERT_EQ(inv2.status, 201);
-  const std::set<std::string> b_ids = {
-      J(inv)["id"].dump(), J(inv2)["id"].dump(), J(accepted)["user"]["id"].dump(),
-      b["user"]["id"].dump(), b["organization"]["id"].dump()};
+  const std::set<std::string> b_ids = {J(inv)["id"].dump(), J(inv2)["id"].dump(),
+                                       J(accepted)["user"]["id"].dump(), b["user"]["id"].dump(),
+                                       b["organization"]["id"].dump()};
   const std::vector<std::string> b_secrets = {"b@salon.test", "b-staff@salon.test",
                                               "b-pending@salon.test", "Salon B"};
 
@@ -214,16 +231,19 @@ TEST_F(AccountsTest, NoTenantScopedRouteServesAnotherTenantsObjects) {
     if (route.pattern.find('{') == std::string::npos) {
       paths.push_back(route.pattern);
     } else {
-      for (const auto& id : b_ids) paths.push_back(std::regex_replace(route.pattern, std::regex(R"(\{[^}]+\})"), id));
+      for (const auto& id : b_ids)
+        paths.push_back(std::regex_replace(route.pattern, std::regex(R"(\{[^}]+\})"), id));
     }
     for (const auto& path : paths) {
       const auto r = Call(route.method, path, json::object(), a_token);
       ++checked;
       for (const auto& secret : b_secrets) {
-        EXPECT_EQ(r.body.find(secret), std::string::npos) << route.method << " " << path << " leaked " << secret;
+        EXPECT_EQ(r.body.find(secret), std::string::npos)
+            << route.method << " " << path << " leaked " << secret;
       }
       if (path != route.pattern) {
-        EXPECT_TRUE(r.status == 404 || r.status == 403) << route.method << " " << path << " -> " << r.status << " " << r.body;
+        EXPECT_TRUE(r.status == 404 || r.status == 403)
+            << route.method << " " << path << " -> " << r.status << " " << r.body;
       }
     }
   }
@@ -243,7 +263,8 @@ TEST_F(AccountsTest, ConcurrentRegistrationsWithOneEmail) {
     threads.emplace_back([&, i] {
       statuses[static_cast<std::size_t>(i)] =
           Call("POST", "/api/auth/register",
-               {{"email", "same@salon.test"}, {"password", "a long passphrase 42"},
+               {{"email", "same@salon.test"},
+                {"password", "a long passphrase 42"},
                 {"organization_name", "Org " + std::to_string(i)}})
               .status;
     });
@@ -273,9 +294,13 @@ TEST_F(AccountsTest, LoginIsLimitedPerEmail) {
   Start("rate_limits:\n  login_per_minute_email: 3\n");
   Register("owner@salon.test", "Salon");
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(Call("POST", "/api/auth/login", {{"email", "owner@salon.test"}, {"password", "wrong password!!"}}).status, 401);
+    EXPECT_EQ(Call("POST", "/api/auth/login",
+                   {{"email", "owner@salon.test"}, {"password", "wrong password!!"}})
+                  .status,
+              401);
   }
-  const auto r = Call("POST", "/api/auth/login", {{"email", "Owner@Salon.test"}, {"password", "a long passphrase 42"}});
+  const auto r = Call("POST", "/api/auth/login",
+                      {{"email", "Owner@Salon.test"}, {"password", "a long passphrase 42"}});
   EXPECT_EQ(r.status, 429);
   EXPECT_TRUE(r.headers.count("Retry-After"));
 }
@@ -286,14 +311,18 @@ TEST_F(AccountsTest, ProfileRefusesMassAssignment) {
   const std::string token = reg["access_token"];
   const auto before = Call("GET", "/api/auth/me", nullptr, token).body;
   for (const char* field : {"role", "tenant_id", "plan", "organization_id", "email"}) {
-    const auto r = Call("PUT", "/api/auth/profile", {{field, "admin"}, {"timezone", "Europe/Warsaw"}}, token);
+    const auto r =
+        Call("PUT", "/api/auth/profile", {{field, "admin"}, {"timezone", "Europe/Warsaw"}}, token);
     EXPECT_EQ(r.status, 400) << field;
     EXPECT_EQ(J(r)["error"]["field"], field);
   }
   EXPECT_EQ(Call("GET", "/api/auth/me", nullptr, token).body, before);
   const auto ok = Call("PUT", "/api/auth/profile",
-                       {{"business_name", "Salon Renamed"}, {"timezone", "Europe/Warsaw"}, {"language", "pl"},
-                        {"notification_email", "alerts@salon.test"}, {"phone", "+48 22 123 45 67"}},
+                       {{"business_name", "Salon Renamed"},
+                        {"timezone", "Europe/Warsaw"},
+                        {"language", "pl"},
+                        {"notification_email", "alerts@salon.test"},
+                        {"phone", "+48 22 123 45 67"}},
                        token);
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(J(ok)["organization"]["name"], "Salon Renamed");
@@ -310,7 +339,8 @@ TEST_F(AccountsTest, RegistrationValidation) {
     EXPECT_EQ(r.status, 400) << r.body;
     return J(r)["error"]["field"].get<std::string>();
   };
-  json ok = {{"email", "x@salon.test"}, {"password", "a long passphrase 42"}, {"organization_name", "X"}};
+  json ok = {
+      {"email", "x@salon.test"}, {"password", "a long passphrase 42"}, {"organization_name", "X"}};
   auto with = [&](const char* k, json v) {
     json b = ok;
     b[k] = v;
@@ -334,8 +364,11 @@ TEST_F(AccountsTest, RegistrationValidation) {
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(J(r)["organization"]["plan"], "free");
   EXPECT_EQ(Scalar("SELECT count(*) FROM public.referrals WHERE status = 'pending'"), 1);
-  EXPECT_EQ(Scalar("SELECT count(*) FROM public.subscriptions WHERE plan_slug = 'free' AND status = 'active'"), 1);
-  EXPECT_EQ(Scalar("SELECT count(*) FROM public.subscriptions WHERE plan_slug = 'starter' AND status = 'trialing' "
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.subscriptions WHERE plan_slug = 'free' AND status "
+                   "= 'active'"),
+            1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.subscriptions WHERE plan_slug = 'starter' AND "
+                   "status = 'trialing' "
                    "AND trial_end > now() + interval '13 days'"),
             1);
 }
@@ -353,7 +386,8 @@ TEST_F(AccountsTest, InvitationsRespectRolesAndThePlanUserLimit) {
   EXPECT_EQ(J(over)["error"]["code"], "limit_exceeded");
   EXPECT_EQ(J(over)["error"]["field"], "users");
   // Revoking an invitation frees its seat.
-  EXPECT_EQ(Call("DELETE", "/api/auth/invitations/" + J(i2)["id"].dump(), nullptr, token).status, 204);
+  EXPECT_EQ(Call("DELETE", "/api/auth/invitations/" + J(i2)["id"].dump(), nullptr, token).status,
+            204);
   EXPECT_EQ(Call("POST", "/api/auth/invite", {{"email", "s3@salon.test"}}, token).status, 201);
 
   auto staff = Call("POST", "/api/auth/invite/accept",
@@ -367,19 +401,25 @@ TEST_F(AccountsTest, InvitationsRespectRolesAndThePlanUserLimit) {
             404);
   const std::string staff_token = J(staff)["access_token"];
   EXPECT_EQ(Call("POST", "/api/auth/invite", {{"email", "x@salon.test"}}, staff_token).status, 403);
-  EXPECT_EQ(Call("PUT", "/api/auth/profile", {{"business_name", "Mine now"}}, staff_token).status, 403);
+  EXPECT_EQ(Call("PUT", "/api/auth/profile", {{"business_name", "Mine now"}}, staff_token).status,
+            403);
   EXPECT_EQ(Call("PUT", "/api/auth/profile", {{"language", "uk"}}, staff_token).status, 200);
   auto users = Call("GET", "/api/auth/users?limit=1", nullptr, staff_token);
   ASSERT_EQ(users.status, 200);
   EXPECT_EQ(J(users)["items"].size(), 1u);
-  auto page2 = Call("GET", "/api/auth/users?limit=1&cursor=" + J(users)["next_cursor"].get<std::string>(),
-                    nullptr, staff_token);
+  auto page2 =
+      Call("GET", "/api/auth/users?limit=1&cursor=" + J(users)["next_cursor"].get<std::string>(),
+           nullptr, staff_token);
   EXPECT_EQ(J(page2)["items"][0]["role"], "staff");
   EXPECT_EQ(Call("GET", "/api/auth/users?limit=1000", nullptr, staff_token).status, 400);
   // The owner removes the staff member; their tokens stop working at once.
-  EXPECT_EQ(Call("DELETE", "/api/auth/users/" + J(staff)["user"]["id"].dump(), nullptr, token).status, 204);
+  EXPECT_EQ(
+      Call("DELETE", "/api/auth/users/" + J(staff)["user"]["id"].dump(), nullptr, token).status,
+      204);
   EXPECT_EQ(Call("GET", "/api/auth/me", nullptr, staff_token).status, 401);
-  EXPECT_EQ(Call("POST", "/api/auth/refresh", {{"refresh_token", J(staff)["refresh_token"]}}).status, 401);
+  EXPECT_EQ(
+      Call("POST", "/api/auth/refresh", {{"refresh_token", J(staff)["refresh_token"]}}).status,
+      401);
 }
 
 TEST_F(AccountsTest, PlansAreSyncedIdempotently) {
@@ -389,8 +429,42 @@ TEST_F(AccountsTest, PlansAreSyncedIdempotently) {
   Start();  // a second start-up upserts the same plans
   EXPECT_EQ(Scalar("SELECT count(*) FROM public.plans"), 4);
   EXPECT_EQ(Scalar("SELECT price_monthly FROM public.plans WHERE slug = 'professional'"), 5900);
-  EXPECT_EQ(Scalar("SELECT (limits->>'messages_per_month')::int FROM public.plans WHERE slug = 'enterprise'"), -1);
+  EXPECT_EQ(Scalar("SELECT (limits->>'messages_per_month')::int FROM public.plans WHERE slug = "
+                   "'enterprise'"),
+            -1);
   EXPECT_EQ(Scalar("SELECT count(*) FROM public.plans WHERE slug = 'free' AND NOT is_public"), 1);
+}
+
+}  // namespace
+}  // namespace sloth::accounts
+
+namespace sloth::accounts {
+namespace {
+
+TEST_F(AccountsTest, PlatformAdminListsTenantsOthersAreForbidden) {
+  Start();
+  const auto owner = Register("owner@salon.test", "Salon");
+  {
+    db::PoolOptions o;
+    o.url = db_.url();
+    db::Pool pool(o);
+    pool.InTransaction([](db::Transaction& tx) {
+      AccountRepository().InsertUser(tx, "root@sloth.test", HashPassword("an admin passphrase"),
+                                     "admin", std::nullopt, "en");
+    });
+  }
+  auto login = Call("POST", "/api/auth/login",
+                    {{"email", "root@sloth.test"}, {"password", "an admin passphrase"}});
+  ASSERT_EQ(login.status, 200) << login.body;
+  const std::string admin = J(login)["access_token"];
+  auto list = Call("GET", "/api/admin/tenants", nullptr, admin);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(J(list)["items"][0]["name"], "Salon");
+  EXPECT_EQ(Call("GET", "/api/admin/tenants", nullptr, owner["access_token"]).status, 403);
+  EXPECT_EQ(Call("GET", "/api/admin/tenants").status, 401);
+  // An admin has no organisation: tenant routes refuse it.
+  EXPECT_EQ(Call("GET", "/api/auth/users", nullptr, admin).status, 403);
+  EXPECT_TRUE(J(Call("GET", "/api/auth/me", nullptr, admin))["organization"].is_null());
 }
 
 }  // namespace

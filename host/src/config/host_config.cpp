@@ -77,32 +77,36 @@ std::vector<Field> BuildSchema() {
       Str("environment", "development", "production refuses insecure defaults",
           {"development", "production"}),
       Str("plans_file", "plans.yaml", "the plan catalogue, relative to this file"),
-      Section("auth",
-              {secret, Str("jwt_secret_file", "", "file holding the HMAC key (alternative)"),
-               Str("issuer", "sloth", "iss of access tokens"),
-               Str("audience", "sloth-api", "aud of access tokens"),
-               Int("access_ttl_s", 900, 60, 86400, "access token lifetime"),
-               Int("refresh_ttl_s", 30 * 24 * 3600, 3600, 365 * 24 * 3600, "refresh token lifetime"),
-               Int("invite_ttl_s", 7 * 24 * 3600, 3600, 90 * 24 * 3600, "invitation lifetime")},
-              "authentication"),
+      Section(
+          "auth",
+          {secret, Str("jwt_secret_file", "", "file holding the HMAC key (alternative)"),
+           Str("issuer", "sloth", "iss of access tokens"),
+           Str("audience", "sloth-api", "aud of access tokens"),
+           Int("access_ttl_s", 900, 60, 86400, "access token lifetime"),
+           Int("refresh_ttl_s", 30 * 24 * 3600, 3600, 365 * 24 * 3600, "refresh token lifetime"),
+           Int("invite_ttl_s", 7 * 24 * 3600, 3600, 90 * 24 * 3600, "invitation lifetime")},
+          "authentication"),
       Section("rate_limits",
-              {Int("anonymous_per_hour", 100, 1, 1000000, "per IP, without a token"),
-               Int("user_per_hour", 1000, 1, 10000000, "per signed-in user"),
-               Int("login_per_minute_ip", 10, 1, 10000, "login attempts per IP"),
-               Int("login_per_minute_email", 10, 1, 10000, "login attempts per email")},
+              {Int("anonymous_per_hour", 100, 1, 1000000000, "per IP, without a token"),
+               Int("user_per_hour", 1000, 1, 1000000000, "per signed-in user"),
+               Int("login_per_minute_ip", 10, 1, 1000000, "login attempts per IP"),
+               Int("login_per_minute_email", 10, 1, 1000000, "login attempts per email")},
               "request rate limits (token buckets)"),
-      Section("http",
-              {Str("host", "0.0.0.0", "address to bind"),
-               Int("port", 8080, 0, 65535, "TCP port; 0 picks a free one"),
-               Int("max_body_bytes", 1 << 20, 1, std::int64_t{1} << 32,
-                   "largest request body accepted; larger gets 413"),
-               Int("max_threads", 16, 1, 1024, "request worker threads"),
-               Int("max_queued", 64, 1, 100000, "accepted connections waiting for a worker"),
-               Int("keep_alive_timeout_ms", 15000, 100, 600000, "idle keep-alive timeout"),
-               Int("shutdown_grace_ms", 10000, 0, 600000,
-                   "how long in-flight requests may finish after SIGTERM"),
-               Str("public_url", "", "public base URL of this host (webhooks)")},
-              "HTTP server"),
+      Section(
+          "http",
+          {Str("host", "0.0.0.0", "address to bind"),
+           Int("port", 8080, 0, 65535, "TCP port; 0 picks a free one"),
+           Int("max_body_bytes", 1 << 20, 1, std::int64_t{1} << 32,
+               "largest request body accepted; larger gets 413"),
+           // Poco serves each connection on one thread, and an idle keep-alive connection
+           // keeps its thread: the thread count, not CPU, bounds concurrent clients.
+           Int("max_threads", 512, 1, 8192, "request worker threads (= concurrent connections)"),
+           Int("max_queued", 1024, 1, 100000, "accepted connections waiting for a worker"),
+           Int("keep_alive_timeout_ms", 5000, 100, 600000, "idle keep-alive timeout"),
+           Int("shutdown_grace_ms", 10000, 0, 600000,
+               "how long in-flight requests may finish after SIGTERM"),
+           Str("public_url", "", "public base URL of this host (webhooks)")},
+          "HTTP server"),
       Section("database",
               {url, Int("pool_size", 10, 1, 1000, "pooled connections"),
                Int("acquire_timeout_ms", 5000, 1, 600000, "wait for a free connection"),
@@ -212,7 +216,8 @@ HostConfig ParseHostConfig(
     std::stringstream ss;
     ss << in.rdbuf();
     c.auth.jwt_secret = ss.str();
-    while (!c.auth.jwt_secret.empty() && std::isspace(static_cast<unsigned char>(c.auth.jwt_secret.back()))) {
+    while (!c.auth.jwt_secret.empty() &&
+           std::isspace(static_cast<unsigned char>(c.auth.jwt_secret.back()))) {
       c.auth.jwt_secret.pop_back();
     }
   }
@@ -220,7 +225,9 @@ HostConfig ParseHostConfig(
     throw ConfigError(name + ": key 'auth.jwt_secret': must be at least 32 bytes");
   }
   if (c.environment == "production" && c.auth.jwt_secret.empty()) {
-    throw ConfigError(name + ": key 'auth.jwt_secret': required in production (set SLOTH_AUTH_JWT_SECRET or auth.jwt_secret_file)");
+    throw ConfigError(name +
+                      ": key 'auth.jwt_secret': required in production (set SLOTH_AUTH_JWT_SECRET "
+                      "or auth.jwt_secret_file)");
   }
   c.auth.issuer = auth["issuer"].as<std::string>();
   c.auth.audience = auth["audience"].as<std::string>();

@@ -17,9 +17,9 @@ struct HttpConfig {
   std::string host = "0.0.0.0";
   int port = 8080;
   std::int64_t max_body_bytes = 1 << 20;
-  int max_threads = 16;
-  int max_queued = 64;
-  std::chrono::milliseconds keep_alive_timeout{15000};
+  int max_threads = 512;
+  int max_queued = 1024;
+  std::chrono::milliseconds keep_alive_timeout{5000};
   std::chrono::milliseconds shutdown_grace{10000};
   std::string public_url;  // where providers reach our webhooks; empty when not reachable
 };

@@ -22,9 +22,9 @@ struct ServerOptions {
   std::string host = "0.0.0.0";
   int port = 8080;  // 0 picks a free port; see Server::port()
   std::int64_t max_body_bytes = 1 << 20;
-  int max_threads = 16;
-  int max_queued = 64;
-  std::chrono::milliseconds keep_alive_timeout{15000};
+  int max_threads = 512;
+  int max_queued = 1024;
+  std::chrono::milliseconds keep_alive_timeout{5000};
 };
 
 // Serves a Router over Poco's HTTPServer: request ids, body limits, the error envelope,
