@@ -14,7 +14,7 @@ class AdminCliTest : public ::testing::Test {
  protected:
   AdminCliTest() {
     config_ = WriteTempFile("database:\n  url: \"" + db_.url() + "\"\nplans_file: " +
-                           std::string(SLOTH_SOURCE_DIR) + "/config/plans.yaml\n");
+                            std::string(SLOTH_SOURCE_DIR) + "/config/plans.yaml\n");
   }
   ~AdminCliTest() override { std::remove(config_.c_str()); }
 
@@ -35,22 +35,28 @@ class AdminCliTest : public ::testing::Test {
 };
 
 TEST_F(AdminCliTest, AdminsAndTenants) {
-  auto [rc, out] = Run({"create-admin", "root@sloth.test"}, {{"SLOTH_ADMIN_PASSWORD", "an admin passphrase"}});
+  auto [rc, out] =
+      Run({"create-admin", "root@sloth.test"}, {{"SLOTH_ADMIN_PASSWORD", "an admin passphrase"}});
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("platform admin root@sloth.test created"), std::string::npos) << out;
-  EXPECT_EQ(Scalar("SELECT count(*) FROM public.users WHERE role = 'admin' AND tenant_id IS NULL"), 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.users WHERE role = 'admin' AND tenant_id IS NULL"),
+            1);
 
-  std::tie(rc, out) = Run({"create-admin", "root@sloth.test"}, {{"SLOTH_ADMIN_PASSWORD", "an admin passphrase"}});
+  std::tie(rc, out) =
+      Run({"create-admin", "root@sloth.test"}, {{"SLOTH_ADMIN_PASSWORD", "an admin passphrase"}});
   EXPECT_EQ(rc, 1);
   EXPECT_NE(out.find("already has an account"), std::string::npos) << out;
   std::tie(rc, out) = Run({"create-admin", "weak@sloth.test"}, {{"SLOTH_ADMIN_PASSWORD", "short"}});
   EXPECT_EQ(rc, 1);
   EXPECT_NE(out.find("password must be at least 10 characters"), std::string::npos) << out;
 
-  std::tie(rc, out) = Run({"tenants", "create", "Nail Bar", "owner@nail.test", "--plan", "professional"},
-                          {{"SLOTH_OWNER_PASSWORD", "owner passphrase 1"}});
+  std::tie(rc, out) =
+      Run({"tenants", "create", "Nail Bar", "owner@nail.test", "--plan", "professional"},
+          {{"SLOTH_OWNER_PASSWORD", "owner passphrase 1"}});
   ASSERT_EQ(rc, 0) << out;
-  EXPECT_NE(out.find("tenant 1 created: Nail Bar, owner owner@nail.test, plan professional"), std::string::npos) << out;
+  EXPECT_NE(out.find("tenant 1 created: Nail Bar, owner owner@nail.test, plan professional"),
+            std::string::npos)
+      << out;
   EXPECT_EQ(Scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_1'"), 1);
 
   std::tie(rc, out) = Run({"tenants", "list"});

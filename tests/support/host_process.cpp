@@ -20,7 +20,9 @@ extern char** environ;
 
 namespace sloth::testing {
 
-HttpResult HttpGet(int port, const std::string& path) { return HttpCall(port, "GET", path); }
+HttpResult HttpGet(int port, const std::string& path) {
+  return HttpCall(port, "GET", path);
+}
 
 HttpResult HttpCall(int port, const std::string& method, const std::string& path,
                     const std::string& body, const std::string& bearer) {

@@ -34,41 +34,45 @@ constexpr const char* kInvitationColumns =
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), accepted_at IS NOT NULL, expires_at <= now()";
 
 Invitation InvitationRow(const db::Result& r, int i) {
-  return Invitation{r.Int(i, 0), r.Int(i, 1), r.Text(i, 2), r.Text(i, 3),
+  return Invitation{r.Int(i, 0),  r.Int(i, 1),  r.Text(i, 2), r.Text(i, 3),
                     r.Text(i, 4), r.Bool(i, 5), r.Bool(i, 6)};
 }
 
 }  // namespace
 
-std::optional<User> AccountRepository::FindUserByEmail(db::Transaction& tx, const std::string& email) {
-  return OneUser(tx.Exec(std::string("SELECT ") + kUserColumns +
-                             " FROM public.users WHERE lower(email) = lower($1)",
-                         email));
+std::optional<User> AccountRepository::FindUserByEmail(db::Transaction& tx,
+                                                       const std::string& email) {
+  return OneUser(tx.Exec(
+      std::string("SELECT ") + kUserColumns + " FROM public.users WHERE lower(email) = lower($1)",
+      email));
 }
 
 std::optional<User> AccountRepository::FindUser(db::Transaction& tx, std::int64_t id) {
-  return OneUser(tx.Exec(std::string("SELECT ") + kUserColumns + " FROM public.users WHERE id = $1", id));
+  return OneUser(
+      tx.Exec(std::string("SELECT ") + kUserColumns + " FROM public.users WHERE id = $1", id));
 }
 
 User AccountRepository::InsertUser(db::Transaction& tx, const std::string& email,
                                    const std::string& password_hash, const std::string& role,
-                                   std::optional<std::int64_t> tenant_id, const std::string& language) {
+                                   std::optional<std::int64_t> tenant_id,
+                                   const std::string& language) {
   // Referral codes: 10 characters from the token generator; retried on the rare collision
   // inside a savepoint so the surrounding transaction survives it.
   for (int attempt = 0;; ++attempt) {
     const std::string code = TokenService::NewOpaqueToken().substr(0, 10);
     tx.Exec("SAVEPOINT referral_code");
     try {
-      auto r = tx.Exec(std::string("INSERT INTO public.users (email, password_hash, role, tenant_id, "
-                                   "language, referral_code) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ") +
-                           kUserColumns,
-                       email, password_hash, role, tenant_id, language, code);
+      auto r = tx.Exec(
+          std::string("INSERT INTO public.users (email, password_hash, role, tenant_id, "
+                      "language, referral_code) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ") +
+              kUserColumns,
+          email, password_hash, role, tenant_id, language, code);
       tx.Exec("RELEASE SAVEPOINT referral_code");
       return UserRow(r, 0);
     } catch (const db::Error& e) {
       tx.Exec("ROLLBACK TO SAVEPOINT referral_code");
-      const bool code_clash = e.IsUniqueViolation() &&
-                              std::string(e.what()).find("referral_code") != std::string::npos;
+      const bool code_clash =
+          e.IsUniqueViolation() && std::string(e.what()).find("referral_code") != std::string::npos;
       if (!code_clash || attempt >= 5) throw;
     }
   }
@@ -76,9 +80,8 @@ User AccountRepository::InsertUser(db::Transaction& tx, const std::string& email
 
 std::optional<User> AccountRepository::FindUserByReferralCode(db::Transaction& tx,
                                                               const std::string& code) {
-  return OneUser(tx.Exec(std::string("SELECT ") + kUserColumns +
-                             " FROM public.users WHERE referral_code = $1",
-                         code));
+  return OneUser(tx.Exec(
+      std::string("SELECT ") + kUserColumns + " FROM public.users WHERE referral_code = $1", code));
 }
 
 std::vector<User> AccountRepository::ListTenantUsers(db::Transaction& tx, std::int64_t tenant_id,
@@ -102,7 +105,8 @@ bool AccountRepository::DeleteTenantUser(db::Transaction& tx, std::int64_t tenan
              .Affected() == 1;
 }
 
-void AccountRepository::SetLanguage(db::Transaction& tx, std::int64_t user_id, const std::string& language) {
+void AccountRepository::SetLanguage(db::Transaction& tx, std::int64_t user_id,
+                                    const std::string& language) {
   tx.Exec("UPDATE public.users SET language = $2 WHERE id = $1", user_id, language);
 }
 
@@ -122,8 +126,8 @@ std::optional<Organization> AccountRepository::FindOrganization(db::Transaction&
       "LEFT JOIN public.subscriptions s ON s.tenant_id = t.id WHERE t.id = $1",
       tenant_id);
   if (r.Empty()) return std::nullopt;
-  return Organization{r.Int(0, 0),     r.Text(0, 1),     r.Text(0, 2),
-                      r.OptText(0, 3), r.Text(0, 4),     r.OptText(0, 5),
+  return Organization{r.Int(0, 0),     r.Text(0, 1),    r.Text(0, 2),
+                      r.OptText(0, 3), r.Text(0, 4),    r.OptText(0, 5),
                       r.OptText(0, 6), r.OptText(0, 7), r.Text(0, 8)};
 }
 
@@ -131,11 +135,11 @@ void AccountRepository::UpdateOrganization(
     db::Transaction& tx, std::int64_t tenant_id,
     const std::vector<std::pair<std::string, std::optional<std::string>>>& fields) {
   // Column names come from this fixed list only, never from the request.
-  static const std::set<std::string> allowed = {"name", "business_type", "timezone",
-                                                "notification_email", "notification_telegram",
-                                                "phone"};
+  static const std::set<std::string> allowed = {
+      "name", "business_type", "timezone", "notification_email", "notification_telegram", "phone"};
   for (const auto& [column, value] : fields) {
-    if (!allowed.count(column)) throw std::invalid_argument("not an organisation column: " + column);
+    if (!allowed.count(column))
+      throw std::invalid_argument("not an organisation column: " + column);
     tx.Exec("UPDATE public.tenants SET " + column + " = $2 WHERE id = $1", tenant_id, value);
   }
 }
@@ -179,7 +183,8 @@ std::optional<RefreshRecord> AccountRepository::LockRefresh(db::Transaction& tx,
       "expires_at <= now() FROM public.refresh_tokens WHERE token_hash = $1 FOR UPDATE",
       token_hash);
   if (r.Empty()) return std::nullopt;
-  return RefreshRecord{r.Int(0, 0), r.Int(0, 1), r.Text(0, 2), r.Bool(0, 3), r.Bool(0, 4), r.Bool(0, 5)};
+  return RefreshRecord{r.Int(0, 0),  r.Int(0, 1),  r.Text(0, 2),
+                       r.Bool(0, 3), r.Bool(0, 4), r.Bool(0, 5)};
 }
 
 void AccountRepository::MarkRefreshUsed(db::Transaction& tx, std::int64_t id) {
@@ -194,18 +199,22 @@ void AccountRepository::RevokeFamily(db::Transaction& tx, const std::string& fam
 }
 
 void AccountRepository::RevokeUserTokens(db::Transaction& tx, std::int64_t user_id) {
-  tx.Exec("UPDATE public.refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
-          user_id);
+  tx.Exec(
+      "UPDATE public.refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS "
+      "NULL",
+      user_id);
 }
 
 Invitation AccountRepository::InsertInvitation(db::Transaction& tx, std::int64_t tenant_id,
-                                               const std::string& email, const std::string& token_hash,
+                                               const std::string& email,
+                                               const std::string& token_hash,
                                                std::int64_t invited_by, std::int64_t ttl_seconds) {
-  auto r = tx.Exec(std::string("INSERT INTO public.invitations (tenant_id, email, role, token_hash, "
-                               "invited_by, expires_at) VALUES ($1, $2, 'staff', $3, $4, "
-                               "now() + make_interval(secs => $5::bigint)) RETURNING ") +
-                       kInvitationColumns,
-                   tenant_id, email, token_hash, invited_by, ttl_seconds);
+  auto r =
+      tx.Exec(std::string("INSERT INTO public.invitations (tenant_id, email, role, token_hash, "
+                          "invited_by, expires_at) VALUES ($1, $2, 'staff', $3, $4, "
+                          "now() + make_interval(secs => $5::bigint)) RETURNING ") +
+                  kInvitationColumns,
+              tenant_id, email, token_hash, invited_by, ttl_seconds);
   return InvitationRow(r, 0);
 }
 
@@ -222,26 +231,31 @@ void AccountRepository::MarkInvitationAccepted(db::Transaction& tx, std::int64_t
   tx.Exec("UPDATE public.invitations SET accepted_at = now() WHERE id = $1", id);
 }
 
-std::vector<Invitation> AccountRepository::ListInvitations(db::Transaction& tx, std::int64_t tenant_id,
-                                                           int limit, std::int64_t after_id) {
-  auto r = tx.Exec(std::string("SELECT ") + kInvitationColumns +
-                       " FROM public.invitations WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-                   tenant_id, after_id, limit);
+std::vector<Invitation> AccountRepository::ListInvitations(db::Transaction& tx,
+                                                           std::int64_t tenant_id, int limit,
+                                                           std::int64_t after_id) {
+  auto r =
+      tx.Exec(std::string("SELECT ") + kInvitationColumns +
+                  " FROM public.invitations WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+              tenant_id, after_id, limit);
   std::vector<Invitation> out;
   for (int i = 0; i < r.Rows(); ++i) out.push_back(InvitationRow(r, i));
   return out;
 }
 
-bool AccountRepository::DeleteInvitation(db::Transaction& tx, std::int64_t tenant_id, std::int64_t id) {
+bool AccountRepository::DeleteInvitation(db::Transaction& tx, std::int64_t tenant_id,
+                                         std::int64_t id) {
   return tx.Exec("DELETE FROM public.invitations WHERE id = $1 AND tenant_id = $2", id, tenant_id)
              .Affected() == 1;
 }
 
-std::int64_t AccountRepository::CountPendingInvitations(db::Transaction& tx, std::int64_t tenant_id) {
-  return tx.Exec(
-               "SELECT count(*) FROM public.invitations WHERE tenant_id = $1 AND accepted_at IS "
-               "NULL AND expires_at > now()",
-               tenant_id)
+std::int64_t AccountRepository::CountPendingInvitations(db::Transaction& tx,
+                                                        std::int64_t tenant_id) {
+  return tx
+      .Exec(
+          "SELECT count(*) FROM public.invitations WHERE tenant_id = $1 AND accepted_at IS "
+          "NULL AND expires_at > now()",
+          tenant_id)
       .Int(0, 0);
 }
 

@@ -75,8 +75,9 @@ class AccountRepository {
   // Organisations.
   std::optional<Organization> FindOrganization(db::Transaction& tx, std::int64_t tenant_id);
   // Updates only the given columns (name and profile fields).
-  void UpdateOrganization(db::Transaction& tx, std::int64_t tenant_id,
-                          const std::vector<std::pair<std::string, std::optional<std::string>>>& fields);
+  void UpdateOrganization(
+      db::Transaction& tx, std::int64_t tenant_id,
+      const std::vector<std::pair<std::string, std::optional<std::string>>>& fields);
 
   // Subscriptions and referrals made at sign-up.
   void InsertTrialSubscription(db::Transaction& tx, std::int64_t tenant_id, const std::string& plan,
@@ -97,7 +98,8 @@ class AccountRepository {
   Invitation InsertInvitation(db::Transaction& tx, std::int64_t tenant_id, const std::string& email,
                               const std::string& token_hash, std::int64_t invited_by,
                               std::int64_t ttl_seconds);
-  std::optional<Invitation> LockInvitationByToken(db::Transaction& tx, const std::string& token_hash);
+  std::optional<Invitation> LockInvitationByToken(db::Transaction& tx,
+                                                  const std::string& token_hash);
   void MarkInvitationAccepted(db::Transaction& tx, std::int64_t id);
   std::vector<Invitation> ListInvitations(db::Transaction& tx, std::int64_t tenant_id, int limit,
                                           std::int64_t after_id);

@@ -43,12 +43,13 @@ std::string NewPassword(const json& body, const std::string& email) {
   return password;
 }
 
-json UserJson(const User& u) { return {{"id", u.id}, {"email", u.email}, {"role", u.role}}; }
+json UserJson(const User& u) {
+  return {{"id", u.id}, {"email", u.email}, {"role", u.role}};
+}
 
 // Issues an access token and starts (or continues) a refresh family.
 json IssueTokens(api::Context& ctx, AccountRepository& repo, const User& u,
-                 const std::string& family, const AccountsOptions& o,
-                 const TokenService& tokens) {
+                 const std::string& family, const AccountsOptions& o, const TokenService& tokens) {
   Principal p{u.id, u.role, u.tenant_id};
   const std::string refresh = TokenService::NewOpaqueToken();
   repo.InsertRefresh(ctx.tx, u.id, family, TokenService::Hash(refresh), o.refresh_ttl.count());
@@ -72,10 +73,15 @@ json OrganizationJson(const Organization& o) {
 }
 
 json MeJson(db::Transaction& tx, AccountRepository& repo, const User& u) {
-  json me = {{"id", u.id}, {"email", u.email}, {"role", u.role}, {"language", u.language},
-             {"referral_code", u.referral_code}, {"organization", nullptr}};
+  json me = {{"id", u.id},
+             {"email", u.email},
+             {"role", u.role},
+             {"language", u.language},
+             {"referral_code", u.referral_code},
+             {"organization", nullptr}};
   if (u.tenant_id) {
-    if (auto org = repo.FindOrganization(tx, *u.tenant_id)) me["organization"] = OrganizationJson(*org);
+    if (auto org = repo.FindOrganization(tx, *u.tenant_id))
+      me["organization"] = OrganizationJson(*org);
   }
   return me;
 }
@@ -109,9 +115,8 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
             const User& user = done.owner;
             json out = IssueTokens(ctx, repo, user, repo.NewFamily(ctx.tx), options, tokens);
             out["user"] = UserJson(user);
-            out["organization"] = {{"id", done.tenant.id.value},
-                                   {"name", done.tenant.name},
-                                   {"plan", done.plan.slug}};
+            out["organization"] = {
+                {"id", done.tenant.id.value}, {"name", done.tenant.name}, {"plan", done.plan.slug}};
             return http::Response::Json(201, out);
           });
 
@@ -205,7 +210,8 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     }
     if (auto v = api::OptionalString(body, "timezone", 64)) {
       owner_only("timezone");
-      if (ctx.tx.Exec("SELECT count(*) FROM pg_timezone_names WHERE name = $1", *v).Int(0, 0) == 0) {
+      if (ctx.tx.Exec("SELECT count(*) FROM pg_timezone_names WHERE name = $1", *v).Int(0, 0) ==
+          0) {
         throw ApiError(400, "invalid_argument", "timezone must be an IANA zone such as Europe/Kyiv",
                        "timezone");
       }
@@ -268,29 +274,32 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
                                       {"invite_token", token}});
   });
 
-  api.Add("POST", "/api/auth/invite/accept", api::Access::kPublic, [&tokens, options](api::Context& ctx) {
-    const json body = ctx.request.Json();
-    api::OnlyFields(body, {"token", "password", "language"});
-    const std::string token = api::RequiredString(body, "token", 128);
-    AccountRepository repo;
-    const auto inv = repo.LockInvitationByToken(ctx.tx, TokenService::Hash(token));
-    if (!inv || inv->accepted || inv->expired) {
-      throw ApiError(404, "not_found", "the invitation does not exist, expired or was used", "token");
-    }
-    const std::string password = NewPassword(body, inv->email);
-    User user;
-    try {
-      user = repo.InsertUser(ctx.tx, inv->email, HashPassword(password), inv->role, inv->tenant_id,
-                             Language(body));
-    } catch (const db::Error& e) {
-      if (e.IsUniqueViolation()) throw ApiError(409, "conflict", "this email already has an account");
-      throw;
-    }
-    repo.MarkInvitationAccepted(ctx.tx, inv->id);
-    json out = IssueTokens(ctx, repo, user, repo.NewFamily(ctx.tx), options, tokens);
-    out["user"] = UserJson(user);
-    return http::Response::Json(201, out);
-  });
+  api.Add("POST", "/api/auth/invite/accept", api::Access::kPublic,
+          [&tokens, options](api::Context& ctx) {
+            const json body = ctx.request.Json();
+            api::OnlyFields(body, {"token", "password", "language"});
+            const std::string token = api::RequiredString(body, "token", 128);
+            AccountRepository repo;
+            const auto inv = repo.LockInvitationByToken(ctx.tx, TokenService::Hash(token));
+            if (!inv || inv->accepted || inv->expired) {
+              throw ApiError(404, "not_found", "the invitation does not exist, expired or was used",
+                             "token");
+            }
+            const std::string password = NewPassword(body, inv->email);
+            User user;
+            try {
+              user = repo.InsertUser(ctx.tx, inv->email, HashPassword(password), inv->role,
+                                     inv->tenant_id, Language(body));
+            } catch (const db::Error& e) {
+              if (e.IsUniqueViolation())
+                throw ApiError(409, "conflict", "this email already has an account");
+              throw;
+            }
+            repo.MarkInvitationAccepted(ctx.tx, inv->id);
+            json out = IssueTokens(ctx, repo, user, repo.NewFamily(ctx.tx), options, tokens);
+            out["user"] = UserJson(user);
+            return http::Response::Json(201, out);
+          });
 
   api.Add("GET", "/api/auth/users", api::Access::kTenant, [](api::Context& ctx) {
     const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
@@ -298,7 +307,9 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     const auto users = repo.ListTenantUsers(ctx.tx, ctx.tenant(), page.limit + 1, page.after);
     json items = json::array();
     for (std::size_t i = 0; i < users.size() && i < static_cast<std::size_t>(page.limit); ++i) {
-      items.push_back({{"id", users[i].id}, {"email", users[i].email}, {"role", users[i].role},
+      items.push_back({{"id", users[i].id},
+                       {"email", users[i].email},
+                       {"role", users[i].role},
                        {"language", users[i].language}});
     }
     const json next = users.size() > static_cast<std::size_t>(page.limit)
@@ -328,8 +339,11 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     const auto list = repo.ListInvitations(ctx.tx, ctx.tenant(), page.limit + 1, page.after);
     json items = json::array();
     for (std::size_t i = 0; i < list.size() && i < static_cast<std::size_t>(page.limit); ++i) {
-      items.push_back({{"id", list[i].id}, {"email", list[i].email}, {"role", list[i].role},
-                       {"expires_at", list[i].expires_at}, {"accepted", list[i].accepted}});
+      items.push_back({{"id", list[i].id},
+                       {"email", list[i].email},
+                       {"role", list[i].role},
+                       {"expires_at", list[i].expires_at},
+                       {"accepted", list[i].accepted}});
     }
     const json next = list.size() > static_cast<std::size_t>(page.limit)
                           ? json(std::to_string(list[static_cast<std::size_t>(page.limit) - 1].id))
@@ -357,12 +371,15 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     const auto list = repo.List(ctx.tx, page.limit + 1, page.after);
     json items = json::array();
     for (std::size_t i = 0; i < list.size() && i < static_cast<std::size_t>(page.limit); ++i) {
-      items.push_back({{"id", list[i].id.value}, {"name", list[i].name}, {"status", list[i].status},
+      items.push_back({{"id", list[i].id.value},
+                       {"name", list[i].name},
+                       {"status", list[i].status},
                        {"created_at", list[i].created_at}});
     }
-    const json next = list.size() > static_cast<std::size_t>(page.limit)
-                          ? json(std::to_string(list[static_cast<std::size_t>(page.limit) - 1].id.value))
-                          : json(nullptr);
+    const json next =
+        list.size() > static_cast<std::size_t>(page.limit)
+            ? json(std::to_string(list[static_cast<std::size_t>(page.limit) - 1].id.value))
+            : json(nullptr);
     return http::Response::Json(200, {{"items", items}, {"next_cursor", next}});
   });
 }

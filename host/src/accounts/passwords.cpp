@@ -25,13 +25,13 @@ std::string Lower(std::string s) {
 
 // The most common passwords of at least 10 characters (from public breach corpora).
 constexpr std::array<const char*, 40> kCommon = {
-    "1234567890",  "123456789a",  "qwertyuiop",  "password12",  "password123", "1q2w3e4r5t",
-    "0987654321",  "1111111111",  "0000000000",  "qwerty1234",  "iloveyou12",  "abcdefghij",
-    "passw0rd12",  "1234567891",  "9876543210",  "asdfghjkl1",  "qwerty12345", "password1234",
-    "1qaz2wsx3edc", "zxcvbnm123", "administrator", "welcome123", "letmein123",  "sunshine12",
-    "football12",  "princess12",  "monkey1234",  "dragon1234",  "baseball12",  "superman12",
-    "1234qwerty",  "qwerty123456", "123456789012", "12345678910", "password!1",  "Password1!",
-    "changeme123", "trustno1234", "abc1234567", "aaaaaaaaaa"};
+    "1234567890",   "123456789a",   "qwertyuiop",    "password12",  "password123", "1q2w3e4r5t",
+    "0987654321",   "1111111111",   "0000000000",    "qwerty1234",  "iloveyou12",  "abcdefghij",
+    "passw0rd12",   "1234567891",   "9876543210",    "asdfghjkl1",  "qwerty12345", "password1234",
+    "1qaz2wsx3edc", "zxcvbnm123",   "administrator", "welcome123",  "letmein123",  "sunshine12",
+    "football12",   "princess12",   "monkey1234",    "dragon1234",  "baseball12",  "superman12",
+    "1234qwerty",   "qwerty123456", "123456789012",  "12345678910", "password!1",  "Password1!",
+    "changeme123",  "trustno1234",  "abc1234567",    "aaaaaaaaaa"};
 
 }  // namespace
 

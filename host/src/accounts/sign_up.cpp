@@ -31,7 +31,8 @@ SignedUp SignUp(db::Transaction& tx, db::Migrator& migrator, const SignUpRequest
   std::optional<User> referrer;
   if (request.referral_code && !request.referral_code->empty()) {
     referrer = repo.FindUserByReferralCode(tx, *request.referral_code);
-    if (!referrer) throw ApiError(400, "invalid_argument", "unknown referral code", "referral_code");
+    if (!referrer)
+      throw ApiError(400, "invalid_argument", "unknown referral code", "referral_code");
   }
   // Cheap check first; the unique index settles races below.
   if (repo.FindUserByEmail(tx, request.email)) {
@@ -42,9 +43,11 @@ SignedUp SignUp(db::Transaction& tx, db::Migrator& migrator, const SignUpRequest
   SignedUp out{User{}, tenants.Insert(tx, request.organization_name), *plan};
   try {
     // Before the schema, so a sign-up racing another with the same email fails fast.
-    out.owner = repo.InsertUser(tx, request.email, hash, "owner", out.tenant.id.value, request.language);
+    out.owner =
+        repo.InsertUser(tx, request.email, hash, "owner", out.tenant.id.value, request.language);
   } catch (const db::Error& e) {
-    if (e.IsUniqueViolation() && std::string(e.what()).find("users_email_key") != std::string::npos) {
+    if (e.IsUniqueViolation() &&
+        std::string(e.what()).find("users_email_key") != std::string::npos) {
       throw ApiError(409, "conflict", "this email is already registered", "email");
     }
     throw;

@@ -15,8 +15,8 @@ namespace {
 constexpr const char* kType = "at+jwt";  // RFC 9068: an access token, not an ID token
 
 http::ApiError Unauthenticated(const std::string& why) {
-  return http::ApiError(401, "unauthenticated", why).WithHeader("WWW-Authenticate",
-                                                               "Bearer error=\"invalid_token\"");
+  return http::ApiError(401, "unauthenticated", why)
+      .WithHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
 }
 
 }  // namespace
@@ -52,13 +52,15 @@ Principal TokenService::VerifyAccess(const std::string& jwt) const {
   } catch (const Poco::Exception&) {
     throw Unauthenticated("the token is malformed");
   }
-  if (t.getAlgorithm() != Poco::JWT::Signer::ALGO_HS256) throw Unauthenticated("unexpected algorithm");
+  if (t.getAlgorithm() != Poco::JWT::Signer::ALGO_HS256)
+    throw Unauthenticated("unexpected algorithm");
   if (t.getType() != kType) throw Unauthenticated("not an access token");
   if (t.getIssuer() != options_.issuer) throw Unauthenticated("wrong issuer");
   const auto aud = t.getAudience();
   if (aud.size() != 1 || aud[0] != options_.audience) throw Unauthenticated("wrong audience");
   const Poco::Timestamp now;
-  if (!t.payload().has("exp") || t.getExpiration() <= now) throw Unauthenticated("the token has expired");
+  if (!t.payload().has("exp") || t.getExpiration() <= now)
+    throw Unauthenticated("the token has expired");
   if (!t.payload().has("iat") || t.getIssuedAt() > now + Poco::Timespan(60, 0)) {
     throw Unauthenticated("the token is not yet valid");
   }
@@ -70,7 +72,8 @@ Principal TokenService::VerifyAccess(const std::string& jwt) const {
   } catch (const std::exception&) {
     throw Unauthenticated("the token's claims are malformed");
   }
-  if (p.role != "owner" && p.role != "staff" && p.role != "admin") throw Unauthenticated("unknown role");
+  if (p.role != "owner" && p.role != "staff" && p.role != "admin")
+    throw Unauthenticated("unknown role");
   if ((p.role == "admin") == p.tenant_id.has_value()) throw Unauthenticated("inconsistent claims");
   return p;
 }

@@ -5,7 +5,8 @@
 
 namespace sloth::api {
 
-void EnforceLimit(http::RateLimiter& limiter, const std::string& key, const http::RateLimit& limit) {
+void EnforceLimit(http::RateLimiter& limiter, const std::string& key,
+                  const http::RateLimit& limit) {
   if (const auto wait = limiter.Take(key, limit)) {
     throw http::ApiError(429, "rate_limited",
                          "too many requests; retry in " + std::to_string(wait) + " s")
@@ -17,8 +18,8 @@ Api::Api(http::Router& router, db::Pool& pool, const accounts::TokenService& tok
          http::RateLimiter& limiter, Limits limits)
     : router_(router), pool_(pool), tokens_(tokens), limiter_(limiter), limits_(limits) {}
 
-void Api::Add(const std::string& method, const std::string& pattern, Access access,
-              Handler handler, http::RouteOptions options) {
+void Api::Add(const std::string& method, const std::string& pattern, Access access, Handler handler,
+              http::RouteOptions options) {
   options.tenant_scoped = access == Access::kTenant || access == Access::kOwner;
   router_.Add(
       method, pattern,

@@ -25,7 +25,8 @@ void OnlyFields(const nlohmann::json& body, std::initializer_list<const char*> a
   for (const auto& [key, value] : body.items()) {
     bool ok = false;
     for (const char* a : allowed) ok = ok || key == a;
-    if (!ok) throw http::ApiError(400, "unknown_field", "field '" + key + "' is not accepted here", key);
+    if (!ok)
+      throw http::ApiError(400, "unknown_field", "field '" + key + "' is not accepted here", key);
   }
 }
 
@@ -37,16 +38,18 @@ std::string RequiredString(const nlohmann::json& body, const char* field, std::s
     throw http::ApiError(400, "invalid_argument", std::string(field) + " must be a string", field);
   }
   const std::string v = Trim(body[field].get<std::string>());
-  if (v.empty()) throw http::ApiError(400, "invalid_argument", std::string(field) + " must not be empty", field);
+  if (v.empty())
+    throw http::ApiError(400, "invalid_argument", std::string(field) + " must not be empty", field);
   if (Utf8Length(v) > max) {
-    throw http::ApiError(400, "invalid_argument",
-                         std::string(field) + " must be at most " + std::to_string(max) + " characters",
-                         field);
+    throw http::ApiError(
+        400, "invalid_argument",
+        std::string(field) + " must be at most " + std::to_string(max) + " characters", field);
   }
   return v;
 }
 
-std::optional<std::string> OptionalString(const nlohmann::json& body, const char* field, std::size_t max) {
+std::optional<std::string> OptionalString(const nlohmann::json& body, const char* field,
+                                          std::size_t max) {
   if (!body.contains(field)) return std::nullopt;
   if (body[field].is_null()) return std::string();
   if (!body[field].is_string()) {
@@ -54,22 +57,25 @@ std::optional<std::string> OptionalString(const nlohmann::json& body, const char
   }
   const std::string v = Trim(body[field].get<std::string>());
   if (Utf8Length(v) > max) {
-    throw http::ApiError(400, "invalid_argument",
-                         std::string(field) + " must be at most " + std::to_string(max) + " characters",
-                         field);
+    throw http::ApiError(
+        400, "invalid_argument",
+        std::string(field) + " must be at most " + std::to_string(max) + " characters", field);
   }
   return v;
 }
 
 bool IsEmail(const std::string& s) {
   // Pragmatic RFC 5321 shape: local@domain.tld, no spaces, one @, a dot in the domain.
-  static const std::regex re(R"(^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$)");
+  static const std::regex re(
+      R"(^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$)");
   return s.size() <= 254 && std::regex_match(s, re);
 }
 
 std::string RequiredEmail(const nlohmann::json& body, const char* field) {
   const std::string v = RequiredString(body, field, 254);
-  if (!IsEmail(v)) throw http::ApiError(400, "invalid_argument", std::string(field) + " is not a valid email address", field);
+  if (!IsEmail(v))
+    throw http::ApiError(400, "invalid_argument",
+                         std::string(field) + " is not a valid email address", field);
   return v;
 }
 
@@ -86,7 +92,8 @@ Page ReadPage(const std::optional<std::string>& limit, const std::optional<std::
     throw http::ApiError(400, "invalid_argument", "limit must be an integer", "limit");
   }
   if (p.limit < 1 || p.limit > max) {
-    throw http::ApiError(400, "invalid_argument", "limit must be between 1 and " + std::to_string(max), "limit");
+    throw http::ApiError(400, "invalid_argument",
+                         "limit must be between 1 and " + std::to_string(max), "limit");
   }
   if (cursor && !cursor->empty()) {
     try {

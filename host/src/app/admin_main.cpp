@@ -1,9 +1,10 @@
 // sloth-admin: operations on a Sloth database, with the host's own config file.
 //
-//   sloth-admin [--config FILE] create-admin EMAIL          password from SLOTH_ADMIN_PASSWORD or stdin
-//   sloth-admin [--config FILE] tenants list [--limit N]
-//   sloth-admin [--config FILE] tenants create NAME OWNER_EMAIL [--plan SLUG]
-//                                                           password from SLOTH_OWNER_PASSWORD or stdin
+//   sloth-admin [--config FILE] create-admin EMAIL          password from SLOTH_ADMIN_PASSWORD or
+//   stdin sloth-admin [--config FILE] tenants list [--limit N] sloth-admin [--config FILE] tenants
+//   create NAME OWNER_EMAIL [--plan SLUG]
+//                                                           password from SLOTH_OWNER_PASSWORD or
+//                                                           stdin
 //   sloth-admin [--config FILE] tenants deactivate ID
 //   sloth-admin [--config FILE] tenants show ID             plan, subscription and usage
 //   sloth-admin [--config FILE] migrate [--parallel N]      public and every tenant schema
@@ -13,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "accounts/account_repository.hpp"
 #include "accounts/passwords.hpp"
@@ -55,7 +56,8 @@ std::int64_t Id(const std::string& s) {
   return v;
 }
 
-std::string Option(std::vector<std::string>& args, const std::string& name, const std::string& def) {
+std::string Option(std::vector<std::string>& args, const std::string& name,
+                   const std::string& def) {
   for (std::size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == name) {
       std::string v = args[i + 1];
@@ -109,14 +111,17 @@ int main(int argc, char** argv) {
     }
     if (cmd == "create-admin" && args.size() == 2) {
       const std::string email = args[1];
-      if (!sloth::api::IsEmail(email)) throw std::invalid_argument("not an email address: " + email);
+      if (!sloth::api::IsEmail(email))
+        throw std::invalid_argument("not an email address: " + email);
       const std::string password = Password("SLOTH_ADMIN_PASSWORD");
       if (auto problem = sloth::accounts::PasswordProblem(password, email)) {
         throw std::invalid_argument("password " + *problem);
       }
       const auto user = pool.InTransaction([&](sloth::db::Transaction& tx) {
-        if (accounts.FindUserByEmail(tx, email)) throw std::invalid_argument(email + " already has an account");
-        return accounts.InsertUser(tx, email, sloth::accounts::HashPassword(password), "admin", std::nullopt, "en");
+        if (accounts.FindUserByEmail(tx, email))
+          throw std::invalid_argument(email + " already has an account");
+        return accounts.InsertUser(tx, email, sloth::accounts::HashPassword(password), "admin",
+                                   std::nullopt, "en");
       });
       std::cout << "platform admin " << user.email << " created (id " << user.id << ")\n";
       return 0;
@@ -127,20 +132,21 @@ int main(int argc, char** argv) {
         const int limit = std::stoi(Option(args, "--limit", "100"));
         pool.InTransaction([&](sloth::db::Transaction& tx) {
           for (const auto& t : tenants.List(tx, limit, 0)) {
-            std::cout << t.id.value << "\t" << t.status << "\t" << t.created_at << "\t" << t.name << "\n";
+            std::cout << t.id.value << "\t" << t.status << "\t" << t.created_at << "\t" << t.name
+                      << "\n";
           }
         });
         return 0;
       }
       if (sub == "create" && args.size() >= 4) {
         const std::string plan = Option(args, "--plan", "");
-        sloth::accounts::SignUpRequest req{args[3], Password("SLOTH_OWNER_PASSWORD"), args[2], plan,
-                                           std::nullopt, "en"};
+        sloth::accounts::SignUpRequest req{
+            args[3], Password("SLOTH_OWNER_PASSWORD"), args[2], plan, std::nullopt, "en"};
         const auto done = pool.InTransaction([&](sloth::db::Transaction& tx) {
           return sloth::accounts::SignUp(tx, migrator, req, "free");
         });
-        std::cout << "tenant " << done.tenant.id.value << " created: " << done.tenant.name << ", owner "
-                  << done.owner.email << ", plan " << done.plan.slug << "\n";
+        std::cout << "tenant " << done.tenant.id.value << " created: " << done.tenant.name
+                  << ", owner " << done.owner.email << ", plan " << done.plan.slug << "\n";
         return 0;
       }
       if (sub == "deactivate" && args.size() == 3) {
@@ -168,15 +174,17 @@ int main(int argc, char** argv) {
               "SELECT status, coalesce(trial_end::text, ''), current_period_start::text, "
               "current_period_end::text FROM public.subscriptions WHERE tenant_id = $1",
               id);
-          nlohmann::json j = {{"id", org->id}, {"name", org->name}, {"status", org->status}, {"plan", org->plan}};
+          nlohmann::json j = {
+              {"id", org->id}, {"name", org->name}, {"status", org->status}, {"plan", org->plan}};
           if (!sub_row.Empty()) {
             j["subscription"] = {{"status", sub_row.Text(0, 0)},
                                  {"trial_end", sub_row.Text(0, 1)},
                                  {"period_start", sub_row.Text(0, 2)},
                                  {"period_end", sub_row.Text(0, 3)}};
           }
-          j["usage"] = {{"users", {{"used", accounts.CountTenantUsers(tx, id)},
-                                   {"max", plan ? plan->Limit("users") : 0}}},
+          j["usage"] = {{"users",
+                         {{"used", accounts.CountTenantUsers(tx, id)},
+                          {"max", plan ? plan->Limit("users") : 0}}},
                         {"pending_invitations", accounts.CountPendingInvitations(tx, id)}};
           if (plan) j["limits"] = plan->limits;
           return j;

@@ -68,13 +68,15 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   to.access_ttl = config_.auth.access_ttl;
   tokens_ = std::make_unique<accounts::TokenService>(to);
   api::Limits limits;
-  limits.anonymous = {static_cast<double>(config_.rate_limits.anonymous_per_hour), std::chrono::hours(1)};
+  limits.anonymous = {static_cast<double>(config_.rate_limits.anonymous_per_hour),
+                      std::chrono::hours(1)};
   limits.user = {static_cast<double>(config_.rate_limits.user_per_hour), std::chrono::hours(1)};
   api_ = std::make_unique<api::Api>(router_, *pool_, *tokens_, limiter_, limits);
   accounts::AccountsOptions ao;
   ao.refresh_ttl = config_.auth.refresh_ttl;
   ao.invite_ttl = config_.auth.invite_ttl;
-  ao.login_per_ip = {static_cast<double>(config_.rate_limits.login_per_minute_ip), std::chrono::minutes(1)};
+  ao.login_per_ip = {static_cast<double>(config_.rate_limits.login_per_minute_ip),
+                     std::chrono::minutes(1)};
   ao.login_per_email = {static_cast<double>(config_.rate_limits.login_per_minute_email),
                         std::chrono::minutes(1)};
   accounts::AddRoutes(*api_, *migrator_, ao);

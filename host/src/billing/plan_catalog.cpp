@@ -12,8 +12,12 @@ namespace {
 using config::Field;
 using config::Type;
 
-const char* kLimitNames[] = {"users",        "documents",   "photos_per_month",
-                             "messages_per_month", "conversations_per_month", "integrations",
+const char* kLimitNames[] = {"users",
+                             "documents",
+                             "photos_per_month",
+                             "messages_per_month",
+                             "conversations_per_month",
+                             "integrations",
                              "storage_mb"};
 
 Field F(std::string name, Type type, std::optional<std::string> def, bool required = false) {
@@ -86,11 +90,16 @@ std::int64_t Plan::Limit(const std::string& limit) const {
 }
 
 nlohmann::json Plan::ToJson() const {
-  return {{"slug", slug},           {"name", name},
-          {"price_monthly", price_monthly}, {"price_yearly", price_yearly},
-          {"currency", currency},   {"limits", limits},
-          {"features", features},   {"trial_days", trial_days},
-          {"watermark", watermark}, {"order", order}};
+  return {{"slug", slug},
+          {"name", name},
+          {"price_monthly", price_monthly},
+          {"price_yearly", price_yearly},
+          {"currency", currency},
+          {"limits", limits},
+          {"features", features},
+          {"trial_days", trial_days},
+          {"watermark", watermark},
+          {"order", order}};
 }
 
 std::vector<Plan> ParsePlans(const std::string& yaml, const std::string& name) {
@@ -98,7 +107,8 @@ std::vector<Plan> ParsePlans(const std::string& yaml, const std::string& name) {
   try {
     root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
-    throw config::ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+    throw config::ConfigError(name + ":" + std::to_string(e.mark.line + 1) +
+                              ": invalid YAML: " + e.msg);
   }
   const auto env = [](const std::string& v) -> std::optional<std::string> {
     if (const char* s = std::getenv(v.c_str())) return std::string(s);
@@ -106,7 +116,8 @@ std::vector<Plan> ParsePlans(const std::string& yaml, const std::string& name) {
   };
   const YAML::Node r = config::Resolve(root, Schema(), name, env, "");
   const std::string currency = r["currency"].as<std::string>();
-  if (currency.size() != 3) throw config::ConfigError(name + ": key 'currency': a 3-letter ISO code");
+  if (currency.size() != 3)
+    throw config::ConfigError(name + ": key 'currency': a 3-letter ISO code");
   std::vector<Plan> out;
   for (const auto& kv : r["plans"]) {
     Plan p;
@@ -144,17 +155,20 @@ void SyncPlans(db::Pool& pool, const std::vector<Plan>& plans) {
     for (const auto& p : plans) {
       slugs.push_back(p.slug);
       tx.Exec(
-          "INSERT INTO public.plans (slug, name, sort_order, price_monthly, price_yearly, currency, "
+          "INSERT INTO public.plans (slug, name, sort_order, price_monthly, price_yearly, "
+          "currency, "
           "trial_days, is_public, watermark, limits, features) "
           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, "
           "ARRAY(SELECT jsonb_array_elements_text($11::jsonb))) "
-          "ON CONFLICT (slug) DO UPDATE SET name = excluded.name, sort_order = excluded.sort_order, "
+          "ON CONFLICT (slug) DO UPDATE SET name = excluded.name, sort_order = "
+          "excluded.sort_order, "
           "price_monthly = excluded.price_monthly, price_yearly = excluded.price_yearly, "
           "currency = excluded.currency, trial_days = excluded.trial_days, "
           "is_public = excluded.is_public, watermark = excluded.watermark, "
           "limits = excluded.limits, features = excluded.features, updated_at = now()",
           p.slug, p.name, p.order, p.price_monthly, p.price_yearly, p.currency, p.trial_days,
-          p.is_public, p.watermark, nlohmann::json(p.limits).dump(), nlohmann::json(p.features).dump());
+          p.is_public, p.watermark, nlohmann::json(p.limits).dump(),
+          nlohmann::json(p.features).dump());
     }
     tx.Exec(
         "UPDATE public.plans SET is_public = false WHERE NOT slug = ANY(ARRAY(SELECT "
@@ -170,7 +184,8 @@ std::optional<Plan> FindPlan(db::Transaction& tx, const std::string& slug) {
 }
 
 std::vector<Plan> ListPlans(db::Transaction& tx, bool public_only) {
-  auto r = tx.Exec(std::string(kSelect) + (public_only ? "WHERE is_public " : "") + "ORDER BY sort_order");
+  auto r = tx.Exec(std::string(kSelect) + (public_only ? "WHERE is_public " : "") +
+                   "ORDER BY sort_order");
   std::vector<Plan> out;
   for (int i = 0; i < r.Rows(); ++i) out.push_back(FromRow(r, i));
   return out;

@@ -5,7 +5,8 @@
 
 namespace sloth::http {
 
-std::int64_t RateLimiter::Take(const std::string& key, const RateLimit& limit, Clock::time_point now) {
+std::int64_t RateLimiter::Take(const std::string& key, const RateLimit& limit,
+                               Clock::time_point now) {
   const double rate = limit.capacity / std::chrono::duration<double>(limit.window).count();
   std::lock_guard<std::mutex> lock(mu_);
   Sweep(now);

@@ -13,8 +13,8 @@
 namespace sloth::http {
 
 struct RateLimit {
-  double capacity = 100;                      // requests allowed in one window
-  std::chrono::seconds window{3600};          // refilled evenly over this window
+  double capacity = 100;              // requests allowed in one window
+  std::chrono::seconds window{3600};  // refilled evenly over this window
 };
 
 class RateLimiter {
@@ -23,7 +23,8 @@ class RateLimiter {
 
   // Takes one token from `key`'s bucket. Returns 0 when allowed, else the seconds until a
   // token is available (for Retry-After).
-  std::int64_t Take(const std::string& key, const RateLimit& limit, Clock::time_point now = Clock::now());
+  std::int64_t Take(const std::string& key, const RateLimit& limit,
+                    Clock::time_point now = Clock::now());
 
  private:
   struct Bucket {
