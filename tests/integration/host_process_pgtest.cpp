@@ -22,7 +22,8 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-const char* kConfig = R"(http:
+const std::string kConfig = std::string("plans_file: ") + SLOTH_SOURCE_DIR + R"(/config/plans.yaml
+http:
   host: 127.0.0.1
   port: ${TEST_PORT}
   shutdown_grace_ms: 5000

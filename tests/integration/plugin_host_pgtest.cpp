@@ -62,7 +62,8 @@ TEST(PluginHostTest, KeyValueStoreIsPerTenantAndPerInstance) {
 
 TEST(PluginHostTest, HostWithBrokenPluginsKeepsServing) {
   testing::TestDatabase db;
-  const auto config = testing::WriteTempFile(std::string(R"(http:
+  const auto config = testing::WriteTempFile(std::string("plans_file: ") + SLOTH_SOURCE_DIR +
+                                             "/config/plans.yaml\n" + std::string(R"(http:
   host: 127.0.0.1
   port: ${TEST_PORT}
 database:

@@ -144,17 +144,19 @@ void AccountRepository::UpdateOrganization(
   }
 }
 
-void AccountRepository::InsertTrialSubscription(db::Transaction& tx, std::int64_t tenant_id,
-                                                const std::string& plan, int trial_days) {
-  // A plan without a trial starts active; its first period is a month either way.
+void AccountRepository::LockOrganization(db::Transaction& tx, std::int64_t tenant_id) {
+  tx.Exec("SELECT 1 FROM public.tenants WHERE id = $1 FOR UPDATE", tenant_id);
+}
+
+bool AccountRepository::IsKnownTimezone(db::Transaction& tx, const std::string& zone) {
+  return tx.Exec("SELECT count(*) FROM pg_timezone_names WHERE name = $1", zone).Int(0, 0) > 0;
+}
+
+void AccountRepository::RevokeTenantTokens(db::Transaction& tx, std::int64_t tenant_id) {
   tx.Exec(
-      "INSERT INTO public.subscriptions (tenant_id, plan_slug, status, trial_end, "
-      "current_period_start, current_period_end) VALUES ($1, $2, "
-      "CASE WHEN $3::int > 0 THEN 'trialing' ELSE 'active' END, "
-      "CASE WHEN $3::int > 0 THEN now() + make_interval(days => $3::int) END, now(), "
-      "CASE WHEN $3::int > 0 THEN now() + make_interval(days => $3::int) "
-      "ELSE now() + interval '1 month' END)",
-      tenant_id, plan, trial_days);
+      "UPDATE public.refresh_tokens SET revoked_at = now() WHERE revoked_at IS NULL AND "
+      "user_id IN (SELECT id FROM public.users WHERE tenant_id = $1)",
+      tenant_id);
 }
 
 void AccountRepository::InsertReferral(db::Transaction& tx, std::int64_t referrer_user_id,

@@ -79,9 +79,13 @@ class AccountRepository {
       db::Transaction& tx, std::int64_t tenant_id,
       const std::vector<std::pair<std::string, std::optional<std::string>>>& fields);
 
-  // Subscriptions and referrals made at sign-up.
-  void InsertTrialSubscription(db::Transaction& tx, std::int64_t tenant_id, const std::string& plan,
-                               int trial_days);
+  // Locks the organisation's row for the rest of the transaction (serialises seat checks).
+  void LockOrganization(db::Transaction& tx, std::int64_t tenant_id);
+  bool IsKnownTimezone(db::Transaction& tx, const std::string& zone);
+  // Ends every session of the organisation's users (deactivation).
+  void RevokeTenantTokens(db::Transaction& tx, std::int64_t tenant_id);
+
+  // The referral made at sign-up.
   void InsertReferral(db::Transaction& tx, std::int64_t referrer_user_id, std::int64_t tenant_id);
 
   // Refresh tokens.

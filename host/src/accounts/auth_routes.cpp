@@ -210,8 +210,7 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     }
     if (auto v = api::OptionalString(body, "timezone", 64)) {
       owner_only("timezone");
-      if (ctx.tx.Exec("SELECT count(*) FROM pg_timezone_names WHERE name = $1", *v).Int(0, 0) ==
-          0) {
+      if (!repo.IsKnownTimezone(ctx.tx, *v)) {
         throw ApiError(400, "invalid_argument", "timezone must be an IANA zone such as Europe/Kyiv",
                        "timezone");
       }
@@ -252,7 +251,7 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
       throw ApiError(409, "conflict", "this email already has an account", "email");
     }
     // Serialise invitations of one organisation so two at once cannot both fit the limit.
-    ctx.tx.Exec("SELECT 1 FROM public.tenants WHERE id = $1 FOR UPDATE", ctx.tenant());
+    repo.LockOrganization(ctx.tx, ctx.tenant());
     const auto org = repo.FindOrganization(ctx.tx, ctx.tenant());
     const auto plan = billing::FindPlan(ctx.tx, org->plan);
     const std::int64_t max = plan ? plan->Limit("users") : 1;

@@ -4,6 +4,7 @@
 
 #include "accounts/passwords.hpp"
 #include "api/validation.hpp"
+#include "billing/subscription_repository.hpp"
 #include "http/api_error.hpp"
 
 namespace sloth::accounts {
@@ -53,7 +54,8 @@ SignedUp SignUp(db::Transaction& tx, db::Migrator& migrator, const SignUpRequest
     throw;
   }
   tenants.CreateSchema(tx, out.tenant.id);
-  repo.InsertTrialSubscription(tx, out.tenant.id.value, plan->slug, plan->trial_days);
+  billing::SubscriptionRepository().InsertInitial(tx, out.tenant.id.value, plan->slug,
+                                                  plan->trial_days);
   if (referrer) repo.InsertReferral(tx, referrer->id, out.tenant.id.value);
   spdlog::info("accounts: organisation {} signed up (plan {})", out.tenant.id.value, plan->slug);
   return out;

@@ -25,21 +25,30 @@ void Api::Add(const std::string& method, const std::string& pattern, Access acce
       method, pattern,
       [this, access, handler = std::move(handler)](http::Request& req) -> http::Response {
         std::optional<accounts::Principal> principal;
+        std::optional<http::ApiError> refused;
         const auto auth = req.Header("authorization");
-        if (auth && auth->rfind("Bearer ", 0) == 0) {
-          principal = tokens_.VerifyAccess(auth->substr(7));
-        } else if (auth) {
-          throw http::ApiError(401, "unauthenticated", "use the Bearer scheme");
+        try {
+          if (auth && auth->rfind("Bearer ", 0) == 0) {
+            principal = tokens_.VerifyAccess(auth->substr(7));
+          } else if (auth) {
+            throw http::ApiError(401, "unauthenticated", "use the Bearer scheme");
+          }
+        } catch (const http::ApiError& e) {
+          refused = e;
         }
-        if (!principal && access != Access::kPublic) {
-          throw http::ApiError(401, "unauthenticated", "sign in first")
-              .WithHeader("WWW-Authenticate", "Bearer");
-        }
+        // Limits first, so callers with bad or missing tokens are throttled like anyone.
         if (principal) {
           EnforceLimit(limiter_, "user:" + std::to_string(principal->user_id), limits_.user);
         } else {
           EnforceLimit(limiter_, "ip:" + req.remote_ip, limits_.anonymous);
         }
+        if (access != Access::kPublic) {
+          if (refused) throw *refused;
+          if (!principal) {
+            throw http::ApiError(401, "unauthenticated", "sign in first")
+                .WithHeader("WWW-Authenticate", "Bearer");
+          }
+        }  // a public route treats a caller with a bad token as anonymous
         if (access == Access::kAdmin && !principal->IsAdmin()) {
           throw http::ApiError(403, "forbidden", "platform administrators only");
         }

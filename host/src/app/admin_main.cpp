@@ -23,6 +23,7 @@
 #include "api/validation.hpp"
 #include "app/host_app.hpp"
 #include "billing/plan_catalog.hpp"
+#include "billing/subscription_repository.hpp"
 #include "config/host_config.hpp"
 #include "http/api_error.hpp"
 #include "log/log.hpp"
@@ -153,11 +154,7 @@ int main(int argc, char** argv) {
         const auto id = Id(args[2]);
         const bool ok = pool.InTransaction([&](sloth::db::Transaction& tx) {
           const bool changed = tenants.Deactivate(tx, sloth::db::TenantId{id});
-          // Deactivation ends every session of the tenant's users.
-          tx.Exec(
-              "UPDATE public.refresh_tokens SET revoked_at = now() WHERE revoked_at IS NULL AND "
-              "user_id IN (SELECT id FROM public.users WHERE tenant_id = $1)",
-              id);
+          accounts.RevokeTenantTokens(tx, id);  // deactivation ends every session
           return changed;
         });
         if (!ok) throw std::invalid_argument("no tenant " + args[2]);
@@ -170,17 +167,15 @@ int main(int argc, char** argv) {
           const auto org = accounts.FindOrganization(tx, id);
           if (!org) throw std::invalid_argument("no tenant " + args[2]);
           const auto plan = sloth::billing::FindPlan(tx, org->plan);
-          auto sub_row = tx.Exec(
-              "SELECT status, coalesce(trial_end::text, ''), current_period_start::text, "
-              "current_period_end::text FROM public.subscriptions WHERE tenant_id = $1",
-              id);
           nlohmann::json j = {
               {"id", org->id}, {"name", org->name}, {"status", org->status}, {"plan", org->plan}};
-          if (!sub_row.Empty()) {
-            j["subscription"] = {{"status", sub_row.Text(0, 0)},
-                                 {"trial_end", sub_row.Text(0, 1)},
-                                 {"period_start", sub_row.Text(0, 2)},
-                                 {"period_end", sub_row.Text(0, 3)}};
+          if (const auto s = sloth::billing::SubscriptionRepository().Find(tx, id)) {
+            j["subscription"] = {{"status", s->status},
+                                 {"billing_cycle", s->billing_cycle},
+                                 {"trial_end", s->trial_end ? nlohmann::json(*s->trial_end)
+                                                            : nlohmann::json(nullptr)},
+                                 {"period_start", s->current_period_start},
+                                 {"period_end", s->current_period_end}};
           }
           j["usage"] = {{"users",
                          {{"used", accounts.CountTenantUsers(tx, id)},

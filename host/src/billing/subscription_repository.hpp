@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "db/pool.hpp"
+
+namespace sloth::billing {
+
+struct Subscription {
+  std::int64_t tenant_id = 0;
+  std::string plan;
+  std::string status;  // trialing | active | past_due | canceled | unpaid
+  std::string billing_cycle;
+  std::optional<std::string> trial_end;  // RFC 3339
+  std::string current_period_start;
+  std::string current_period_end;
+};
+
+class SubscriptionRepository {
+ public:
+  // The subscription a new organisation starts with: a trial of `plan` for `trial_days`,
+  // or an active month when the plan has no trial.
+  void InsertInitial(db::Transaction& tx, std::int64_t tenant_id, const std::string& plan,
+                     int trial_days);
+  std::optional<Subscription> Find(db::Transaction& tx, std::int64_t tenant_id);
+};
+
+}  // namespace sloth::billing
