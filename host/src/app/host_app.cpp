@@ -81,6 +81,32 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
                         std::chrono::minutes(1)};
   accounts::AddRoutes(*api_, *migrator_, ao);
 
+  // Cron entries are read in the host's zone; set before any thread starts.
+  setenv("TZ", config_.scheduler.timezone.c_str(), 1);
+  tzset();
+  jobs::WorkerOptions wo;
+  wo.queues.clear();
+  for (const auto& [name, concurrency] : config_.jobs.queues)
+    wo.queues.push_back({name, concurrency});
+  wo.lease = config_.jobs.lease;
+  wo.poll = config_.jobs.poll;
+  jobs_ = std::make_unique<jobs::WorkerPool>(*pool_, config_.database.url, wo, &metrics_);
+  const auto retention = std::chrono::hours(24 * config_.jobs.retention_days);
+  jobs_->Register("jobs.cleanup", [retention](jobs::JobContext& ctx) {
+    const auto n = jobs::JobStore().DeleteFinished(ctx.tx, retention);
+    spdlog::info("jobs: cleanup removed {} finished job(s)", n);
+  });
+  std::vector<jobs::ScheduleEntry> entries;
+  for (const auto& e : config_.scheduler.entries) {
+    try {
+      entries.push_back({e.name, jobs::CronExpr::Parse(e.cron), e.kind, e.queue});
+    } catch (const std::invalid_argument& ex) {
+      throw config::ConfigError(config_.file + ": key 'scheduler.entries." + e.name +
+                                ".cron': " + ex.what());
+    }
+  }
+  scheduler_ = std::make_unique<jobs::Scheduler>(*pool_, std::move(entries));
+
   http::ServerOptions so;
   so.host = config_.http.host;
   so.port = config_.http.port;
@@ -120,6 +146,8 @@ void HostApp::Start() {
   }
   billing::SyncPlans(*pool_, plans_);
   plugins_->LoadAll();
+  if (config_.jobs.workers) jobs_->Start();
+  if (config_.scheduler.enabled) scheduler_->Start();
   server_->Start();
 }
 
@@ -127,6 +155,8 @@ void HostApp::Stop() {
   if (stopped_) return;
   stopped_ = true;
   server_->Stop(config_.http.shutdown_grace);
+  scheduler_->Stop();
+  jobs_->Stop();  // jobs in progress finish; unstarted ones wait in the database
   plugins_->Shutdown();
   pool_->Close();
 }

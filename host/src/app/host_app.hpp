@@ -11,6 +11,8 @@
 #include "http/rate_limiter.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "jobs/scheduler.hpp"
+#include "jobs/worker_pool.hpp"
 #include "metrics/metrics.hpp"
 #include "outbound/http_client.hpp"
 #include "plugins/plugin_manager.hpp"
@@ -37,6 +39,9 @@ class HostApp {
   metrics::Registry& metrics() { return metrics_; }
   plugins::PluginManager& plugins() { return *plugins_; }
   const accounts::TokenService& tokens() const { return *tokens_; }
+  // Concerns register their job handlers here before Start().
+  jobs::WorkerPool& jobs() { return *jobs_; }
+  jobs::Scheduler& scheduler() { return *scheduler_; }
   const config::HostConfig& config() const { return config_; }
 
  private:
@@ -52,6 +57,8 @@ class HostApp {
   std::unique_ptr<accounts::TokenService> tokens_;
   http::RateLimiter limiter_;
   std::unique_ptr<api::Api> api_;
+  std::unique_ptr<jobs::WorkerPool> jobs_;
+  std::unique_ptr<jobs::Scheduler> scheduler_;
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   bool stopped_ = false;

@@ -85,6 +85,9 @@ int main(int argc, char** argv) {
     app.Stop();
     spdlog::info("stopped");
     return 0;
+  } catch (const sloth::config::ConfigError& e) {
+    std::cerr << "sloth-host: invalid configuration: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     spdlog::critical("sloth-host: {}", e.what());
     return 1;

@@ -67,6 +67,24 @@ Field Open(std::string name, std::string doc) {
   return f;
 }
 
+Field Queues() {
+  Field concurrency = Int("concurrency", 1, 1, 256, "workers for this queue");
+  Field q = Open("queues", "queue name -> {concurrency}");
+  q.children = {concurrency};
+  q.default_value = std::nullopt;
+  return q;
+}
+
+Field Entries() {
+  Field cron = Str("cron", std::nullopt, "minute hour day month weekday");
+  cron.required = true;
+  Field kind = Str("kind", std::nullopt, "job kind to enqueue");
+  kind.required = true;
+  Field e = Open("entries", "name -> {cron, kind, queue}");
+  e.children = {cron, kind, Str("queue", "default", "queue of the job")};
+  return e;
+}
+
 std::vector<Field> BuildSchema() {
   Field url = Str("url", std::nullopt, "libpq connection URI of the PostgreSQL database");
   url.required = true;
@@ -135,6 +153,18 @@ std::vector<Field> BuildSchema() {
                Int("max_response_bytes", 32 << 20, 1, std::int64_t{1} << 32,
                    "largest response body accepted")},
               "outbound HTTP of plugins"),
+      Section(
+          "jobs",
+          {Bool("workers", true, "run job workers in this host"), Queues(),
+           Int("lease_s", 300, 5, 86400,
+               "a claimed job returns to the queue if not finished in time"),
+           Int("poll_ms", 2000, 50, 600000, "poll interval when no notification arrives"),
+           Int("retention_days", 35, 1, 3650, "finished jobs kept (longer than any cron period)")},
+          "the PostgreSQL job queue"),
+      Section("scheduler",
+              {Bool("enabled", true, "enqueue periodic jobs from this host"),
+               Str("timezone", "UTC", "time zone of the cron entries (IANA name)"), Entries()},
+              "periodic jobs"),
       Section("log",
               {Str("level", "info", "minimum level",
                    {"trace", "debug", "info", "warn", "error", "critical", "off"}),
@@ -261,6 +291,30 @@ HostConfig ParseHostConfig(
   }
   c.outbound_http.timeout = std::chrono::milliseconds(out["timeout_ms"].as<std::int64_t>());
   c.outbound_http.max_response_bytes = out["max_response_bytes"].as<std::int64_t>();
+  const auto jobs = r["jobs"];
+  c.jobs.workers = jobs["workers"].as<bool>();
+  if (jobs["queues"].size() > 0) {
+    c.jobs.queues.clear();
+    for (const auto& kv : jobs["queues"]) {
+      c.jobs.queues[kv.first.as<std::string>()] = kv.second["concurrency"].as<int>();
+    }
+  }
+  c.jobs.lease = std::chrono::seconds(jobs["lease_s"].as<std::int64_t>());
+  c.jobs.poll = std::chrono::milliseconds(jobs["poll_ms"].as<std::int64_t>());
+  c.jobs.retention_days = jobs["retention_days"].as<int>();
+  const auto sched = r["scheduler"];
+  c.scheduler.enabled = sched["enabled"].as<bool>();
+  c.scheduler.timezone = sched["timezone"].as<std::string>();
+  if (c.scheduler.timezone != "UTC" &&
+      !std::filesystem::exists("/usr/share/zoneinfo/" + c.scheduler.timezone)) {
+    throw ConfigError(name + ": key 'scheduler.timezone': unknown time zone '" +
+                      c.scheduler.timezone + "'");
+  }
+  for (const auto& kv : sched["entries"]) {
+    c.scheduler.entries.push_back({kv.first.as<std::string>(), kv.second["cron"].as<std::string>(),
+                                   kv.second["kind"].as<std::string>(),
+                                   kv.second["queue"].as<std::string>()});
+  }
   c.log.level = r["log"]["level"].as<std::string>();
   c.log.format = r["log"]["format"].as<std::string>();
   return c;

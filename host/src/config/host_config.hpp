@@ -74,6 +74,24 @@ struct RateLimitsConfig {
   int login_per_minute_email = 10;
 };
 
+struct JobsConfig {
+  bool workers = true;                                // run workers in this host
+  std::map<std::string, int> queues{{"default", 2}};  // queue -> concurrency
+  std::chrono::seconds lease{300};
+  std::chrono::milliseconds poll{2000};
+  int retention_days = 35;
+};
+
+struct ScheduleConfig {
+  std::string name, cron, kind, queue;
+};
+
+struct SchedulerConfig {
+  bool enabled = true;
+  std::string timezone = "UTC";
+  std::vector<ScheduleConfig> entries;
+};
+
 struct HostConfig {
   std::string file;
   std::string environment = "development";  // development | production
@@ -85,6 +103,8 @@ struct HostConfig {
   LogConfig log;
   PluginsConfig plugins;
   OutboundHttpConfig outbound_http;
+  JobsConfig jobs;
+  SchedulerConfig scheduler;
   YAML::Node resolved;  // the whole validated tree, for components that read their own section
 };
 

@@ -1,0 +1,83 @@
+#include "jobs/job_queue.hpp"
+
+#include <algorithm>
+
+#include "db/listener.hpp"
+
+namespace sloth::jobs {
+
+std::optional<std::int64_t> Enqueue(db::Transaction& tx, const std::string& kind,
+                                    const nlohmann::json& payload, const EnqueueOptions& o) {
+  auto r = tx.Exec(
+      "INSERT INTO public.jobs (queue, kind, payload, tenant_id, unique_key, run_at, max_attempts) "
+      "VALUES ($1, $2, $3::jsonb, $4, $5, now() + make_interval(secs => $6::bigint), $7) "
+      "ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING RETURNING id",
+      o.queue, kind, payload.dump(), o.tenant_id, o.unique_key, o.delay.count(), o.max_attempts);
+  if (r.Empty()) return std::nullopt;
+  db::Notify(tx, kNotifyChannel, o.queue);  // delivered at commit, never for a rollback
+  return r.Int(0, 0);
+}
+
+std::optional<Job> JobStore::Claim(db::Transaction& tx, const std::string& queue,
+                                   const std::string& worker, std::chrono::seconds lease) {
+  auto r = tx.Exec(
+      "UPDATE public.jobs SET state = 'running', attempts = attempts + 1, started_at = now(), "
+      "locked_until = now() + make_interval(secs => $3::bigint), locked_by = $2 "
+      "WHERE id = (SELECT id FROM public.jobs WHERE queue = $1 AND state = 'queued' AND "
+      "run_at <= now() ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+      "RETURNING id, queue, kind, payload::text, tenant_id, attempts, max_attempts, "
+      "extract(epoch FROM now() - run_at)",
+      queue, worker, lease.count());
+  if (r.Empty()) return std::nullopt;
+  Job j;
+  j.id = r.Int(0, 0);
+  j.queue = r.Text(0, 1);
+  j.kind = r.Text(0, 2);
+  j.payload = nlohmann::json::parse(r.View(0, 3));
+  if (!r.IsNull(0, 4)) j.tenant_id = r.Int(0, 4);
+  j.attempts = static_cast<int>(r.Int(0, 5));
+  j.max_attempts = static_cast<int>(r.Int(0, 6));
+  j.waited_seconds = std::max(0.0, r.Double(0, 7));
+  return j;
+}
+
+bool JobStore::Complete(db::Transaction& tx, std::int64_t id, const std::string& worker) {
+  return tx.Exec(
+               "UPDATE public.jobs SET state = 'done', finished_at = now(), locked_until = NULL, "
+               "last_error = NULL WHERE id = $1 AND state = 'running' AND locked_by = $2",
+               id, worker)
+             .Affected() == 1;
+}
+
+bool JobStore::Fail(db::Transaction& tx, std::int64_t id, const std::string& worker,
+                    const std::string& error, std::chrono::seconds backoff) {
+  auto r = tx.Exec(
+      "UPDATE public.jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE "
+      "'queued' END, run_at = now() + make_interval(secs => $4::bigint), locked_until = NULL, "
+      "last_error = $3, finished_at = CASE WHEN attempts >= max_attempts THEN now() END "
+      "WHERE id = $1 AND state = 'running' AND locked_by = $2 RETURNING state",
+      id, worker, error.substr(0, 4000), backoff.count());
+  return !r.Empty() && r.Text(0, 0) == "dead";
+}
+
+std::int64_t JobStore::ReleaseExpired(db::Transaction& tx) {
+  return tx
+      .Exec(
+          "UPDATE public.jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' "
+          "ELSE 'queued' END, locked_until = NULL, run_at = now(), "
+          "last_error = coalesce(last_error, 'the worker holding the job stopped'), "
+          "finished_at = CASE WHEN attempts >= max_attempts THEN now() END "
+          "WHERE state = 'running' AND locked_until < now()")
+      .Affected();
+}
+
+std::int64_t JobStore::DeleteFinished(db::Transaction& tx, std::chrono::hours age) {
+  return tx
+      .Exec(
+          "DELETE FROM public.jobs WHERE state = 'done' AND finished_at < now() - "
+          "make_interval(hours => $1::int)",
+          static_cast<std::int64_t>(age.count()))
+      .Affected();
+}
+
+}  // namespace sloth::jobs

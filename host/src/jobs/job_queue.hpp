@@ -1,0 +1,64 @@
+#pragma once
+
+// A job queue in PostgreSQL. Enqueue happens inside the caller's transaction, so a job
+// exists exactly when the work that asked for it committed. A job's effects and its
+// completion commit in one transaction: if the worker dies mid-job, neither happened and
+// the job is claimed again when its lease runs out — effects happen once.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "db/pool.hpp"
+
+namespace sloth::jobs {
+
+struct EnqueueOptions {
+  std::string queue = "default";
+  std::optional<std::string> unique_key;  // a second enqueue with the same key is a no-op
+  std::optional<std::int64_t> tenant_id;  // the handler then runs in the tenant's scope
+  std::chrono::seconds delay{0};
+  int max_attempts = 10;
+};
+
+// The notification channel workers listen on; the payload is the queue name.
+inline constexpr const char* kNotifyChannel = "sloth_jobs";
+
+// Returns the new job's id, or nullopt when the unique key already exists.
+std::optional<std::int64_t> Enqueue(db::Transaction& tx, const std::string& kind,
+                                    const nlohmann::json& payload,
+                                    const EnqueueOptions& options = {});
+
+struct Job {
+  std::int64_t id = 0;
+  std::string queue;
+  std::string kind;
+  nlohmann::json payload;
+  std::optional<std::int64_t> tenant_id;
+  int attempts = 0;  // including this one
+  int max_attempts = 0;
+  double waited_seconds = 0;  // from due to claimed
+};
+
+// The SQL of claiming, completing and failing jobs; used by the worker pool.
+class JobStore {
+ public:
+  // Claims the next due job of `queue` under a lease held by `worker`.
+  std::optional<Job> Claim(db::Transaction& tx, const std::string& queue, const std::string& worker,
+                           std::chrono::seconds lease);
+  // Marks the job done; false when the lease was lost (then the caller must roll back).
+  bool Complete(db::Transaction& tx, std::int64_t id, const std::string& worker);
+  // Schedules a retry after `backoff`, or marks the job dead when attempts are exhausted.
+  // Returns true when the job is dead.
+  bool Fail(db::Transaction& tx, std::int64_t id, const std::string& worker,
+            const std::string& error, std::chrono::seconds backoff);
+  // Returns jobs whose lease ran out to the queue (their worker died). Returns how many.
+  std::int64_t ReleaseExpired(db::Transaction& tx);
+  // Deletes finished jobs older than `age`.
+  std::int64_t DeleteFinished(db::Transaction& tx, std::chrono::hours age);
+};
+
+}  // namespace sloth::jobs

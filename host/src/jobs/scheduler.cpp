@@ -1,0 +1,163 @@
+#include "jobs/scheduler.hpp"
+
+#include <sstream>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "jobs/job_queue.hpp"
+
+namespace sloth::jobs {
+namespace {
+
+template <std::size_t N>
+void ParseField(const std::string& field, int lo, int hi, std::bitset<N>& bits, bool& any,
+                const std::string& whole) {
+  any = field == "*";
+  std::stringstream parts(field);
+  std::string part;
+  while (std::getline(parts, part, ',')) {
+    int step = 1;
+    if (const auto slash = part.find('/'); slash != std::string::npos) {
+      step = std::stoi(part.substr(slash + 1));
+      part = part.substr(0, slash);
+      if (step < 1) throw std::invalid_argument("cron '" + whole + "': step must be positive");
+    }
+    int from = lo, to = hi;
+    if (part != "*") {
+      if (const auto dash = part.find('-'); dash != std::string::npos) {
+        from = std::stoi(part.substr(0, dash));
+        to = std::stoi(part.substr(dash + 1));
+      } else {
+        from = to = std::stoi(part);
+        if (step > 1) to = hi;  // "5/15" = from 5 every 15
+      }
+    }
+    if (from < lo || to > hi || from > to) {
+      throw std::invalid_argument("cron '" + whole + "': '" + part + "' is out of range " +
+                                  std::to_string(lo) + "-" + std::to_string(hi));
+    }
+    for (int v = from; v <= to; v += step) bits.set(static_cast<std::size_t>(v));
+  }
+}
+
+std::string SlotKey(const std::string& name, std::time_t t) {
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%MZ", &utc);
+  return name + "@" + buf;
+}
+
+}  // namespace
+
+CronExpr CronExpr::Parse(const std::string& text) {
+  std::stringstream ss(text);
+  std::vector<std::string> f;
+  for (std::string s; ss >> s;) f.push_back(s);
+  if (f.size() != 5) throw std::invalid_argument("cron '" + text + "': expected 5 fields");
+  CronExpr c;
+  c.text_ = text;
+  bool unused = false;
+  try {
+    ParseField(f[0], 0, 59, c.minute_, unused, text);
+    ParseField(f[1], 0, 23, c.hour_, unused, text);
+    ParseField(f[2], 1, 31, c.dom_, c.dom_any_, text);
+    ParseField(f[3], 1, 12, c.month_, unused, text);
+    ParseField(f[4], 0, 7, c.dow_, c.dow_any_, text);
+  } catch (const std::invalid_argument& e) {
+    if (std::string(e.what()).rfind("cron", 0) == 0) throw;
+    throw std::invalid_argument("cron '" + text + "': not a number");
+  } catch (const std::out_of_range&) {
+    throw std::invalid_argument("cron '" + text + "': number out of range");
+  }
+  if (c.dow_.test(7)) c.dow_.set(0);
+  return c;
+}
+
+bool CronExpr::Matches(const std::tm& t) const {
+  if (!minute_.test(static_cast<std::size_t>(t.tm_min)) ||
+      !hour_.test(static_cast<std::size_t>(t.tm_hour)) ||
+      !month_.test(static_cast<std::size_t>(t.tm_mon + 1))) {
+    return false;
+  }
+  const bool dom = dom_.test(static_cast<std::size_t>(t.tm_mday));
+  const bool dow = dow_.test(static_cast<std::size_t>(t.tm_wday));
+  if (dom_any_ && dow_any_) return true;
+  if (dom_any_) return dow;
+  if (dow_any_) return dom;
+  return dom || dow;
+}
+
+std::optional<std::time_t> CronExpr::Latest(std::time_t t, std::chrono::hours horizon) const {
+  std::time_t m = t - t % 60;
+  const std::time_t stop = t - static_cast<std::time_t>(horizon.count()) * 3600;
+  while (m >= stop) {
+    std::tm local{};
+    localtime_r(&m, &local);
+    if (!hour_.test(static_cast<std::size_t>(local.tm_hour)) ||
+        !month_.test(static_cast<std::size_t>(local.tm_mon + 1))) {
+      m -= (local.tm_min + 1) * 60;  // skip to the previous hour's last minute
+      continue;
+    }
+    if (Matches(local)) return m;
+    m -= 60;
+  }
+  return std::nullopt;
+}
+
+Scheduler::Scheduler(db::Pool& pool, std::vector<ScheduleEntry> entries, std::chrono::seconds tick)
+    : pool_(pool), entries_(std::move(entries)), tick_(tick) {}
+
+Scheduler::~Scheduler() {
+  Stop();
+}
+
+int Scheduler::Tick(std::time_t now) {
+  int added = 0;
+  for (const auto& e : entries_) {
+    const auto slot = e.cron.Latest(now);
+    if (!slot) continue;
+    EnqueueOptions o;
+    o.queue = e.queue;
+    o.unique_key = SlotKey(e.name, *slot);
+    o.max_attempts = 5;
+    const auto id = pool_.InTransaction([&](db::Transaction& tx) {
+      return Enqueue(tx, e.kind, {{"entry", e.name}, {"slot", *slot}}, o);
+    });
+    if (id) {
+      ++added;
+      spdlog::info("scheduler: {} enqueued for slot {}", e.name, *o.unique_key);
+    }
+  }
+  return added;
+}
+
+void Scheduler::Start() {
+  if (entries_.empty() || thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      try {
+        Tick(std::time(nullptr));
+      } catch (const std::exception& ex) {
+        spdlog::warn("scheduler: tick failed: {}", ex.what());
+      }
+      lock.lock();
+      cv_.wait_for(lock, tick_, [&] { return stop_; });
+    }
+  });
+}
+
+void Scheduler::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace sloth::jobs

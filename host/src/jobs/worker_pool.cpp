@@ -1,0 +1,199 @@
+#include "jobs/worker_pool.hpp"
+
+#include <unistd.h>
+
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+namespace sloth::jobs {
+namespace {
+
+std::string DefaultWorkerId() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+std::int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::chrono::seconds WorkerPool::Backoff(int attempts, std::chrono::seconds base,
+                                         std::chrono::seconds cap) {
+  // base * 2^(attempts-1), capped, with up to 25% jitter so a burst of failures spreads out.
+  const int shift = std::min(attempts - 1, 30);
+  const auto raw = std::min<std::int64_t>(cap.count(), base.count() << std::max(shift, 0));
+  thread_local std::mt19937 rng{std::random_device{}()};
+  const auto jitter = std::uniform_int_distribution<std::int64_t>(0, raw / 4)(rng);
+  return std::chrono::seconds(std::min<std::int64_t>(cap.count(), raw + jitter));
+}
+
+WorkerPool::WorkerPool(db::Pool& pool, std::string listen_url, WorkerOptions options,
+                       metrics::Registry* metrics)
+    : pool_(pool), options_(std::move(options)), metrics_(metrics) {
+  if (options_.worker_id.empty()) options_.worker_id = DefaultWorkerId();
+  if (!listen_url.empty()) {
+    listener_ = std::make_unique<db::Listener>(listen_url, 5);
+    listener_->Subscribe(kNotifyChannel, [this](const std::string&, const std::string& queue) {
+      Wake(queue);  // empty after a reconnect: wakes every queue
+    });
+  }
+  if (metrics_) {
+    metrics_->Gauge("sloth_jobs", "jobs by queue and state (queued, running, dead)", [this] {
+      std::vector<std::pair<metrics::Labels, double>> out;
+      try {
+        pool_.InTransaction([&](db::Transaction& tx) {
+          auto r = tx.Exec(
+              "SELECT queue, state, count(*) FROM public.jobs WHERE state IN "
+              "('queued', 'running', 'dead') GROUP BY queue, state");
+          for (int i = 0; i < r.Rows(); ++i) {
+            out.push_back({{{"queue", r.Text(i, 0)}, {"state", r.Text(i, 1)}},
+                           static_cast<double>(r.Int(i, 2))});
+          }
+        });
+      } catch (const std::exception& e) {
+        spdlog::warn("jobs: cannot read queue sizes: {}", e.what());
+      }
+      return out;
+    });
+  }
+}
+
+WorkerPool::~WorkerPool() {
+  Stop();
+}
+
+void WorkerPool::Register(const std::string& kind, JobHandler handler) {
+  std::lock_guard<std::mutex> lock(mu_);
+  handlers_[kind] = std::move(handler);
+}
+
+void WorkerPool::Start() {
+  stop_ = false;
+  if (listener_) listener_->Start();
+  for (const auto& q : options_.queues) {
+    for (int i = 0; i < q.concurrency; ++i)
+      threads_.emplace_back([this, name = q.name] { Loop(name); });
+  }
+}
+
+void WorkerPool::Stop() {
+  stop_ = true;
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  if (listener_) listener_->Stop();
+}
+
+void WorkerPool::Wake(const std::string& queue) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queue.empty()) {
+      for (auto& [q, n] : wakeups_) ++n;
+    } else {
+      ++wakeups_[queue];
+    }
+  }
+  cv_.notify_all();
+}
+
+void WorkerPool::Loop(const std::string& queue) {
+  while (!stop_) {
+    std::uint64_t seen = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      seen = wakeups_[queue];
+    }
+    bool ran = false;
+    try {
+      ran = RunOne(queue);
+    } catch (const std::exception& e) {
+      spdlog::warn("jobs: worker on '{}' could not claim: {}", queue, e.what());
+    }
+    if (ran) continue;
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, options_.poll, [&] { return stop_ || wakeups_[queue] != seen; });
+  }
+}
+
+int WorkerPool::Drain(const std::string& queue) {
+  int n = 0;
+  while (RunOne(queue)) ++n;
+  return n;
+}
+
+bool WorkerPool::RunOne(const std::string& queue) {
+  // Return jobs of dead workers now and then (any worker may; the UPDATE is idempotent).
+  const auto now = NowSeconds();
+  auto last = last_reap_.load();
+  if (now - last >= 5 && last_reap_.compare_exchange_strong(last, now)) {
+    const auto released =
+        pool_.InTransaction([&](db::Transaction& tx) { return store_.ReleaseExpired(tx); });
+    if (released > 0) spdlog::warn("jobs: {} job(s) released after their lease ran out", released);
+  }
+
+  const auto job = pool_.InTransaction([&](db::Transaction& tx) {
+    return store_.Claim(tx, queue, options_.worker_id, options_.lease);
+  });
+  if (!job) return false;
+
+  JobHandler handler;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = handlers_.find(job->kind);
+    if (it != handlers_.end()) handler = it->second;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  std::string outcome = "done";
+  try {
+    if (!handler) throw std::runtime_error("no handler for job kind '" + job->kind + "'");
+    auto run = [&](db::Transaction& tx) {
+      JobContext ctx{*job, tx};
+      handler(ctx);
+      if (!store_.Complete(tx, job->id, options_.worker_id)) {
+        throw std::runtime_error("lease lost before completion");  // rolls the effects back
+      }
+    };
+    if (job->tenant_id) {
+      pool_.InTenant(db::TenantId{*job->tenant_id}, run);
+    } else {
+      pool_.InTransaction(run);
+    }
+  } catch (const std::exception& e) {
+    const auto backoff = Backoff(job->attempts, options_.backoff_base, options_.backoff_cap);
+    bool dead = false;
+    try {
+      dead = pool_.InTransaction([&](db::Transaction& tx) {
+        return store_.Fail(tx, job->id, options_.worker_id, e.what(), backoff);
+      });
+    } catch (const std::exception& e2) {
+      // The lease will return the job; nothing is lost.
+      spdlog::error("jobs: cannot record the failure of job {}: {}", job->id, e2.what());
+    }
+    outcome = dead ? "dead" : "retry";
+    if (dead) {
+      spdlog::error("jobs: job {} ({}) is dead after {} attempts: {}", job->id, job->kind,
+                    job->attempts, e.what());
+    } else {
+      spdlog::warn("jobs: job {} ({}) failed (attempt {}), retry in {} s: {}", job->id, job->kind,
+                   job->attempts, backoff.count(), e.what());
+    }
+  }
+  if (metrics_) {
+    metrics_->Inc("sloth_jobs_processed_total", "jobs run, by queue, kind and outcome",
+                  {{"queue", queue}, {"kind", job->kind}, {"outcome", outcome}});
+    metrics_->Observe(
+        "sloth_job_duration_seconds", "time to run a job", {{"queue", queue}, {"kind", job->kind}},
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    metrics_->Observe("sloth_job_wait_seconds", "time from due to claimed", {{"queue", queue}},
+                      job->waited_seconds);
+  }
+  return true;
+}
+
+}  // namespace sloth::jobs

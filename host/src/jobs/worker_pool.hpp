@@ -1,0 +1,85 @@
+#pragma once
+
+// Workers for the PostgreSQL job queue: per-queue concurrency, woken by LISTEN/NOTIFY with a
+// poll as fallback, retries with capped exponential backoff, dead jobs keeping their last
+// error, and a lease that returns the jobs of a dead worker (another host's, too).
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "db/listener.hpp"
+#include "db/pool.hpp"
+#include "jobs/job_queue.hpp"
+#include "metrics/metrics.hpp"
+
+namespace sloth::jobs {
+
+struct QueueOptions {
+  std::string name = "default";
+  int concurrency = 1;
+};
+
+struct WorkerOptions {
+  std::vector<QueueOptions> queues{QueueOptions{}};
+  std::chrono::seconds lease{300};
+  std::chrono::milliseconds poll{2000};
+  std::chrono::seconds backoff_base{2};
+  std::chrono::seconds backoff_cap{600};
+  std::string worker_id;  // default: hostname:pid
+};
+
+struct JobContext {
+  const Job& job;
+  db::Transaction& tx;  // the job's effects and its completion commit together
+};
+
+using JobHandler = std::function<void(JobContext&)>;
+
+class WorkerPool {
+ public:
+  // `listen_url` is a direct (non-pooled) connection string for LISTEN; empty = poll only.
+  WorkerPool(db::Pool& pool, std::string listen_url, WorkerOptions options,
+             metrics::Registry* metrics);
+  ~WorkerPool();
+
+  void Register(const std::string& kind, JobHandler handler);
+  void Start();
+  // Stops claiming; jobs in progress finish first.
+  void Stop();
+
+  // Processes due jobs of `queue` on the calling thread until none is left; returns how
+  // many ran (tests and benchmarks).
+  int Drain(const std::string& queue);
+
+  static std::chrono::seconds Backoff(int attempts, std::chrono::seconds base,
+                                      std::chrono::seconds cap);
+
+ private:
+  void Loop(const std::string& queue);
+  // Claims and runs one job; false when none was due.
+  bool RunOne(const std::string& queue);
+  void Wake(const std::string& queue);
+
+  db::Pool& pool_;
+  WorkerOptions options_;
+  metrics::Registry* metrics_;
+  JobStore store_;
+  std::unique_ptr<db::Listener> listener_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::uint64_t> wakeups_;  // per queue, bumped by notifications
+  std::map<std::string, JobHandler> handlers_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::int64_t> last_reap_{0};
+};
+
+}  // namespace sloth::jobs

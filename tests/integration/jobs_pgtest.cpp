@@ -1,0 +1,223 @@
+// The job queue and scheduler against a real database.
+
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "db/migrations.hpp"
+#include "jobs/scheduler.hpp"
+#include "jobs/worker_pool.hpp"
+#include "support/host_process.hpp"
+#include "support/test_db.hpp"
+
+namespace sloth::jobs {
+namespace {
+
+class JobsTest : public ::testing::Test {
+ protected:
+  JobsTest() {
+    db::PoolOptions o;
+    o.url = db_.url();
+    o.size = 12;
+    pool_ = std::make_unique<db::Pool>(o);
+    db::Migrator(*pool_, db::BuiltinMigrations()).MigratePublic();
+    Exec("CREATE TABLE test_effects (job_id bigint NOT NULL, worker text NOT NULL)");
+  }
+  std::int64_t Scalar(const std::string& sql) {
+    return pool_->InTransaction([&](db::Transaction& tx) { return tx.Exec(sql).Int(0, 0); });
+  }
+  void Exec(const std::string& sql) {
+    pool_->InTransaction([&](db::Transaction& tx) { tx.Exec(sql); });
+  }
+  std::optional<std::int64_t> Add(const std::string& kind, EnqueueOptions o = {}) {
+    return pool_->InTransaction([&](db::Transaction& tx) {
+      return Enqueue(tx, kind, {{"n", 1}}, o);
+    });
+  }
+  WorkerOptions Options(const std::string& queue = "default", int concurrency = 1) {
+    WorkerOptions o;
+    o.queues = {{queue, concurrency}};
+    o.backoff_base = std::chrono::seconds(0);
+    o.poll = std::chrono::milliseconds(200);
+    return o;
+  }
+
+  testing::TestDatabase db_;
+  std::unique_ptr<db::Pool> pool_;
+};
+
+TEST_F(JobsTest, EnqueueFollowsTheCallersTransactionAndDeduplicates) {
+  EXPECT_THROW(pool_->InTransaction([&](db::Transaction& tx) {
+    Enqueue(tx, "k", {});
+    throw std::runtime_error("rolled back");
+  }),
+               std::runtime_error);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 0);
+  EnqueueOptions o;
+  o.unique_key = "once";
+  EXPECT_TRUE(Add("k", o));
+  EXPECT_FALSE(Add("k", o));
+  o.queue = "other";
+  EXPECT_TRUE(Add("k", o));  // keys are per queue
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 2);
+}
+
+TEST_F(JobsTest, EffectsAndCompletionCommitTogether) {
+  WorkerPool w(*pool_, "", Options(), nullptr);
+  w.Register("effect", [](JobContext& ctx) {
+    ctx.tx.Exec("INSERT INTO test_effects VALUES ($1, 'w')", ctx.job.id);
+  });
+  for (int i = 0; i < 5; ++i) Add("effect");
+  EnqueueOptions later;
+  later.delay = std::chrono::seconds(3600);
+  Add("effect", later);
+  EXPECT_EQ(w.Drain("default"), 5);  // the delayed one is not due
+  EXPECT_EQ(Scalar("SELECT count(*) FROM test_effects"), 5);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs WHERE state = 'done'"), 5);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs WHERE state = 'queued'"), 1);
+}
+
+TEST_F(JobsTest, FailuresRetryWithBackoffThenDieKeepingTheError) {
+  WorkerPool w(*pool_, "", Options(), nullptr);
+  std::atomic<int> calls{0};
+  w.Register("flaky", [&](JobContext& ctx) {
+    ++calls;
+    ctx.tx.Exec("INSERT INTO test_effects VALUES ($1, 'w')", ctx.job.id);  // rolled back
+    throw std::runtime_error("provider said no (" + std::to_string(ctx.job.attempts) + ")");
+  });
+  EnqueueOptions o;
+  o.max_attempts = 3;
+  Add("flaky", o);
+  EXPECT_EQ(w.Drain("default"), 3);
+  EXPECT_EQ(calls.load(), 3);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs WHERE state = 'dead' AND attempts = 3 AND "
+                   "last_error = 'provider said no (3)'"),
+            1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM test_effects"), 0);
+  // A kind this host has no handler for fails like any error (another host may have it).
+  Add("unknown.kind", o);
+  w.Drain("default");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs WHERE kind = 'unknown.kind' AND state = "
+                   "'dead' AND last_error = 'no handler for job kind ''unknown.kind'''"),
+            1);
+}
+
+TEST_F(JobsTest, BackoffGrowsAndIsCapped) {
+  using std::chrono::seconds;
+  EXPECT_GE(WorkerPool::Backoff(1, seconds(2), seconds(600)), seconds(2));
+  EXPECT_LE(WorkerPool::Backoff(1, seconds(2), seconds(600)), seconds(2));
+  EXPECT_GE(WorkerPool::Backoff(4, seconds(2), seconds(600)), seconds(16));
+  EXPECT_LE(WorkerPool::Backoff(4, seconds(2), seconds(600)), seconds(20));
+  EXPECT_EQ(WorkerPool::Backoff(30, seconds(2), seconds(600)), seconds(600));
+}
+
+TEST_F(JobsTest, AKilledWorkersJobIsRetriedAfterTheLeaseAndTakesEffectOnce) {
+  EnqueueOptions o;
+  o.queue = "kill";
+  const auto id = Add("test.effect", o);
+  ASSERT_TRUE(id);
+  testing::HostProcess doomed({SLOTH_JOB_WORKER_BINARY, db_.url()}, {});
+  for (int i = 0; i < 200 && doomed.Log().find("working") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(doomed.Log().find("working"), std::string::npos) << doomed.Log();
+  EXPECT_EQ(
+      Scalar("SELECT count(*) FROM public.jobs WHERE state = 'running' AND locked_by = 'doomed'"),
+      1);
+  doomed.Signal(SIGKILL);
+  doomed.Wait(std::chrono::seconds(5));
+
+  WorkerOptions wo = Options("kill");
+  wo.lease = std::chrono::seconds(2);
+  WorkerPool w(*pool_, "", wo, nullptr);
+  w.Register("test.effect", [](JobContext& ctx) {
+    ctx.tx.Exec("INSERT INTO test_effects VALUES ($1, 'survivor')", ctx.job.id);
+  });
+  EXPECT_EQ(w.Drain("kill"), 0);  // still leased by the dead worker
+  std::this_thread::sleep_for(std::chrono::milliseconds(2600));
+  // Release runs at most every 5 s per pool; a fresh pool releases on its first claim.
+  WorkerPool fresh(*pool_, "", wo, nullptr);
+  fresh.Register("test.effect", [](JobContext& ctx) {
+    ctx.tx.Exec("INSERT INTO test_effects VALUES ($1, 'survivor')", ctx.job.id);
+  });
+  EXPECT_EQ(fresh.Drain("kill"), 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM test_effects"), 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM test_effects WHERE worker = 'survivor'"), 1);
+  EXPECT_EQ(Scalar("SELECT attempts FROM public.jobs WHERE id = " + std::to_string(*id)), 2);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs WHERE state = 'done'"), 1);
+}
+
+TEST_F(JobsTest, ManyWorkersOnTwoHostsRunEachJobOnce) {
+  Exec("ALTER TABLE test_effects ADD PRIMARY KEY (job_id)");
+  std::vector<std::unique_ptr<WorkerPool>> hosts;
+  for (int h = 0; h < 2; ++h) {
+    auto w = std::make_unique<WorkerPool>(*pool_, db_.url(), Options("default", 4), nullptr);
+    w->Register("effect", [h](JobContext& ctx) {
+      ctx.tx.Exec("INSERT INTO test_effects VALUES ($1, $2)", ctx.job.id,
+                  "host" + std::to_string(h));
+    });
+    hosts.push_back(std::move(w));
+  }
+  for (auto& w : hosts) w->Start();
+  pool_->InTransaction([&](db::Transaction& tx) {
+    for (int i = 0; i < 200; ++i) Enqueue(tx, "effect", {{"i", i}});
+  });
+  for (int i = 0; i < 300 && Scalar("SELECT count(*) FROM public.jobs WHERE state = 'done'") < 200;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (auto& w : hosts) w->Stop();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs WHERE state = 'done'"), 200);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM test_effects"), 200);
+}
+
+TEST_F(JobsTest, NotificationWakesAnIdleWorker) {
+  WorkerOptions o = Options();
+  o.poll = std::chrono::seconds(60);  // only a notification can wake it in time
+  WorkerPool w(*pool_, db_.url(), o, nullptr);
+  std::atomic<bool> ran{false};
+  w.Register("ping", [&](JobContext&) { ran = true; });
+  w.Start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let it go idle, LISTENing
+  const auto start = std::chrono::steady_clock::now();
+  Add("ping");
+  while (!ran && std::chrono::steady_clock::now() - start < std::chrono::seconds(10)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  w.Stop();
+  EXPECT_TRUE(ran.load());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST_F(JobsTest, TwoSchedulersEnqueueEachSlotOnce) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  std::vector<ScheduleEntry> entries = {
+      {"trial_expiry", CronExpr::Parse("0 0 * * *"), "billing.trial_expiry", "default"},
+      {"usage_check", CronExpr::Parse("0 * * * *"), "billing.usage_check", "default"}};
+  db::PoolOptions o;
+  o.url = db_.url();
+  db::Pool other(o);
+  Scheduler a(*pool_, entries), b(other, entries);
+  const std::time_t t0 = 1795348800;  // 2026-11-22T12:00:00Z
+  std::atomic<int> added{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] { added += (i % 2 ? a : b).Tick(t0 + i); });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(added.load(), 2);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 2);
+  // Three days of downtime: each entry's missed slots run once, not once per slot.
+  EXPECT_EQ(a.Tick(t0 + 3 * 86400), 2);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs WHERE unique_key = "
+                   "'trial_expiry@2026-11-25T00:00Z'"),
+            1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 4);
+}
+
+}  // namespace
+}  // namespace sloth::jobs
