@@ -20,6 +20,7 @@ db::PoolOptions PoolOptionsFrom(const config::DatabaseConfig& c) {
   o.connect_timeout_s = c.connect_timeout_s;
   o.statement_timeout = c.statement_timeout;
   o.health_check_idle = c.health_check_idle;
+  o.prepared_statements = c.prepared_statements;
   return o;
 }
 

@@ -134,7 +134,10 @@ std::vector<Field> BuildSchema() {
                    "ping a connection idle longer than this before use"),
                Int("startup_timeout_ms", 30000, 0, 3600000,
                    "how long start-up waits for the database to accept connections"),
-               Bool("migrate_on_start", true, "apply pending migrations at start-up")},
+               Bool("migrate_on_start", true, "apply pending migrations at start-up"),
+               Bool("prepared_statements", true,
+                    "prepare statements once per connection; false behind PgBouncer < 1.21 in "
+                    "transaction mode")},
               "PostgreSQL"),
       Section(
           "plugins",
@@ -232,6 +235,7 @@ HostConfig ParseHostConfig(
   c.database.startup_timeout =
       std::chrono::milliseconds(db["startup_timeout_ms"].as<std::int64_t>());
   c.database.migrate_on_start = db["migrate_on_start"].as<bool>();
+  c.database.prepared_statements = db["prepared_statements"].as<bool>();
   const auto base = std::filesystem::absolute(std::filesystem::path(name)).parent_path();
   c.environment = r["environment"].as<std::string>();
   {

@@ -35,6 +35,7 @@ struct DatabaseConfig {
   std::chrono::milliseconds health_check_idle{1000};
   std::chrono::milliseconds startup_timeout{30000};
   bool migrate_on_start = true;
+  bool prepared_statements = true;
 };
 
 struct LogConfig {

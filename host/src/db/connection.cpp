@@ -75,7 +75,8 @@ std::int64_t Result::Affected() const {
 }
 
 std::unique_ptr<Connection> Connection::Open(const std::string& url, int connect_timeout_s,
-                                             std::chrono::milliseconds statement_timeout) {
+                                             std::chrono::milliseconds statement_timeout,
+                                             bool prepare) {
   // Keywords override what the URL says for the few settings the pool owns.
   const std::string timeout = std::to_string(connect_timeout_s);
   const std::string options = "-c statement_timeout=" + std::to_string(statement_timeout.count());
@@ -91,7 +92,7 @@ std::unique_ptr<Connection> Connection::Open(const std::string& url, int connect
     throw ConnectionLost(msg);
   }
   PQsetNoticeProcessor(c, OnNotice, nullptr);
-  return std::unique_ptr<Connection>(new Connection(c));
+  return std::unique_ptr<Connection>(new Connection(c, prepare));
 }
 
 Connection::~Connection() {
@@ -104,12 +105,35 @@ Result Connection::ExecParams(std::string_view sql, const Param* params, std::si
     values[i] = params[i].value() ? params[i].value()->c_str() : nullptr;
   }
   const std::string text(sql);
-  PGresult* r = PQexecParams(conn_, text.c_str(), static_cast<int>(count), nullptr,
-                             count ? values.data() : nullptr, nullptr, nullptr, 0);
+  const int n = static_cast<int>(count);
+  PGresult* r = nullptr;
+  if (prepare_) {
+    const std::string& name = Prepared(text, n);
+    r = PQexecPrepared(conn_, name.c_str(), n, count ? values.data() : nullptr, nullptr, nullptr,
+                       0);
+  } else {
+    r = PQexecParams(conn_, text.c_str(), n, nullptr, count ? values.data() : nullptr, nullptr,
+                     nullptr, 0);
+  }
   last_used_ = std::chrono::steady_clock::now();
   const auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) Throw(r, sql);
   return Result(r);
+}
+
+const std::string& Connection::Prepared(const std::string& sql, int nparams) {
+  if (auto it = prepared_.find(sql); it != prepared_.end()) return it->second;
+  // Bounded: statements are the program's own constant strings, but guard against a caller
+  // that builds many distinct texts.
+  if (prepared_.size() >= 512) {
+    PQclear(PQexec(conn_, "DEALLOCATE ALL"));
+    prepared_.clear();
+  }
+  std::string name = "sloth_" + std::to_string(prepared_.size() + 1);
+  PGresult* r = PQprepare(conn_, name.c_str(), sql.c_str(), nparams, nullptr);
+  if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) Throw(r, sql);
+  PQclear(r);
+  return prepared_.emplace(sql, std::move(name)).first->second;
 }
 
 void Connection::ExecScript(const std::string& sql) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -88,8 +89,12 @@ class Result {
 class Connection {
  public:
   // Connects to `url`; throws ConnectionLost when the server is unreachable.
+  // `prepare`: keep each distinct statement prepared on this connection (parse and plan
+  // once). Turn off behind PgBouncer in transaction mode before 1.21, which cannot track
+  // prepared statements.
   static std::unique_ptr<Connection> Open(const std::string& url, int connect_timeout_s,
-                                          std::chrono::milliseconds statement_timeout);
+                                          std::chrono::milliseconds statement_timeout,
+                                          bool prepare = false);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -113,9 +118,13 @@ class Connection {
   std::chrono::steady_clock::time_point last_used() const { return last_used_; }
 
  private:
-  explicit Connection(PGconn* c) : conn_(c) {}
+  explicit Connection(PGconn* c, bool prepare) : conn_(c), prepare_(prepare) {}
   [[noreturn]] void Throw(PGresult* r, std::string_view sql);
+  // The prepared statement's name for `sql`, preparing it on first use.
+  const std::string& Prepared(const std::string& sql, int nparams);
   PGconn* conn_;
+  bool prepare_;
+  std::unordered_map<std::string, std::string> prepared_;
   std::chrono::steady_clock::time_point last_used_ = std::chrono::steady_clock::now();
 };
 

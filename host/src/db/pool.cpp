@@ -60,8 +60,9 @@ Lease Pool::Acquire() {
       ++open_;
       lock.unlock();
       try {
-        return Lease(this, Connection::Open(options_.url, options_.connect_timeout_s,
-                                            options_.statement_timeout));
+        return Lease(this,
+                     Connection::Open(options_.url, options_.connect_timeout_s,
+                                      options_.statement_timeout, options_.prepared_statements));
       } catch (...) {
         lock.lock();
         --open_;

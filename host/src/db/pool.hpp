@@ -23,6 +23,7 @@ struct PoolOptions {
   int connect_timeout_s = 5;
   std::chrono::milliseconds statement_timeout{30000};
   std::chrono::milliseconds health_check_idle{1000};
+  bool prepared_statements = true;
 };
 
 struct PoolStats {

@@ -2,25 +2,26 @@
 
 #include <algorithm>
 
-#include "db/listener.hpp"
-
 namespace sloth::jobs {
 
 std::optional<std::int64_t> Enqueue(db::Transaction& tx, const std::string& kind,
                                     const nlohmann::json& payload, const EnqueueOptions& o) {
+  // One round trip: the insert and the notification (delivered at commit, never for a
+  // rollback, and only when a job was actually added).
   auto r = tx.Exec(
-      "INSERT INTO public.jobs (queue, kind, payload, tenant_id, unique_key, run_at, max_attempts) "
-      "VALUES ($1, $2, $3::jsonb, $4, $5, now() + make_interval(secs => $6::bigint), $7) "
-      "ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING RETURNING id",
-      o.queue, kind, payload.dump(), o.tenant_id, o.unique_key, o.delay.count(), o.max_attempts);
+      "WITH added AS (INSERT INTO public.jobs (queue, kind, payload, tenant_id, unique_key, "
+      "run_at, max_attempts) VALUES ($1, $2, $3::jsonb, $4, $5, now() + make_interval(secs => "
+      "$6::bigint), $7) ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING "
+      "RETURNING id) SELECT id, pg_notify($8, $1) FROM added",
+      o.queue, kind, payload.dump(), o.tenant_id, o.unique_key, o.delay.count(), o.max_attempts,
+      kNotifyChannel);
   if (r.Empty()) return std::nullopt;
-  db::Notify(tx, kNotifyChannel, o.queue);  // delivered at commit, never for a rollback
   return r.Int(0, 0);
 }
 
-std::optional<Job> JobStore::Claim(db::Transaction& tx, const std::string& queue,
+std::optional<Job> JobStore::Claim(db::Connection& c, const std::string& queue,
                                    const std::string& worker, std::chrono::seconds lease) {
-  auto r = tx.Exec(
+  auto r = c.Exec(
       "UPDATE public.jobs SET state = 'running', attempts = attempts + 1, started_at = now(), "
       "locked_until = now() + make_interval(secs => $3::bigint), locked_by = $2 "
       "WHERE id = (SELECT id FROM public.jobs WHERE queue = $1 AND state = 'queued' AND "
@@ -42,16 +43,21 @@ std::optional<Job> JobStore::Claim(db::Transaction& tx, const std::string& queue
 }
 
 bool JobStore::Complete(db::Transaction& tx, std::int64_t id, const std::string& worker) {
-  return tx.Exec(
-               "UPDATE public.jobs SET state = 'done', finished_at = now(), locked_until = NULL, "
-               "last_error = NULL WHERE id = $1 AND state = 'running' AND locked_by = $2",
-               id, worker)
-             .Affected() == 1;
+  // A job without a unique key leaves the table (less to index and vacuum); a keyed one
+  // stays as 'done' so its key keeps deduplicating until cleanup.
+  auto r = tx.Exec(
+      "WITH gone AS (DELETE FROM public.jobs WHERE id = $1 AND state = 'running' AND "
+      "locked_by = $2 AND unique_key IS NULL RETURNING 1), "
+      "kept AS (UPDATE public.jobs SET state = 'done', finished_at = now(), locked_until = NULL, "
+      "last_error = NULL WHERE id = $1 AND state = 'running' AND locked_by = $2 AND unique_key "
+      "IS NOT NULL RETURNING 1) SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM kept)",
+      id, worker);
+  return r.Int(0, 0) == 1;
 }
 
-bool JobStore::Fail(db::Transaction& tx, std::int64_t id, const std::string& worker,
+bool JobStore::Fail(db::Connection& c, std::int64_t id, const std::string& worker,
                     const std::string& error, std::chrono::seconds backoff) {
-  auto r = tx.Exec(
+  auto r = c.Exec(
       "UPDATE public.jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE "
       "'queued' END, run_at = now() + make_interval(secs => $4::bigint), locked_until = NULL, "
       "last_error = $3, finished_at = CASE WHEN attempts >= max_attempts THEN now() END "
@@ -60,8 +66,8 @@ bool JobStore::Fail(db::Transaction& tx, std::int64_t id, const std::string& wor
   return !r.Empty() && r.Text(0, 0) == "dead";
 }
 
-std::int64_t JobStore::ReleaseExpired(db::Transaction& tx) {
-  return tx
+std::int64_t JobStore::ReleaseExpired(db::Connection& c) {
+  return c
       .Exec(
           "UPDATE public.jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' "
           "ELSE 'queued' END, locked_until = NULL, run_at = now(), "

@@ -46,17 +46,19 @@ struct Job {
 // The SQL of claiming, completing and failing jobs; used by the worker pool.
 class JobStore {
  public:
-  // Claims the next due job of `queue` under a lease held by `worker`.
-  std::optional<Job> Claim(db::Transaction& tx, const std::string& queue, const std::string& worker,
+  // Claims the next due job of `queue` under a lease held by `worker`. One statement in
+  // autocommit: the claim must be committed (visible to others) before the job runs.
+  std::optional<Job> Claim(db::Connection& c, const std::string& queue, const std::string& worker,
                            std::chrono::seconds lease);
-  // Marks the job done; false when the lease was lost (then the caller must roll back).
+  // Finishes the job: deleted, or kept as 'done' when it has a unique key. False when the
+  // lease was lost (then the caller must roll back).
   bool Complete(db::Transaction& tx, std::int64_t id, const std::string& worker);
   // Schedules a retry after `backoff`, or marks the job dead when attempts are exhausted.
   // Returns true when the job is dead.
-  bool Fail(db::Transaction& tx, std::int64_t id, const std::string& worker,
-            const std::string& error, std::chrono::seconds backoff);
+  bool Fail(db::Connection& c, std::int64_t id, const std::string& worker, const std::string& error,
+            std::chrono::seconds backoff);
   // Returns jobs whose lease ran out to the queue (their worker died). Returns how many.
-  std::int64_t ReleaseExpired(db::Transaction& tx);
+  std::int64_t ReleaseExpired(db::Connection& c);
   // Deletes finished jobs older than `age`.
   std::int64_t DeleteFinished(db::Transaction& tx, std::chrono::hours age);
 };

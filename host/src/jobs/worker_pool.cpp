@@ -132,14 +132,11 @@ bool WorkerPool::RunOne(const std::string& queue) {
   const auto now = NowSeconds();
   auto last = last_reap_.load();
   if (now - last >= 5 && last_reap_.compare_exchange_strong(last, now)) {
-    const auto released =
-        pool_.InTransaction([&](db::Transaction& tx) { return store_.ReleaseExpired(tx); });
+    const auto released = store_.ReleaseExpired(*pool_.Acquire());
     if (released > 0) spdlog::warn("jobs: {} job(s) released after their lease ran out", released);
   }
 
-  const auto job = pool_.InTransaction([&](db::Transaction& tx) {
-    return store_.Claim(tx, queue, options_.worker_id, options_.lease);
-  });
+  const auto job = store_.Claim(*pool_.Acquire(), queue, options_.worker_id, options_.lease);
   if (!job) return false;
 
   JobHandler handler;
@@ -168,9 +165,7 @@ bool WorkerPool::RunOne(const std::string& queue) {
     const auto backoff = Backoff(job->attempts, options_.backoff_base, options_.backoff_cap);
     bool dead = false;
     try {
-      dead = pool_.InTransaction([&](db::Transaction& tx) {
-        return store_.Fail(tx, job->id, options_.worker_id, e.what(), backoff);
-      });
+      dead = store_.Fail(*pool_.Acquire(), job->id, options_.worker_id, e.what(), backoff);
     } catch (const std::exception& e2) {
       // The lease will return the job; nothing is lost.
       spdlog::error("jobs: cannot record the failure of job {}: {}", job->id, e2.what());
