@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <Poco/Crypto/Crypto.h>
 #include <Poco/JWT/JWTException.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
@@ -22,6 +23,11 @@ http::ApiError Unauthenticated(const std::string& why) {
 }  // namespace
 
 TokenService::TokenService(TokenOptions options) : options_(std::move(options)) {
+  // Poco's per-object OpenSSL initializer is reference counted and tears OpenSSL's locks
+  // down when the count drops to zero, racing with other threads signing at that moment.
+  // One reference held for the life of the process keeps it from ever dropping to zero.
+  static const bool crypto_ready = (Poco::Crypto::initializeCrypto(), true);
+  (void)crypto_ready;
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
   if (options_.secret.size() < 32) {
     throw std::invalid_argument("the JWT signing key must be at least 32 bytes");

@@ -14,6 +14,7 @@
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/IPAddress.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/NetSSL.h>
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
 
@@ -66,7 +67,12 @@ std::chrono::milliseconds RetryAfter(const Poco::Net::HTTPResponse& r) {
 }  // namespace
 
 HttpClient::HttpClient(Options options, metrics::Registry& metrics)
-    : options_(std::move(options)), metrics_(metrics) {}
+    : options_(std::move(options)), metrics_(metrics) {
+  // As for the JWT signer: hold OpenSSL initialised for the process, so Poco's reference
+  // counting never tears it down under a concurrent request.
+  static const bool ssl_ready = (Poco::Net::initializeSSL(), true);
+  (void)ssl_ready;
+}
 
 std::pair<std::string, bool> HttpClient::Rewrite(const std::string& url) const {
   for (const auto& [from, to] : options_.rewrite) {
