@@ -147,7 +147,7 @@ TEST_F(PluginManagerTest, ConfigIsValidatedAgainstTheSchema) {
     FAIL();
   } catch (const ConfigInvalid& e) {
     EXPECT_EQ(e.field(), "secret");
-    EXPECT_STREQ(e.what(), "secret must be at least 8 characters");
+    EXPECT_STREQ(e.what(), "secret: String should be no fewer than 8 characters in length.");
   }
   EXPECT_THROW(m->CreateInstance("echo", {"i1", 1, {{"secret", "long-enough"}, {"x", 1}}}),
                ConfigInvalid);

@@ -1,10 +1,10 @@
 #pragma once
 
 // Validation of plugin config objects against the JSON Schema a plugin declares in its
-// manifest. No JSON Schema library is packaged for C++ in Debian, so this implements the
-// subset documented in sdk/README.md ("Config schema"): type, properties, required,
-// additionalProperties (boolean), enum, const, minLength, maxLength, pattern, format (uri,
-// email), minimum, maximum, items, minItems, maxItems, default, and "secret": true.
+// manifest, with valijson (Debian's libvalijson-dev: JSON Schema draft 7). Two things
+// valijson leaves to us: filling in declared "default"s, and the "uri" and "email"
+// formats. "secret": true is our annotation for credentials (encrypted at rest, never
+// returned); validators ignore it.
 
 #include <optional>
 #include <string>
@@ -19,15 +19,14 @@ struct SchemaViolation {
   std::string message;
 };
 
-// Checks that `schema` only uses the supported keywords with the right shapes; returns a
-// description of the first problem, or nullopt.
+// Parses `schema` as a JSON Schema; returns the problem, or nullopt when it is usable.
 std::optional<std::string> CheckSchema(const nlohmann::json& schema);
 
-// Validates `value` (and fills in declared defaults for absent object members). Returns the
-// first violation, or nullopt when valid.
+// Fills in declared defaults for absent object members, then validates. Returns the most
+// specific violation, or nullopt when valid.
 std::optional<SchemaViolation> Validate(const nlohmann::json& schema, nlohmann::json& value);
 
-// JSON pointers of every member marked "secret": true (encrypted at rest, never returned).
+// JSON pointers of every member marked "secret": true.
 std::vector<std::string> SecretPaths(const nlohmann::json& schema);
 
 }  // namespace sloth::plugins

@@ -237,7 +237,7 @@ std::shared_ptr<PluginInstance> PluginManager::CreateInstance(const std::string&
   if (auto v = Validate(plugin->manifest.config_schema, spec.config)) {
     // The JSON pointer names the field ("/token" -> "token") for the API's error envelope.
     std::string field = v->path.empty() ? "" : v->path.substr(1);
-    throw ConfigInvalid(field, (field.empty() ? std::string("config") : field) + " " + v->message);
+    throw ConfigInvalid(field, (field.empty() ? std::string("config") : field) + ": " + v->message);
   }
   return PluginInstance::Create(plugin, std::move(spec), context_);
 }
