@@ -304,17 +304,13 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
     AccountRepository repo;
     const auto users = repo.ListTenantUsers(ctx.tx, ctx.tenant(), page.limit + 1, page.after);
-    json items = json::array();
-    for (std::size_t i = 0; i < users.size() && i < static_cast<std::size_t>(page.limit); ++i) {
-      items.push_back({{"id", users[i].id},
-                       {"email", users[i].email},
-                       {"role", users[i].role},
-                       {"language", users[i].language}});
-    }
-    const json next = users.size() > static_cast<std::size_t>(page.limit)
-                          ? json(std::to_string(users[static_cast<std::size_t>(page.limit) - 1].id))
-                          : json(nullptr);
-    return http::Response::Json(200, {{"items", items}, {"next_cursor", next}});
+    return http::Response::Json(
+        200,
+        api::PageJson(
+            users, page, [](const User& u) { return u.id; },
+            [](const User& u) -> json {
+              return {{"id", u.id}, {"email", u.email}, {"role", u.role}, {"language", u.language}};
+            }));
   });
 
   api.Add("DELETE", "/api/auth/users/{id}", api::Access::kOwner, [](api::Context& ctx) {
@@ -336,18 +332,15 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
     AccountRepository repo;
     const auto list = repo.ListInvitations(ctx.tx, ctx.tenant(), page.limit + 1, page.after);
-    json items = json::array();
-    for (std::size_t i = 0; i < list.size() && i < static_cast<std::size_t>(page.limit); ++i) {
-      items.push_back({{"id", list[i].id},
-                       {"email", list[i].email},
-                       {"role", list[i].role},
-                       {"expires_at", list[i].expires_at},
-                       {"accepted", list[i].accepted}});
-    }
-    const json next = list.size() > static_cast<std::size_t>(page.limit)
-                          ? json(std::to_string(list[static_cast<std::size_t>(page.limit) - 1].id))
-                          : json(nullptr);
-    return http::Response::Json(200, {{"items", items}, {"next_cursor", next}});
+    return http::Response::Json(200, api::PageJson(
+                                         list, page, [](const Invitation& i) { return i.id; },
+                                         [](const Invitation& i) -> json {
+                                           return {{"id", i.id},
+                                                   {"email", i.email},
+                                                   {"role", i.role},
+                                                   {"expires_at", i.expires_at},
+                                                   {"accepted", i.accepted}};
+                                         }));
   });
 
   api.Add("DELETE", "/api/auth/invitations/{id}", api::Access::kOwner, [](api::Context& ctx) {
@@ -368,18 +361,15 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
     tenants::TenantRepository repo(migrator);
     const auto list = repo.List(ctx.tx, page.limit + 1, page.after);
-    json items = json::array();
-    for (std::size_t i = 0; i < list.size() && i < static_cast<std::size_t>(page.limit); ++i) {
-      items.push_back({{"id", list[i].id.value},
-                       {"name", list[i].name},
-                       {"status", list[i].status},
-                       {"created_at", list[i].created_at}});
-    }
-    const json next =
-        list.size() > static_cast<std::size_t>(page.limit)
-            ? json(std::to_string(list[static_cast<std::size_t>(page.limit) - 1].id.value))
-            : json(nullptr);
-    return http::Response::Json(200, {{"items", items}, {"next_cursor", next}});
+    return http::Response::Json(200,
+                                api::PageJson(
+                                    list, page, [](const tenants::Tenant& t) { return t.id.value; },
+                                    [](const tenants::Tenant& t) -> json {
+                                      return {{"id", t.id.value},
+                                              {"name", t.name},
+                                              {"status", t.status},
+                                              {"created_at", t.created_at}};
+                                    }));
   });
 }
 

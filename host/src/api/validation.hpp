@@ -4,10 +4,12 @@
 // route does not accept is refused (400 naming it) rather than ignored, so a client can
 // never set what it must not (role, tenant, plan) by adding it to a body.
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -32,5 +34,17 @@ struct Page {
 };
 Page ReadPage(const std::optional<std::string>& limit, const std::optional<std::string>& cursor,
               int def = 50, int max = 200);
+
+// {items, next_cursor} from rows fetched with LIMIT page.limit + 1 (the extra row only
+// says that there is a next page). `id` gives a row's cursor, `render` its JSON.
+template <typename Row, typename Id, typename Render>
+nlohmann::json PageJson(const std::vector<Row>& rows, const Page& page, Id&& id, Render&& render) {
+  const auto shown = std::min(rows.size(), static_cast<std::size_t>(page.limit));
+  nlohmann::json items = nlohmann::json::array();
+  for (std::size_t i = 0; i < shown; ++i) items.push_back(render(rows[i]));
+  nlohmann::json next = nullptr;
+  if (rows.size() > shown) next = std::to_string(id(rows[shown - 1]));
+  return {{"items", items}, {"next_cursor", next}};
+}
 
 }  // namespace sloth::api
