@@ -186,7 +186,7 @@ TEST(ListenerTest, ResubscribesAfterItsConnectionIsKilled) {
   pool.InTransaction([](Transaction& tx) {
     tx.Exec(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' "
-        "AND pid <> pg_backend_pid()");
+        "AND pid <> pg_backend_pid() AND datname = current_database()");  // only this test's
   });
   {
     std::unique_lock<std::mutex> lock(mu);
