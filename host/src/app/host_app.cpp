@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "accounts/auth_routes.hpp"
+#include "billing/subscription_routes.hpp"
 #include "config/yaml_json.hpp"
 #include "ops/ops_routes.hpp"
 #include "plugins/plugin_routes.hpp"
@@ -81,6 +82,7 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   ao.login_per_email = {static_cast<double>(config_.rate_limits.login_per_minute_email),
                         std::chrono::minutes(1)};
   accounts::AddRoutes(*api_, *migrator_, ao);
+  billing::AddRoutes(*api_);
 
   // Cron entries are read in the host's zone; set before any thread starts.
   setenv("TZ", config_.scheduler.timezone.c_str(), 1);

@@ -1,0 +1,90 @@
+#include "billing/usage.hpp"
+
+#include "billing/plan_catalog.hpp"
+#include "billing/subscription_repository.hpp"
+#include "http/api_error.hpp"
+
+namespace sloth::billing {
+namespace {
+
+struct Metric {
+  const char* name;
+  const char* limit;  // key in the plan's limits
+  bool per_period;
+};
+
+constexpr Metric kMetrics[] = {{"messages", "messages_per_month", true},
+                               {"conversations", "conversations_per_month", true},
+                               {"photos", "photos_per_month", true},
+                               {"documents", "documents", false},
+                               {"storage_mb", "storage_mb", false}};
+
+const Metric* Find(const std::string& name) {
+  for (const auto& m : kMetrics) {
+    if (name == m.name) return &m;
+  }
+  return nullptr;
+}
+
+constexpr const char* kTotals = "1970-01-01T00:00:00Z";
+
+}  // namespace
+
+nlohmann::json Usage::ToJson() const {
+  nlohmann::json usage = nlohmann::json::object();
+  for (const auto& [metric, v] : metrics) usage[metric] = {{"used", v.first}, {"max", v.second}};
+  return {{"period_start", period_start}, {"period_end", period_end}, {"usage", usage}};
+}
+
+void UsageMeter::Consume(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
+                         std::int64_t amount) {
+  const Metric* m = Find(metric);
+  if (!m || amount < 1) throw std::invalid_argument("unknown usage metric or amount: " + metric);
+  const auto sub = SubscriptionRepository().Find(tx, tenant_id);
+  if (!sub) throw http::ApiError(402, "payment_required", "the organisation has no subscription");
+  if (sub->status != "trialing" && sub->status != "active") {
+    throw http::ApiError(402, "payment_required", "the subscription is " + sub->status);
+  }
+  const auto plan = FindPlan(tx, sub->plan);
+  const std::int64_t max = plan ? plan->Limit(m->limit) : 0;
+  const std::string period = m->per_period ? sub->current_period_start : kTotals;
+  // Insert, or add while the sum stays within the limit; the row lock of ON CONFLICT
+  // serialises concurrent requests, so exactly `max` units get through.
+  auto r = tx.Exec(
+      "INSERT INTO public.usage_counters AS u (tenant_id, metric, period_start, used) "
+      "SELECT $1, $2, $3::timestamptz, $4 WHERE $5::bigint < 0 OR $4 <= $5::bigint "
+      "ON CONFLICT (tenant_id, metric, period_start) DO UPDATE SET used = u.used + excluded.used "
+      "WHERE $5::bigint < 0 OR u.used + excluded.used <= $5::bigint RETURNING used",
+      tenant_id, metric, period, amount, max);
+  if (r.Empty()) {
+    auto used = tx.Exec(
+        "SELECT coalesce((SELECT used FROM public.usage_counters WHERE tenant_id = $1 AND "
+        "metric = $2 AND period_start = $3::timestamptz), 0)",
+        tenant_id, metric, period);
+    throw http::ApiError(429, "limit_exceeded",
+                         "the plan allows " + std::to_string(max) + " " + metric +
+                             (m->per_period ? " per period" : "") + "; used " +
+                             std::to_string(used.Int(0, 0)),
+                         metric);
+  }
+}
+
+Usage UsageMeter::Read(db::Transaction& tx, std::int64_t tenant_id) {
+  Usage u;
+  const auto sub = SubscriptionRepository().Find(tx, tenant_id);
+  if (!sub) throw http::ApiError(402, "payment_required", "the organisation has no subscription");
+  u.period_start = sub->current_period_start;
+  u.period_end = sub->current_period_end;
+  const auto plan = FindPlan(tx, sub->plan);
+  for (const auto& m : kMetrics) {
+    const std::string period = m.per_period ? sub->current_period_start : kTotals;
+    const auto r = tx.Exec(
+        "SELECT coalesce((SELECT used FROM public.usage_counters WHERE tenant_id = $1 AND "
+        "metric = $2 AND period_start = $3::timestamptz), 0)",
+        tenant_id, std::string(m.name), period);
+    u.metrics[m.name] = {r.Int(0, 0), plan ? plan->Limit(m.limit) : 0};
+  }
+  return u;
+}
+
+}  // namespace sloth::billing

@@ -1,0 +1,34 @@
+#pragma once
+
+// Usage against the plan: checked and counted in one statement before the work is done,
+// so concurrent requests can never take a tenant past its limit.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "db/pool.hpp"
+
+namespace sloth::billing {
+
+struct Usage {
+  std::string period_start;  // RFC 3339
+  std::string period_end;
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> metrics;  // metric -> (used, max)
+  nlohmann::json ToJson() const;
+};
+
+class UsageMeter {
+ public:
+  // Counts `amount` of `metric` (messages, conversations, photos, documents, storage_mb) for
+  // the tenant. Throws http::ApiError 402 when the subscription does not allow use
+  // (past_due, canceled, unpaid) and 429 naming the limit, used and max when it would be
+  // exceeded; then nothing is counted.
+  void Consume(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
+               std::int64_t amount = 1);
+  Usage Read(db::Transaction& tx, std::int64_t tenant_id);
+};
+
+}  // namespace sloth::billing

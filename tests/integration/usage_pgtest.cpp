@@ -1,0 +1,133 @@
+// Usage limits and the subscription endpoints against a real database.
+
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "app/host_app.hpp"
+#include "billing/usage.hpp"
+#include "http/api_error.hpp"
+#include "support/host_process.hpp"
+#include "support/test_db.hpp"
+
+namespace sloth::billing {
+namespace {
+
+using json = nlohmann::json;
+
+class UsageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string yaml =
+        "http:\n  host: 127.0.0.1\n  port: 0\ndatabase:\n  url: \"" + db_.url() +
+        "\"\n  pool_size: 24\nplans_file: " + SLOTH_SOURCE_DIR +
+        "/config/plans.yaml\nauth:\n  jwt_secret: usage-secret-0123456789-abcdefghijk\n";
+    app_ = std::make_unique<app::HostApp>(config::ParseHostConfig(
+        yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
+    app_->Start();
+  }
+  void TearDown() override { app_->Stop(); }
+
+  json Register(const std::string& email, const std::string& plan) {
+    auto r = testing::HttpCall(app_->port(), "POST", "/api/auth/register",
+                               json{{"email", email},
+                                    {"password", "a long passphrase 42"},
+                                    {"organization_name", "Salon"},
+                                    {"plan", plan}}
+                                   .dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json::parse(r.body);
+  }
+
+  testing::TestDatabase db_;
+  std::unique_ptr<app::HostApp> app_;
+};
+
+TEST_F(UsageTest, ConcurrentRequestsNeverPassTheLimit) {
+  const auto org = Register("owner@salon.test", "free");  // 100 messages per period
+  const std::int64_t tenant = org["organization"]["id"];
+  std::atomic<int> passed{0}, limited{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 20; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        try {
+          app_->pool().InTenant(db::TenantId{tenant}, [&](db::Transaction& tx) {
+            UsageMeter().Consume(tx, tenant, "messages");
+          });
+          ++passed;
+        } catch (const http::ApiError& e) {
+          (e.status() == 429 ? limited : other)++;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(passed.load(), 100);
+  EXPECT_EQ(limited.load(), 100);
+  EXPECT_EQ(other.load(), 0);
+  try {
+    app_->pool().InTransaction(
+        [&](db::Transaction& tx) { UsageMeter().Consume(tx, tenant, "messages"); });
+    FAIL();
+  } catch (const http::ApiError& e) {
+    EXPECT_EQ(e.status(), 429);
+    EXPECT_EQ(e.field(), "messages");
+    EXPECT_STREQ(e.what(), "the plan allows 100 messages per period; used 100");
+  }
+}
+
+TEST_F(UsageTest, LapsedSubscriptionIsPaymentRequired) {
+  const auto org = Register("owner@salon.test", "starter");
+  const std::int64_t tenant = org["organization"]["id"];
+  app_->pool().InTransaction([&](db::Transaction& tx) {
+    tx.Exec("UPDATE public.subscriptions SET status = 'past_due' WHERE tenant_id = $1", tenant);
+  });
+  try {
+    app_->pool().InTransaction(
+        [&](db::Transaction& tx) { UsageMeter().Consume(tx, tenant, "photos", 3); });
+    FAIL();
+  } catch (const http::ApiError& e) {
+    EXPECT_EQ(e.status(), 402);
+    EXPECT_STREQ(e.what(), "the subscription is past_due");
+  }
+}
+
+TEST_F(UsageTest, SubscriptionEndpoints) {
+  const auto org = Register("owner@salon.test", "professional");
+  const std::string token = org["access_token"];
+  const std::int64_t tenant = org["organization"]["id"];
+  app_->pool().InTransaction([&](db::Transaction& tx) {
+    UsageMeter().Consume(tx, tenant, "messages", 7);
+    UsageMeter().Consume(tx, tenant, "documents", 2);
+  });
+  auto plans = testing::HttpCall(app_->port(), "GET", "/api/subscriptions/plans");
+  ASSERT_EQ(plans.status, 200);
+  const auto pj = json::parse(plans.body);
+  ASSERT_EQ(pj["plans"].size(), 3u);  // free is hidden
+  EXPECT_EQ(pj["plans"][0]["slug"], "starter");
+  EXPECT_EQ(pj["plans"][0]["price_monthly"], 1499);
+  EXPECT_EQ(pj["plans"][0]["currency"], "USD");
+  EXPECT_EQ(pj["plans"][0]["limits"]["users"], 3);
+
+  auto current = testing::HttpCall(app_->port(), "GET", "/api/subscriptions/current", "", token);
+  ASSERT_EQ(current.status, 200) << current.body;
+  const auto cj = json::parse(current.body);
+  EXPECT_EQ(cj["plan"], "professional");
+  EXPECT_EQ(cj["status"], "trialing");
+  EXPECT_FALSE(cj["trial_end"].is_null());
+
+  auto usage = testing::HttpCall(app_->port(), "GET", "/api/subscriptions/usage", "", token);
+  ASSERT_EQ(usage.status, 200) << usage.body;
+  const auto uj = json::parse(usage.body);
+  EXPECT_EQ(uj["usage"]["messages"], (json{{"used", 7}, {"max", 5000}}));
+  EXPECT_EQ(uj["usage"]["documents"], (json{{"used", 2}, {"max", 1000}}));
+  EXPECT_EQ(uj["usage"]["photos"], (json{{"used", 0}, {"max", 10000}}));
+  EXPECT_EQ(uj["period_start"], cj["current_period_start"]);
+  EXPECT_EQ(testing::HttpCall(app_->port(), "GET", "/api/subscriptions/usage").status, 401);
+}
+
+}  // namespace
+}  // namespace sloth::billing
