@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "accounts/account_repository.hpp"
+#include "accounts/passwords.hpp"
 #include "app/host_app.hpp"
 #include "billing/usage.hpp"
 #include "http/api_error.hpp"
@@ -127,6 +129,77 @@ TEST_F(UsageTest, SubscriptionEndpoints) {
   EXPECT_EQ(uj["usage"]["photos"], (json{{"used", 0}, {"max", 10000}}));
   EXPECT_EQ(uj["period_start"], cj["current_period_start"]);
   EXPECT_EQ(testing::HttpCall(app_->port(), "GET", "/api/subscriptions/usage").status, 401);
+}
+
+}  // namespace
+}  // namespace sloth::billing
+
+namespace sloth::billing {
+namespace {
+
+TEST_F(UsageTest, ActivationCodeIsRedeemedOnceUnderConcurrency) {
+  app_->pool().InTransaction([](db::Transaction& tx) {
+    accounts::AccountRepository().InsertUser(tx, "root@sloth.test",
+                                             accounts::HashPassword("an admin passphrase"), "admin",
+                                             std::nullopt, "en");
+  });
+  const auto login =
+      testing::HttpCall(app_->port(), "POST", "/api/auth/login",
+                        R"({"email":"root@sloth.test","password":"an admin passphrase"})");
+  ASSERT_EQ(login.status, 200);
+  const std::string admin = json::parse(login.body)["access_token"];
+  auto bad = testing::HttpCall(app_->port(), "POST", "/api/admin/codes/generate",
+                               R"({"plan":"enterprise","duration_days":45})", admin);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["error"]["field"], "duration_days");
+  auto gen = testing::HttpCall(app_->port(), "POST", "/api/admin/codes/generate",
+                               R"({"plan":"enterprise","duration_days":90,"count":2})", admin);
+  ASSERT_EQ(gen.status, 201) << gen.body;
+  const std::string code = json::parse(gen.body)["codes"][0]["code"];
+  EXPECT_EQ(code.size(), 14u);
+
+  const auto a = Register("a@salon.test", "starter");
+  const auto b = Register("b@salon.test", "starter");
+  std::vector<int> statuses(2);
+  std::thread ta([&] {
+    statuses[0] = testing::HttpCall(app_->port(), "POST", "/api/subscriptions/activate-code",
+                                    json{{"code", code}}.dump(), a["access_token"])
+                      .status;
+  });
+  std::thread tb([&] {
+    statuses[1] = testing::HttpCall(app_->port(), "POST", "/api/subscriptions/activate-code",
+                                    json{{"code", code}}.dump(), b["access_token"])
+                      .status;
+  });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 200), 1);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 404), 1);
+  const auto winner = statuses[0] == 200 ? a : b;
+  const auto current =
+      json::parse(testing::HttpCall(app_->port(), "GET", "/api/subscriptions/current", "",
+                                    winner["access_token"])
+                      .body);
+  EXPECT_EQ(current["plan"], "enterprise");
+  EXPECT_EQ(current["status"], "active");
+  EXPECT_TRUE(current["trial_end"].is_null());
+  const auto list =
+      json::parse(testing::HttpCall(app_->port(), "GET", "/api/admin/codes", "", admin).body);
+  EXPECT_EQ(list["items"][0]["redeemed_by_tenant"], winner["organization"]["id"]);
+  EXPECT_TRUE(list["items"][1]["redeemed_by_tenant"].is_null());
+  // Owners only; codes are not case-sensitive for the person typing them.
+  EXPECT_EQ(
+      testing::HttpCall(app_->port(), "GET", "/api/admin/codes", "", winner["access_token"]).status,
+      403);
+  const std::string second = json::parse(gen.body)["codes"][1]["code"];
+  std::string lower = second;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  const auto loser = statuses[0] == 200 ? b : a;
+  EXPECT_EQ(testing::HttpCall(app_->port(), "POST", "/api/subscriptions/activate-code",
+                              json{{"code", lower}}.dump(), loser["access_token"])
+                .status,
+            200);
 }
 
 }  // namespace
