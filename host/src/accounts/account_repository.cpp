@@ -30,8 +30,8 @@ std::optional<User> OneUser(const db::Result& r) {
 }
 
 constexpr const char* kInvitationColumns =
-    "id, tenant_id, email, role, to_char(expires_at AT TIME ZONE 'UTC', "
-    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), accepted_at IS NOT NULL, expires_at <= now()";
+    "id, tenant_id, email, role, public.rfc3339(expires_at), accepted_at IS NOT NULL, "
+    "expires_at <= now()";
 
 Invitation InvitationRow(const db::Result& r, int i) {
   return Invitation{r.Int(i, 0),  r.Int(i, 1),  r.Text(i, 2), r.Text(i, 3),

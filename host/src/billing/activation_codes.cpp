@@ -6,9 +6,8 @@ namespace sloth::billing {
 namespace {
 
 constexpr const char* kColumns =
-    "id, code, plan_slug, duration_days, to_char(expires_at AT TIME ZONE 'UTC', "
-    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), redeemed_by_tenant, to_char(redeemed_at AT TIME ZONE "
-    "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+    "id, code, plan_slug, duration_days, public.rfc3339(expires_at), redeemed_by_tenant, "
+    "public.rfc3339(redeemed_at)";
 
 ActivationCode Row(const db::Result& r, int i) {
   ActivationCode c;

@@ -16,14 +16,10 @@ void SubscriptionRepository::InsertInitial(db::Transaction& tx, std::int64_t ten
 
 std::optional<Subscription> SubscriptionRepository::Find(db::Transaction& tx,
                                                          std::int64_t tenant_id) {
-  constexpr const char* kTime = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
   auto r = tx.Exec(
-      std::string("SELECT tenant_id, plan_slug, status, billing_cycle, "
-                  "to_char(trial_end AT TIME ZONE 'UTC', ") +
-          kTime + "), to_char(current_period_start AT TIME ZONE 'UTC', " + kTime +
-          "), CASE WHEN isfinite(current_period_end) THEN to_char(current_period_end AT TIME "
-          "ZONE 'UTC', " +
-          kTime + ") ELSE 'infinity' END FROM public.subscriptions WHERE tenant_id = $1",
+      "SELECT tenant_id, plan_slug, status, billing_cycle, public.rfc3339(trial_end), "
+      "public.rfc3339(current_period_start), public.rfc3339(current_period_end) "
+      "FROM public.subscriptions WHERE tenant_id = $1",
       tenant_id);
   if (r.Empty()) return std::nullopt;
   return Subscription{r.Int(0, 0),     r.Text(0, 1), r.Text(0, 2), r.Text(0, 3),
