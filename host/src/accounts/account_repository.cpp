@@ -200,13 +200,6 @@ void AccountRepository::RevokeFamily(db::Transaction& tx, const std::string& fam
       family);
 }
 
-void AccountRepository::RevokeUserTokens(db::Transaction& tx, std::int64_t user_id) {
-  tx.Exec(
-      "UPDATE public.refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS "
-      "NULL",
-      user_id);
-}
-
 Invitation AccountRepository::InsertInvitation(db::Transaction& tx, std::int64_t tenant_id,
                                                const std::string& email,
                                                const std::string& token_hash,

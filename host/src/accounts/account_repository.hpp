@@ -96,7 +96,6 @@ class AccountRepository {
   std::optional<RefreshRecord> LockRefresh(db::Transaction& tx, const std::string& token_hash);
   void MarkRefreshUsed(db::Transaction& tx, std::int64_t id);
   void RevokeFamily(db::Transaction& tx, const std::string& family);
-  void RevokeUserTokens(db::Transaction& tx, std::int64_t user_id);
 
   // Invitations.
   Invitation InsertInvitation(db::Transaction& tx, std::int64_t tenant_id, const std::string& email,

@@ -314,14 +314,10 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
   });
 
   api.Add("DELETE", "/api/auth/users/{id}", api::Access::kOwner, [](api::Context& ctx) {
-    std::int64_t id = 0;
-    try {
-      id = std::stoll(ctx.request.Param("id"));
-    } catch (const std::exception&) {
-      throw ApiError(404, "not_found", "no such user");
-    }
+    const auto id = api::IdParam(ctx.request.Param("id"), "no such user");
     AccountRepository repo;
-    repo.RevokeUserTokens(ctx.tx, id);  // no-op unless the delete below succeeds (same tx)
+    // The user's refresh tokens go with the row (ON DELETE CASCADE); access tokens stop at
+    // the next request (the api wrapper checks the account is active).
     if (!repo.DeleteTenantUser(ctx.tx, ctx.tenant(), id)) {
       throw ApiError(404, "not_found", "no such staff member");
     }
@@ -344,12 +340,7 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
   });
 
   api.Add("DELETE", "/api/auth/invitations/{id}", api::Access::kOwner, [](api::Context& ctx) {
-    std::int64_t id = 0;
-    try {
-      id = std::stoll(ctx.request.Param("id"));
-    } catch (const std::exception&) {
-      throw ApiError(404, "not_found", "no such invitation");
-    }
+    const auto id = api::IdParam(ctx.request.Param("id"), "no such invitation");
     AccountRepository repo;
     if (!repo.DeleteInvitation(ctx.tx, ctx.tenant(), id)) {
       throw ApiError(404, "not_found", "no such invitation");

@@ -79,6 +79,18 @@ std::string RequiredEmail(const nlohmann::json& body, const char* field) {
   return v;
 }
 
+std::int64_t IdParam(const std::string& value, const std::string& what) {
+  std::size_t pos = 0;
+  std::int64_t id = 0;
+  try {
+    id = std::stoll(value, &pos);
+  } catch (const std::exception&) {
+    pos = 0;
+  }
+  if (pos == 0 || pos != value.size() || id <= 0) throw http::ApiError(404, "not_found", what);
+  return id;
+}
+
 Page ReadPage(const std::optional<std::string>& limit, const std::optional<std::string>& cursor,
               int def, int max) {
   Page p{def, 0};

@@ -27,6 +27,10 @@ std::optional<std::string> OptionalString(const nlohmann::json& body, const char
 std::string RequiredEmail(const nlohmann::json& body, const char* field);
 bool IsEmail(const std::string& s);
 
+// The positive integer id in a path parameter; anything else is 404 with `what` (an id
+// that cannot exist names no object).
+std::int64_t IdParam(const std::string& value, const std::string& what);
+
 // ?limit= (1..max, default `def`) and ?cursor= (an opaque id) for list endpoints.
 struct Page {
   int limit;

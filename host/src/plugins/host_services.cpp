@@ -4,7 +4,10 @@
 
 #include "plugins/host_services.hpp"
 
+#include <sodium.h>
+
 #include <cctype>
+#include <optional>
 #include <regex>
 
 #include <spdlog/spdlog.h>
@@ -34,26 +37,31 @@ PluginInstance* Live(sloth_instance_ctx* ctx, const char* service) {
   return ctx->instance;
 }
 
+// Values cross to PostgreSQL's bytea as hex text (parameters are sent as text).
 std::string Hex(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 0xf];
-  }
+  std::string out(bytes.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                 bytes.size());
+  out.pop_back();
   return out;
 }
 
 std::string Unhex(std::string_view hex) {
-  auto val = [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : c - 'a' + 10;
-  };
   std::string out(hex.size() / 2, '\0');
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out[i / 2] = static_cast<char>((val(hex[i]) << 4) | val(hex[i + 1]));
-  }
+  std::size_t len = 0;
+  sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), hex.data(), hex.size(),
+                 nullptr, &len, nullptr);
+  out.resize(len);
   return out;
+}
+
+// sloth_log_level -> spdlog; nullopt for a value outside the enum.
+std::optional<spdlog::level::level_enum> LevelOf(int32_t level) {
+  static const spdlog::level::level_enum map[] = {spdlog::level::trace, spdlog::level::debug,
+                                                  spdlog::level::info, spdlog::level::warn,
+                                                  spdlog::level::err};
+  if (level < 0 || level > 4) return std::nullopt;
+  return map[level];
 }
 
 // Runs `fn(tx, table)` in the instance's tenant scope (or against public.plugin_kv for a
@@ -75,20 +83,14 @@ std::string KvScope(PluginInstance& p) {
 
 int32_t LogEnabled(sloth_instance_ctx* ctx, int32_t level) {
   if (!ctx || !ctx->instance) return 0;
-  static const spdlog::level::level_enum map[] = {spdlog::level::trace, spdlog::level::debug,
-                                                  spdlog::level::info, spdlog::level::warn,
-                                                  spdlog::level::err};
-  if (level < 0 || level > 4) return 0;
-  return spdlog::default_logger_raw()->should_log(map[level]) ? 1 : 0;
+  const auto lv = LevelOf(level);
+  return lv && spdlog::default_logger_raw()->should_log(*lv) ? 1 : 0;
 }
 
 void Log(sloth_instance_ctx* ctx, int32_t level, sloth_str message) {
   PluginInstance* p = Live(ctx, "log");
   if (!p) return;
-  static const spdlog::level::level_enum map[] = {spdlog::level::trace, spdlog::level::debug,
-                                                  spdlog::level::info, spdlog::level::warn,
-                                                  spdlog::level::err};
-  const auto lv = (level < 0 || level > 4) ? spdlog::level::info : map[level];
+  const auto lv = LevelOf(level).value_or(spdlog::level::info);
   std::string text = Str(message);
   if (text.size() > 4096) text = text.substr(0, 4096) + "...";
   spdlog::log(lv, "plugin {} [{}{}]: {}", p->plugin().manifest.id, p->spec().instance_id,
