@@ -10,6 +10,8 @@
 #include "config/yaml_json.hpp"
 #include "ops/ops_routes.hpp"
 #include "plugins/plugin_routes.hpp"
+#include "referrals/referral_routes.hpp"
+#include "referrals/referrals.hpp"
 
 namespace sloth::app {
 
@@ -82,7 +84,13 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   ao.login_per_email = {static_cast<double>(config_.rate_limits.login_per_minute_email),
                         std::chrono::minutes(1)};
   accounts::AddRoutes(*api_, *migrator_, ao);
-  billing::AddRoutes(*api_);
+  billing::LifecycleOptions lo;
+  lo.fallback_plan = config_.billing.fallback_plan;
+  lo.past_due_grace = std::chrono::hours(24 * config_.billing.past_due_grace_days);
+  lifecycle_ = std::make_unique<billing::Lifecycle>(lo);
+  payments_ = std::make_unique<billing::Payments>(*plugins_, config_.billing);
+  billing::AddRoutes(*api_, router_, *pool_, *payments_, *lifecycle_);
+  referrals::AddRoutes(*api_, config_.http.public_url);
 
   // Cron entries are read in the host's zone; set before any thread starts.
   setenv("TZ", config_.scheduler.timezone.c_str(), 1);
@@ -98,6 +106,23 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   jobs_->Register("jobs.cleanup", [retention](jobs::JobContext& ctx) {
     const auto n = jobs::JobStore().DeleteFinished(ctx.tx, retention);
     spdlog::info("jobs: cleanup removed {} finished job(s)", n);
+  });
+  // The periodic work of billing and referrals (scheduled in host.yaml). Each runs in the
+  // job's transaction, so its effects commit with its completion, once.
+  jobs_->Register("billing.trial_expiry", [this](jobs::JobContext& ctx) {
+    spdlog::info("billing: {} trial(s) ended", lifecycle_->ExpireTrials(ctx.tx));
+  });
+  jobs_->Register("billing.period_rollover", [this](jobs::JobContext& ctx) {
+    spdlog::info("billing: {} period(s) rolled over or ended", lifecycle_->RollPeriods(ctx.tx));
+  });
+  jobs_->Register("referrals.stats", [](jobs::JobContext& ctx) {
+    spdlog::info("referrals: {} status change(s)",
+                 referrals::Referrals().SyncStatus(ctx.tx, std::nullopt));
+  });
+  jobs_->Register("referrals.rewards", [this](jobs::JobContext& ctx) {
+    referrals::Referrals r;
+    r.SyncStatus(ctx.tx, std::nullopt);
+    spdlog::info("referrals: {} reward(s) granted", r.GrantRewards(ctx.tx, *lifecycle_));
   });
   std::vector<jobs::ScheduleEntry> entries;
   for (const auto& e : config_.scheduler.entries) {
@@ -149,6 +174,7 @@ void HostApp::Start() {
   }
   billing::SyncPlans(*pool_, plans_);
   plugins_->LoadAll();
+  payments_->Start();
   if (config_.jobs.workers) jobs_->Start();
   if (config_.scheduler.enabled) scheduler_->Start();
   server_->Start();
@@ -160,6 +186,7 @@ void HostApp::Stop() {
   server_->Stop(config_.http.shutdown_grace);
   scheduler_->Stop();
   jobs_->Stop();  // jobs in progress finish; unstarted ones wait in the database
+  payments_->Stop();
   plugins_->Shutdown();
   pool_->Close();
 }

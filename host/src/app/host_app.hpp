@@ -4,7 +4,9 @@
 
 #include "accounts/tokens.hpp"
 #include "api/api.hpp"
+#include "billing/payments.hpp"
 #include "billing/plan_catalog.hpp"
+#include "billing/subscription_lifecycle.hpp"
 #include "config/host_config.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
@@ -43,6 +45,7 @@ class HostApp {
   jobs::WorkerPool& jobs() { return *jobs_; }
   jobs::Scheduler& scheduler() { return *scheduler_; }
   const config::HostConfig& config() const { return config_; }
+  billing::Lifecycle& lifecycle() { return *lifecycle_; }
 
  private:
   void WaitForDatabase();
@@ -57,6 +60,8 @@ class HostApp {
   std::unique_ptr<accounts::TokenService> tokens_;
   http::RateLimiter limiter_;
   std::unique_ptr<api::Api> api_;
+  std::unique_ptr<billing::Lifecycle> lifecycle_;
+  std::unique_ptr<billing::Payments> payments_;
   std::unique_ptr<jobs::WorkerPool> jobs_;
   std::unique_ptr<jobs::Scheduler> scheduler_;
   http::Router router_;

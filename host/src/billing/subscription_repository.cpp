@@ -18,12 +18,27 @@ std::optional<Subscription> SubscriptionRepository::Find(db::Transaction& tx,
                                                          std::int64_t tenant_id) {
   auto r = tx.Exec(
       "SELECT tenant_id, plan_slug, status, billing_cycle, public.rfc3339(trial_end), "
-      "public.rfc3339(current_period_start), public.rfc3339(current_period_end) "
-      "FROM public.subscriptions WHERE tenant_id = $1",
+      "public.rfc3339(current_period_start), public.rfc3339(current_period_end), "
+      "cancel_at_period_end, provider, provider_subscription_id, public.rfc3339(w), "
+      "public.rfc3339(least(w + interval '1 month', greatest(current_period_end, w))) "
+      "FROM public.subscriptions, public.usage_period_start(current_period_start, now()) AS w "
+      "WHERE tenant_id = $1",
       tenant_id);
   if (r.Empty()) return std::nullopt;
-  return Subscription{r.Int(0, 0),     r.Text(0, 1), r.Text(0, 2), r.Text(0, 3),
-                      r.OptText(0, 4), r.Text(0, 5), r.Text(0, 6)};
+  Subscription s;
+  s.tenant_id = r.Int(0, 0);
+  s.plan = r.Text(0, 1);
+  s.status = r.Text(0, 2);
+  s.billing_cycle = r.Text(0, 3);
+  s.trial_end = r.OptText(0, 4);
+  s.current_period_start = r.Text(0, 5);
+  s.current_period_end = r.Text(0, 6);
+  s.cancel_at_period_end = r.Bool(0, 7);
+  s.provider = r.OptText(0, 8);
+  s.provider_subscription_id = r.OptText(0, 9);
+  s.usage_period_start = r.Text(0, 10);
+  s.usage_period_end = r.Text(0, 11);
+  return s;
 }
 
 }  // namespace sloth::billing

@@ -16,6 +16,12 @@ struct Subscription {
   std::optional<std::string> trial_end;  // RFC 3339
   std::string current_period_start;
   std::string current_period_end;
+  bool cancel_at_period_end = false;
+  std::optional<std::string> provider;  // payment plugin managing it; none for trials and codes
+  std::optional<std::string> provider_subscription_id;
+  // The month of usage now running: monthly windows anchored at current_period_start.
+  std::string usage_period_start;
+  std::string usage_period_end;
 };
 
 class SubscriptionRepository {

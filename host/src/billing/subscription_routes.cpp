@@ -9,6 +9,10 @@
 #include "billing/usage.hpp"
 #include "http/api_error.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include "accounts/tokens.hpp"
+
 namespace sloth::billing {
 
 namespace {
@@ -24,22 +28,161 @@ nlohmann::json CodeJson(const ActivationCode& c) {
           {"redeemed_at", opt(c.redeemed_at)}};
 }
 
+nlohmann::json OptJson(const std::optional<std::string>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
 nlohmann::json CurrentJson(db::Transaction& tx, std::int64_t tenant) {
   const auto sub = SubscriptionRepository().Find(tx, tenant);
   if (!sub) throw http::ApiError(404, "not_found", "the organisation has no subscription");
   const auto plan = FindPlan(tx, sub->plan);
-  return {{"plan", sub->plan},
-          {"plan_details", plan ? plan->ToJson() : nlohmann::json(nullptr)},
-          {"status", sub->status},
-          {"billing_cycle", sub->billing_cycle},
-          {"trial_end", sub->trial_end ? nlohmann::json(*sub->trial_end) : nlohmann::json(nullptr)},
-          {"current_period_start", sub->current_period_start},
-          {"current_period_end", sub->current_period_end}};
+  nlohmann::json j = {{"plan", sub->plan},
+                      {"plan_details", plan ? plan->ToJson() : nlohmann::json(nullptr)},
+                      {"status", sub->status},
+                      {"billing_cycle", sub->billing_cycle},
+                      {"trial_end", OptJson(sub->trial_end)},
+                      {"current_period_start", sub->current_period_start},
+                      {"current_period_end", sub->current_period_end},
+                      {"cancel_at_period_end", sub->cancel_at_period_end},
+                      {"provider", OptJson(sub->provider)},
+                      {"last_change", nullptr}};
+  auto r = tx.Exec(
+      "SELECT from_plan, to_plan, from_status, to_status, reason, public.rfc3339(created_at) "
+      "FROM public.subscription_changes WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1",
+      tenant);
+  if (!r.Empty()) {
+    j["last_change"] = {{"from_plan", OptJson(r.OptText(0, 0))}, {"to_plan", r.Text(0, 1)},
+                        {"from_status", OptJson(r.OptText(0, 2))}, {"to_status", r.Text(0, 3)},
+                        {"reason", r.Text(0, 4)},          {"at", r.Text(0, 5)}};
+  }
+  return j;
+}
+
+// A provider failure is the provider's, not the caller's: 503 when it is unreachable or
+// refusing for now, 502 otherwise, with its message (never its credentials).
+[[noreturn]] void ProviderFailed(const plugins::CallOutcome& o) {
+  if (o.status == SLOTH_UNAVAILABLE || o.status == SLOTH_TIMEOUT ||
+      o.status == SLOTH_RATE_LIMITED) {
+    throw http::ApiError(503, "provider_unavailable", "the payment provider is unavailable: " + o.error);
+  }
+  throw http::ApiError(502, "provider_error", "the payment provider refused: " + o.error);
+}
+
+std::shared_ptr<plugins::PluginInstance> PaymentInstance(Payments& payments) {
+  auto inst = payments.instance();
+  if (!inst) {
+    throw http::ApiError(503, "payments_unavailable",
+                         payments.provider().empty() ? "payments are not configured on this host"
+                                                     : "the payment provider is not running");
+  }
+  return inst;
+}
+
+void AddPaymentRoutes(api::Api& api, http::Router& router, db::Pool& pool, Payments& payments,
+                      Lifecycle& lifecycle) {
+  api.Add("POST", "/api/subscriptions/checkout", api::Access::kOwner, [&](api::Context& ctx) {
+    const auto body = ctx.request.Json();
+    api::OnlyFields(body, {"plan", "cycle"});
+    const std::string slug = api::RequiredString(body, "plan", 32);
+    const std::string cycle = api::OptionalString(body, "cycle", 16).value_or("monthly");
+    if (cycle != "monthly" && cycle != "yearly")
+      throw http::ApiError(400, "invalid_argument", "cycle must be monthly or yearly", "cycle");
+    const auto plan = FindPlan(ctx.tx, slug);
+    if (!plan || !plan->is_public)
+      throw http::ApiError(400, "invalid_argument", "no such plan", "plan");
+    if ((cycle == "yearly" ? plan->price_yearly : plan->price_monthly) <= 0)
+      throw http::ApiError(400, "invalid_argument", "the " + slug + " plan is free", "plan");
+    const auto sub = SubscriptionRepository().Find(ctx.tx, ctx.tenant());
+    if (sub && sub->provider && sub->status != "canceled" && sub->status != "unpaid") {
+      throw http::ApiError(409, "conflict",
+                           "the organisation already pays through a subscription; cancel it first");
+    }
+    auto inst = PaymentInstance(payments);
+    auto key = ctx.request.Header("Idempotency-Key");
+    if (!key || key->empty() || key->size() > 200) key = accounts::TokenService::NewOpaqueToken();
+    const std::string tenant = std::to_string(ctx.tenant());
+    auto email = ctx.tx.Exec("SELECT email FROM public.users WHERE id = $1", ctx.user().user_id);
+    const nlohmann::json request = {
+        {"plan", slug},
+        {"cycle", cycle},
+        {"customer_email", email.Empty() ? "" : email.Text(0, 0)},
+        {"success_url", payments.config().success_url},
+        {"cancel_url", payments.config().cancel_url},
+        // The same client key always means the same checkout at the provider.
+        {"idempotency_key", "checkout-" + tenant + "-" + *key},
+        {"client_reference_id", tenant},
+        {"metadata", {{"org_id", tenant}, {"plan", slug}, {"cycle", cycle}}}};
+    const auto out = inst->CreateCheckout(request.dump());
+    if (!out.ok()) ProviderFailed(out);
+    const auto session = nlohmann::json::parse(out.output, nullptr, false);
+    if (!session.is_object() || !session.value("url", nlohmann::json()).is_string()) {
+      throw http::ApiError(502, "provider_error", "the payment provider returned no checkout url");
+    }
+    return http::Response::Json(
+        201, {{"session_id", session.value("session_id", "")}, {"url", session["url"]}});
+  });
+
+  api.Add("POST", "/api/subscriptions/cancel", api::Access::kOwner, [&](api::Context& ctx) {
+    const auto sub = SubscriptionRepository().Find(ctx.tx, ctx.tenant());
+    if (sub && sub->provider && sub->provider_subscription_id && !sub->cancel_at_period_end) {
+      // The provider must stop renewing before we promise the owner it will end.
+      auto inst = PaymentInstance(payments);
+      const nlohmann::json request = {
+          {"subscription_id", *sub->provider_subscription_id},
+          {"at_period_end", true},
+          {"idempotency_key", "cancel-" + *sub->provider_subscription_id}};
+      const auto out = inst->CancelSubscription(request.dump());
+      if (!out.ok()) ProviderFailed(out);
+    }
+    if (!lifecycle.CancelAtPeriodEnd(ctx.tx, ctx.tenant())) {
+      throw http::ApiError(409, "conflict",
+                           sub && sub->cancel_at_period_end
+                               ? "the subscription is already set to end with its period"
+                               : "there is no paid subscription to cancel");
+    }
+    return http::Response::Json(200, CurrentJson(ctx.tx, ctx.tenant()));
+  });
+
+  // The provider's webhook: verified by the plugin over the raw body; every event applied
+  // exactly once, each in its own transaction. Not under /api: no user, no rate limit.
+  router.Add("POST", "/hooks/billing/{plugin}", [&](http::Request& req) {
+    if (req.Param("plugin") != payments.provider())
+      throw http::ApiError(404, "not_found", "no such payment provider", "plugin");
+    auto inst = PaymentInstance(payments);
+    plugins::PluginInstance::Webhook hook;
+    hook.method = req.method;
+    hook.body = req.body;
+    for (const auto& [k, v] : req.headers) hook.headers.emplace_back(k, v);
+    const auto out = inst->PaymentWebhook(hook);
+    if (out.status == SLOTH_UNAUTHENTICATED || out.status == SLOTH_INVALID_ARGUMENT) {
+      spdlog::warn("billing: webhook refused ({}): {}", req.request_id, out.error);
+      throw http::ApiError(400, out.status == SLOTH_UNAUTHENTICATED ? "bad_signature" : "bad_event",
+                           out.error, out.status == SLOTH_UNAUTHENTICATED ? "signature" : "body");
+    }
+    if (!out.ok()) ProviderFailed(out);  // 5xx: the provider redelivers
+    const auto parsed = nlohmann::json::parse(out.output, nullptr, false);
+    if (!parsed.is_object() || !parsed.value("events", nlohmann::json()).is_array())
+      throw http::ApiError(502, "provider_error", "the payment plugin returned no events");
+    nlohmann::json outcomes = nlohmann::json::array();
+    for (const auto& ev : parsed["events"]) {
+      PaymentEvent e{payments.provider(), ev.value("id", ""), ev.value("type", ""),
+                     ev.value("data", nlohmann::json::object())};
+      if (e.id.empty() || e.type.empty()) continue;
+      const std::string outcome =
+          pool.InTransaction([&](db::Transaction& tx) { return lifecycle.ApplyPaymentEvent(tx, e); });
+      spdlog::info("billing: {} event {} {}: {}", e.provider, e.id, e.type, outcome);
+      outcomes.push_back({{"id", e.id}, {"outcome", outcome}});
+    }
+    return http::Response::Json(200, {{"received", true}, {"events", outcomes}});
+  });
 }
 
 }  // namespace
 
-void AddRoutes(api::Api& api) {
+void AddRoutes(api::Api& api, http::Router& router, db::Pool& pool, Payments& payments,
+               Lifecycle& lifecycle) {
+  AddPaymentRoutes(api, router, pool, payments, lifecycle);
+
   api.Add("GET", "/api/subscriptions/plans", api::Access::kPublic, [](api::Context& ctx) {
     nlohmann::json plans = nlohmann::json::array();
     for (const auto& p : ListPlans(ctx.tx, /*public_only=*/true)) plans.push_back(p.ToJson());

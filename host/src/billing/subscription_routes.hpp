@@ -1,10 +1,15 @@
 #pragma once
 
 #include "api/api.hpp"
+#include "billing/payments.hpp"
+#include "billing/subscription_lifecycle.hpp"
 
 namespace sloth::billing {
 
-// GET /api/subscriptions/plans (the public catalogue), /current and /usage.
-void AddRoutes(api::Api& api);
+// /api/subscriptions: plans (the public catalogue), current, usage, activate-code,
+// checkout, cancel; /api/admin/codes; and the payment provider's webhook at
+// /hooks/billing/{plugin}.
+void AddRoutes(api::Api& api, http::Router& router, db::Pool& pool, Payments& payments,
+               Lifecycle& lifecycle);
 
 }  // namespace sloth::billing

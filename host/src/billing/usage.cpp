@@ -47,7 +47,7 @@ void UsageMeter::Consume(db::Transaction& tx, std::int64_t tenant_id, const std:
   }
   const auto plan = FindPlan(tx, sub->plan);
   const std::int64_t max = plan ? plan->Limit(m->limit) : 0;
-  const std::string period = m->per_period ? sub->current_period_start : kTotals;
+  const std::string period = m->per_period ? sub->usage_period_start : kTotals;
   // Insert, or add while the sum stays within the limit; the row lock of ON CONFLICT
   // serialises concurrent requests, so exactly `max` units get through.
   auto r = tx.Exec(
@@ -73,11 +73,11 @@ Usage UsageMeter::Read(db::Transaction& tx, std::int64_t tenant_id) {
   Usage u;
   const auto sub = SubscriptionRepository().Find(tx, tenant_id);
   if (!sub) throw http::ApiError(402, "payment_required", "the organisation has no subscription");
-  u.period_start = sub->current_period_start;
-  u.period_end = sub->current_period_end;
+  u.period_start = sub->usage_period_start;
+  u.period_end = sub->usage_period_end;
   const auto plan = FindPlan(tx, sub->plan);
   for (const auto& m : kMetrics) {
-    const std::string period = m.per_period ? sub->current_period_start : kTotals;
+    const std::string period = m.per_period ? sub->usage_period_start : kTotals;
     const auto r = tx.Exec(
         "SELECT coalesce((SELECT used FROM public.usage_counters WHERE tenant_id = $1 AND "
         "metric = $2 AND period_start = $3::timestamptz), 0)",

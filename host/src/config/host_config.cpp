@@ -168,6 +168,13 @@ std::vector<Field> BuildSchema() {
               {Bool("enabled", true, "enqueue periodic jobs from this host"),
                Str("timezone", "UTC", "time zone of the cron entries (IANA name)"), Entries()},
               "periodic jobs"),
+      Section("billing",
+              {Str("payment_plugin", "", "payment plugin id (e.g. stripe); empty: no checkout"),
+               Str("success_url", "", "browser target after a paid checkout"),
+               Str("cancel_url", "", "browser target after an abandoned checkout"),
+               Int("past_due_grace_days", 7, 0, 90, "days past_due before a subscription is unpaid"),
+               Str("fallback_plan", "free", "plan an organisation falls back to when a paid one ends")},
+              "subscriptions and payments"),
       Section("log",
               {Str("level", "info", "minimum level",
                    {"trace", "debug", "info", "warn", "error", "critical", "off"}),
@@ -319,6 +326,12 @@ HostConfig ParseHostConfig(
                                    kv.second["kind"].as<std::string>(),
                                    kv.second["queue"].as<std::string>()});
   }
+  const auto billing = r["billing"];
+  c.billing.payment_plugin = billing["payment_plugin"].as<std::string>();
+  c.billing.success_url = billing["success_url"].as<std::string>();
+  c.billing.cancel_url = billing["cancel_url"].as<std::string>();
+  c.billing.past_due_grace_days = billing["past_due_grace_days"].as<int>();
+  c.billing.fallback_plan = billing["fallback_plan"].as<std::string>();
   c.log.level = r["log"]["level"].as<std::string>();
   c.log.format = r["log"]["format"].as<std::string>();
   return c;

@@ -93,6 +93,14 @@ struct SchedulerConfig {
   std::vector<ScheduleConfig> entries;
 };
 
+struct BillingConfig {
+  std::string payment_plugin;  // e.g. "stripe"; empty: checkout is unavailable
+  std::string success_url;     // where the provider sends the browser after checkout
+  std::string cancel_url;
+  int past_due_grace_days = 7;  // past_due this long -> unpaid -> fallback plan
+  std::string fallback_plan = "free";
+};
+
 struct HostConfig {
   std::string file;
   std::string environment = "development";  // development | production
@@ -106,6 +114,7 @@ struct HostConfig {
   OutboundHttpConfig outbound_http;
   JobsConfig jobs;
   SchedulerConfig scheduler;
+  BillingConfig billing;
   YAML::Node resolved;  // the whole validated tree, for components that read their own section
 };
 

@@ -507,6 +507,19 @@ CallOutcome PluginInstance::PaymentWebhook(const Webhook& request) {
                 });
 }
 
+CallOutcome PluginInstance::CancelSubscription(const std::string& request_json) {
+  SLOTH_REQUIRE_KIND(payment);
+  if (!SLOTH_HAS_FIELD(plugin_->api->payment, sloth_payment_ops, cancel_subscription) ||
+      !plugin_->api->payment->cancel_subscription) {
+    return Refused(SLOTH_UNSUPPORTED, "plugin " + plugin_->manifest.id +
+                                          " was built for ABI 1.0 and cannot cancel subscriptions");
+  }
+  return Invoke("cancel_subscription", Output::kJson,
+                [api = plugin_->api, request_json](void* h, sloth_call* c) {
+                  return api->payment->cancel_subscription(h, c, View(request_json));
+                });
+}
+
 #undef SLOTH_REQUIRE_KIND
 
 }  // namespace sloth::plugins

@@ -145,6 +145,7 @@ class PluginInstance : public std::enable_shared_from_this<PluginInstance> {
   // Payment.
   CallOutcome CreateCheckout(const std::string& request_json);
   CallOutcome PaymentWebhook(const Webhook& request);
+  CallOutcome CancelSubscription(const std::string& request_json);
 
   const LoadedPlugin& plugin() const { return *plugin_; }
   const InstanceSpec& spec() const { return spec_; }

@@ -60,7 +60,9 @@ std::string CheckOps(const sloth_plugin_api* api, std::uint32_t kinds) {
                 "storage"),
            need(
                SLOTH_KIND_PAYMENT, p,
-               p && p->struct_size >= sizeof(sloth_payment_ops) && p->create_checkout && p->webhook,
+               // 1.0 tables end before cancel_subscription
+               p && p->struct_size >= offsetof(sloth_payment_ops, cancel_subscription) &&
+                   p->create_checkout && p->webhook,
                "payment"),
        }) {
     if (!err.empty()) return err;

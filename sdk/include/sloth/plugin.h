@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 #define SLOTH_ABI_MAJOR 1
-#define SLOTH_ABI_MINOR 0
+#define SLOTH_ABI_MINOR 1
 
 #if defined(__GNUC__)
 #define SLOTH_EXPORT __attribute__((visibility("default")))
@@ -308,6 +308,10 @@ typedef struct sloth_payment_ops {
   /* Verifies the provider's signature and parses the event. Output:
    * {"events":[{"id","type","data"}]}. Bad signature: SLOTH_UNAUTHENTICATED. */
   int32_t (*webhook)(void* instance, sloth_call* call, const sloth_webhook_request* request);
+  /* Since 1.1. Stops a subscription from renewing. Input: {"subscription_id",
+   * "at_period_end": true|false, "idempotency_key"}. Output: {"status", "cancel_at_period_end",
+   * "current_period_end"?}. Check with SLOTH_HAS_FIELD before calling. */
+  int32_t (*cancel_subscription)(void* instance, sloth_call* call, sloth_str request_json);
 } sloth_payment_ops;
 
 /* ---- The plugin ----------------------------------------------------------------- */

@@ -380,6 +380,10 @@ class Payment : public virtual Plugin {
  public:
   virtual std::string CreateCheckout(std::string_view request_json) = 0;
   virtual std::string Webhook(const WebhookRequest& request) = 0;
+  // ABI 1.1. The default refuses, so plugins written for 1.0 still compile.
+  virtual std::string CancelSubscription(std::string_view /*request_json*/) {
+    throw Error(Status::kUnsupported, "this payment plugin cannot cancel subscriptions");
+  }
 };
 
 namespace detail {
@@ -648,6 +652,10 @@ struct Exports {
             return detail::Guard(c, [&] {
               detail::Output(c, static_cast<Payment*>(Self(i))->Webhook(detail::ToWebhook(r)));
             });
+          },
+          [](void* i, sloth_call* c, sloth_str r) -> int32_t {
+            return detail::Guard(c,
+                                 [&] { detail::Output(c, Self(i)->CancelSubscription(FromC(r))); });
           },
       };
       return &ops;
