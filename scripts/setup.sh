@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libsodium-dev libssl-dev
   libhnswlib-dev libpoppler-cpp-dev libvalijson-dev wrk
   postgresql postgresql-contrib clang-format curl ca-certificates binutils
+  nodejs
 )
 
 sanitize=0
@@ -40,6 +41,13 @@ if ((${#missing[@]})); then
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/sloth-apt.log 2>&1 ||
       { cat /tmp/sloth-apt.log >&2; exit 1; }
   fi
+fi
+# Debian's nodejs ships npm separately; NodeSource's bundles it (and conflicts with Debian's).
+if ! command -v npm >/dev/null; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm \
+    >>/tmp/sloth-apt.log 2>&1 || { cat /tmp/sloth-apt.log >&2; exit 1; }
 fi
 ((deps_only)) && exit 0
 

@@ -13,6 +13,12 @@ if [ "${1:-}" = "--sanitize" ]; then
 fi
 "$repo/scripts/setup.sh" "${setup_args[@]}"
 
+# Stripe's official library (npm `stripe`, pinned in tests/stripe/package-lock.json) signs
+# webhook payloads in the compatibility tests.
+if [ ! -d "$repo/tests/stripe/node_modules/stripe" ]; then
+  npm ci --prefix "$repo/tests/stripe" --no-audit --no-fund --loglevel=error
+fi
+
 pgdir=$(mktemp -d /tmp/sloth-pg.XXXXXX)
 cleanup() {
   "$repo/scripts/pg.sh" stop "$pgdir" || true

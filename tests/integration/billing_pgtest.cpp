@@ -87,7 +87,8 @@ TEST_F(BillingTest, TrialExpiryEndsTheTrialAndFallsBackToFree) {
   EXPECT_EQ(Sub(tenant).status, "trialing");
   EXPECT_EQ(Tx([&](db::Transaction& tx) { return app_->lifecycle().ExpireTrials(tx); }), 0);
 
-  Sql("UPDATE public.subscriptions SET trial_end = now() - interval '1 second' WHERE tenant_id = $1",
+  Sql("UPDATE public.subscriptions SET trial_end = now() - interval '1 second' WHERE tenant_id = "
+      "$1",
       tenant);
   EXPECT_EQ(Tx([&](db::Transaction& tx) { return app_->lifecycle().ExpireTrials(tx); }), 1);
   const auto s = Sub(tenant);
@@ -125,11 +126,12 @@ TEST_F(BillingTest, FreePeriodsRollOverAndPaidTermsEnd) {
 
   const auto rolled = Tx([&](db::Transaction& tx) {
     return tx
-        .Exec("SELECT current_period_start <= now() AND current_period_end > now() AND "
-              "current_period_end = current_period_start + interval '1 month' AND "
-              "current_period_start > now() - interval '1 month' FROM public.subscriptions "
-              "WHERE tenant_id = $1",
-              free_tenant)
+        .Exec(
+            "SELECT current_period_start <= now() AND current_period_end > now() AND "
+            "current_period_end = current_period_start + interval '1 month' AND "
+            "current_period_start > now() - interval '1 month' FROM public.subscriptions "
+            "WHERE tenant_id = $1",
+            free_tenant)
         .Bool(0, 0);
   });
   EXPECT_TRUE(rolled);
@@ -153,8 +155,9 @@ TEST_F(BillingTest, CancelRunsToThePeriodEndThenEnds) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body)["cancel_at_period_end"], true);
   EXPECT_EQ(json::parse(r.body)["status"], "active");  // paid features until the end
-  EXPECT_EQ(testing::HttpCall(app_->port(), "POST", "/api/subscriptions/cancel", "{}", token).status,
-            409);
+  EXPECT_EQ(
+      testing::HttpCall(app_->port(), "POST", "/api/subscriptions/cancel", "{}", token).status,
+      409);
   EXPECT_EQ(Tx([&](db::Transaction& tx) { return app_->lifecycle().RollPeriods(tx); }), 0);
 
   Sql("UPDATE public.subscriptions SET current_period_end = now() - interval '1 second' WHERE "
@@ -264,15 +267,17 @@ TEST_F(BillingTest, SubscriptionUpdatesAndDeletion) {
             "professional/active -> professional/canceled (subscription ended at stripe)");
   // Each event id was recorded once, with its outcome.
   const auto rows = Tx([&](db::Transaction& tx) {
-    return tx.Exec("SELECT count(*) FROM public.payment_events WHERE provider = 'stripe'").Int(0, 0);
+    return tx.Exec("SELECT count(*) FROM public.payment_events WHERE provider = 'stripe'")
+        .Int(0, 0);
   });
   EXPECT_EQ(rows, 6);
 }
 
 TEST_F(BillingTest, UnpaidProviderRenewalGoesPastDue) {
   const auto [tenant, token] = Register("renewal@salon.test", "free");
-  ApplyEvent("evt_r1", "checkout.session.completed",
-             {{"tenant_id", std::to_string(tenant)}, {"subscription", "sub_r"}, {"plan", "starter"}});
+  ApplyEvent(
+      "evt_r1", "checkout.session.completed",
+      {{"tenant_id", std::to_string(tenant)}, {"subscription", "sub_r"}, {"plan", "starter"}});
   // Within a day of the period end the provider's invoice may still arrive.
   Sql("UPDATE public.subscriptions SET current_period_end = now() - interval '1 hour' WHERE "
       "tenant_id = $1",
@@ -297,13 +302,14 @@ TEST_F(BillingTest, DowngradeDisablesIntegrationsAndUpgradeReenablesThem) {
     EXPECT_EQ(e.status(), 402);
     EXPECT_EQ(e.field(), "whatsapp");
   }
-  Tx([&](db::Transaction& tx) { app_->lifecycle().ChangePlan(tx, tenant, "professional", "test"); });
+  Tx([&](db::Transaction& tx) {
+    app_->lifecycle().ChangePlan(tx, tenant, "professional", "test");
+  });
   for (const char* f : {"telegram", "whatsapp", "google_calendar"}) {
     Tx([&](db::Transaction& tx) {
       gate.CheckCanEnable(tx, tenant, std::string(f));
-      tx.Exec(
-          "INSERT INTO public.integrations (tenant_id, plugin_id, feature) VALUES ($1, $2, $3)",
-          tenant, std::string(f) == "google_calendar" ? "gcalendar" : f, f);
+      tx.Exec("INSERT INTO public.integrations (tenant_id, plugin_id, feature) VALUES ($1, $2, $3)",
+              tenant, std::string(f) == "google_calendar" ? "gcalendar" : f, f);
     });
   }
   Tx([&](db::Transaction& tx) { app_->lifecycle().End(tx, tenant, "canceled", "test downgrade"); });
@@ -318,10 +324,10 @@ TEST_F(BillingTest, DowngradeDisablesIntegrationsAndUpgradeReenablesThem) {
       return out;
     });
   };
-  EXPECT_EQ(state(), (std::vector<std::string>{
-                         "telegram:active:",
-                         "whatsapp:disabled:the free plan does not include whatsapp",
-                         "gcalendar:disabled:the free plan does not include google_calendar"}));
+  EXPECT_EQ(state(),
+            (std::vector<std::string>{
+                "telegram:active:", "whatsapp:disabled:the free plan does not include whatsapp",
+                "gcalendar:disabled:the free plan does not include google_calendar"}));
   // Free allows one integration: a second telegram is over the count.
   try {
     Tx([&](db::Transaction& tx) { gate.CheckCanEnable(tx, tenant, std::string("telegram")); });
@@ -333,8 +339,8 @@ TEST_F(BillingTest, DowngradeDisablesIntegrationsAndUpgradeReenablesThem) {
   Tx([&](db::Transaction& tx) {
     app_->lifecycle().ChangePlan(tx, tenant, "professional", "test upgrade");
   });
-  EXPECT_EQ(state(), (std::vector<std::string>{"telegram:active:", "whatsapp:active:",
-                                               "gcalendar:active:"}));
+  EXPECT_EQ(state(), (std::vector<std::string>{
+                         "telegram:active:", "whatsapp:active:", "gcalendar:active:"}));
   // Starter has whatsapp but not google_calendar, and room for two.
   Tx([&](db::Transaction& tx) { app_->lifecycle().ChangePlan(tx, tenant, "starter", "test"); });
   EXPECT_EQ(state(), (std::vector<std::string>{
@@ -353,8 +359,9 @@ class ReferralTest : public BillingTest {
             tx.Exec("INSERT INTO public.tenants (name) VALUES ('Referred salon') RETURNING id")
                 .Int(0, 0);
         SubscriptionRepository().InsertInitial(tx, id, "starter", 0);
-        tx.Exec("INSERT INTO public.referrals (referrer_user_id, referred_tenant_id) VALUES ($1, $2)",
-                referrer_user, id);
+        tx.Exec(
+            "INSERT INTO public.referrals (referrer_user_id, referred_tenant_id) VALUES ($1, $2)",
+            referrer_user, id);
         ids.push_back(id);
       }
       referrals::Referrals().SyncStatus(tx, std::nullopt);
@@ -445,8 +452,9 @@ TEST_F(ReferralTest, StatusFollowsTheReferredSubscriptionAndEndpointsShowIt) {
   EXPECT_EQ(j["items"][0]["status"], "pending");  // a trial is not paid
   EXPECT_EQ(j["items"][0]["organization"].get<std::string>().find("new@ref"), std::string::npos);
 
-  ApplyEvent("evt_ref", "checkout.session.completed",
-             {{"tenant_id", std::to_string(referred)}, {"subscription", "sub_ref"}, {"plan", "starter"}});
+  ApplyEvent(
+      "evt_ref", "checkout.session.completed",
+      {{"tenant_id", std::to_string(referred)}, {"subscription", "sub_ref"}, {"plan", "starter"}});
   j = json::parse(testing::HttpCall(app_->port(), "GET", "/api/referrals/list", "", token).body);
   EXPECT_EQ(j["items"][0]["status"], "active");
   ApplyEvent("evt_ref2", "customer.subscription.deleted", {{"subscription", "sub_ref"}});

@@ -25,15 +25,17 @@ HttpResult HttpGet(int port, const std::string& path) {
 }
 
 HttpResult HttpCall(int port, const std::string& method, const std::string& path,
-                    const std::string& body, const std::string& bearer) {
+                    const std::string& body, const std::string& bearer,
+                    const std::map<std::string, std::string>& headers) {
   HttpResult r;
   try {
     Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
     s.setTimeout(Poco::Timespan(30, 0));
     Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
     if (!bearer.empty()) req.set("Authorization", "Bearer " + bearer);
+    for (const auto& [k, v] : headers) req.set(k, v);
     if (!body.empty()) {
-      req.setContentType("application/json");
+      if (!req.has("Content-Type")) req.setContentType("application/json");
       req.setContentLength64(static_cast<Poco::Int64>(body.size()));
     }
     s.sendRequest(req) << body;

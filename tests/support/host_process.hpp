@@ -22,7 +22,8 @@ struct HttpResult {
 HttpResult HttpGet(int port, const std::string& path);
 // Any request on 127.0.0.1:port; `bearer` adds an Authorization header.
 HttpResult HttpCall(int port, const std::string& method, const std::string& path,
-                    const std::string& body = "", const std::string& bearer = "");
+                    const std::string& body = "", const std::string& bearer = "",
+                    const std::map<std::string, std::string>& headers = {});
 
 class HostProcess {
  public:

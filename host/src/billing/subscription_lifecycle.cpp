@@ -23,17 +23,18 @@ std::optional<std::int64_t> Seconds(const nlohmann::json& data, const char* key)
 }  // namespace
 
 Lifecycle::State Lifecycle::Lock(db::Transaction& tx, std::int64_t tenant_id) {
-  auto r = tx.Exec(
-      "SELECT plan_slug, status FROM public.subscriptions WHERE tenant_id = $1 FOR UPDATE",
-      tenant_id);
-  if (r.Empty()) throw std::runtime_error("tenant " + std::to_string(tenant_id) + " has no subscription");
+  auto r =
+      tx.Exec("SELECT plan_slug, status FROM public.subscriptions WHERE tenant_id = $1 FOR UPDATE",
+              tenant_id);
+  if (r.Empty())
+    throw std::runtime_error("tenant " + std::to_string(tenant_id) + " has no subscription");
   return {r.Text(0, 0), r.Text(0, 1)};
 }
 
 void Lifecycle::Record(db::Transaction& tx, std::int64_t tenant_id, const State& before,
                        const std::string& reason) {
-  auto now = tx.Exec("SELECT plan_slug, status FROM public.subscriptions WHERE tenant_id = $1",
-                     tenant_id);
+  auto now =
+      tx.Exec("SELECT plan_slug, status FROM public.subscriptions WHERE tenant_id = $1", tenant_id);
   const State after{now.Text(0, 0), now.Text(0, 1)};
   tx.Exec(
       "INSERT INTO public.subscription_changes (tenant_id, from_plan, to_plan, from_status, "
@@ -89,7 +90,8 @@ int Lifecycle::ExpireTrials(db::Transaction& tx) {
   auto r = tx.Exec(
       "SELECT tenant_id FROM public.subscriptions WHERE status = 'trialing' AND trial_end <= "
       "now() ORDER BY tenant_id FOR UPDATE SKIP LOCKED");
-  for (int i = 0; i < r.Rows(); ++i) End(tx, r.Int(i, 0), "canceled", "trial ended without payment");
+  for (int i = 0; i < r.Rows(); ++i)
+    End(tx, r.Int(i, 0), "canceled", "trial ended without payment");
   return r.Rows();
 }
 

@@ -51,9 +51,12 @@ nlohmann::json CurrentJson(db::Transaction& tx, std::int64_t tenant) {
       "FROM public.subscription_changes WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1",
       tenant);
   if (!r.Empty()) {
-    j["last_change"] = {{"from_plan", OptJson(r.OptText(0, 0))}, {"to_plan", r.Text(0, 1)},
-                        {"from_status", OptJson(r.OptText(0, 2))}, {"to_status", r.Text(0, 3)},
-                        {"reason", r.Text(0, 4)},          {"at", r.Text(0, 5)}};
+    j["last_change"] = {{"from_plan", OptJson(r.OptText(0, 0))},
+                        {"to_plan", r.Text(0, 1)},
+                        {"from_status", OptJson(r.OptText(0, 2))},
+                        {"to_status", r.Text(0, 3)},
+                        {"reason", r.Text(0, 4)},
+                        {"at", r.Text(0, 5)}};
   }
   return j;
 }
@@ -63,7 +66,8 @@ nlohmann::json CurrentJson(db::Transaction& tx, std::int64_t tenant) {
 [[noreturn]] void ProviderFailed(const plugins::CallOutcome& o) {
   if (o.status == SLOTH_UNAVAILABLE || o.status == SLOTH_TIMEOUT ||
       o.status == SLOTH_RATE_LIMITED) {
-    throw http::ApiError(503, "provider_unavailable", "the payment provider is unavailable: " + o.error);
+    throw http::ApiError(503, "provider_unavailable",
+                         "the payment provider is unavailable: " + o.error);
   }
   throw http::ApiError(502, "provider_error", "the payment provider refused: " + o.error);
 }
@@ -168,8 +172,8 @@ void AddPaymentRoutes(api::Api& api, http::Router& router, db::Pool& pool, Payme
       PaymentEvent e{payments.provider(), ev.value("id", ""), ev.value("type", ""),
                      ev.value("data", nlohmann::json::object())};
       if (e.id.empty() || e.type.empty()) continue;
-      const std::string outcome =
-          pool.InTransaction([&](db::Transaction& tx) { return lifecycle.ApplyPaymentEvent(tx, e); });
+      const std::string outcome = pool.InTransaction(
+          [&](db::Transaction& tx) { return lifecycle.ApplyPaymentEvent(tx, e); });
       spdlog::info("billing: {} event {} {}: {}", e.provider, e.id, e.type, outcome);
       outcomes.push_back({{"id", e.id}, {"outcome", outcome}});
     }

@@ -22,8 +22,8 @@ PlanView ReadPlan(db::Transaction& tx, std::int64_t tenant_id) {
 }
 
 bool PlanHas(db::Transaction& tx, const std::string& plan, const std::string& feature) {
-  return tx.Exec("SELECT 1 FROM public.plans WHERE slug = $1 AND $2 = ANY (features)", plan,
-                 feature)
+  return tx
+      .Exec("SELECT 1 FROM public.plans WHERE slug = $1 AND $2 = ANY (features)", plan, feature)
       .Rows();
 }
 

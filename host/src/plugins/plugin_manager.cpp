@@ -58,12 +58,11 @@ std::string CheckOps(const sloth_plugin_api* api, std::uint32_t kinds) {
                 s && s->struct_size >= sizeof(sloth_storage_ops) && s->put && s->get && s->remove &&
                     s->list,
                 "storage"),
-           need(
-               SLOTH_KIND_PAYMENT, p,
-               // 1.0 tables end before cancel_subscription
-               p && p->struct_size >= offsetof(sloth_payment_ops, cancel_subscription) &&
-                   p->create_checkout && p->webhook,
-               "payment"),
+           need(SLOTH_KIND_PAYMENT, p,
+                // 1.0 tables end before cancel_subscription
+                p && p->struct_size >= offsetof(sloth_payment_ops, cancel_subscription) &&
+                    p->create_checkout && p->webhook,
+                "payment"),
        }) {
     if (!err.empty()) return err;
   }

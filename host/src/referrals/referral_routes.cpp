@@ -7,16 +7,15 @@
 namespace sloth::referrals {
 
 void AddRoutes(api::Api& api, std::string public_url) {
-  api.Add("GET", "/api/referrals/my-code", api::Access::kTenant,
-          [public_url](api::Context& ctx) {
-            auto r = ctx.tx.Exec("SELECT referral_code FROM public.users WHERE id = $1",
-                                 ctx.user().user_id);
-            if (r.Empty()) throw http::ApiError(404, "not_found", "no such user");
-            const std::string code = r.Text(0, 0);
-            nlohmann::json link = nullptr;
-            if (!public_url.empty()) link = public_url + "/register?ref=" + code;
-            return http::Response::Json(200, {{"code", code}, {"link", link}});
-          });
+  api.Add("GET", "/api/referrals/my-code", api::Access::kTenant, [public_url](api::Context& ctx) {
+    auto r =
+        ctx.tx.Exec("SELECT referral_code FROM public.users WHERE id = $1", ctx.user().user_id);
+    if (r.Empty()) throw http::ApiError(404, "not_found", "no such user");
+    const std::string code = r.Text(0, 0);
+    nlohmann::json link = nullptr;
+    if (!public_url.empty()) link = public_url + "/register?ref=" + code;
+    return http::Response::Json(200, {{"code", code}, {"link", link}});
+  });
 
   api.Add("GET", "/api/referrals/stats", api::Access::kTenant, [](api::Context& ctx) {
     const Stats s = Referrals().StatsFor(ctx.tx, ctx.tenant());
@@ -40,16 +39,16 @@ void AddRoutes(api::Api& api, std::string public_url) {
   api.Add("GET", "/api/referrals/list", api::Access::kTenant, [](api::Context& ctx) {
     const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
     const auto rows = Referrals().List(ctx.tx, ctx.tenant(), page.limit + 1, page.after);
-    return http::Response::Json(
-        200, api::PageJson(
-                 rows, page, [](const Referral& r) { return r.id; },
-                 [](const Referral& r) {
-                   return nlohmann::json{{"id", r.id},
-                                         {"organization", r.organization},
-                                         {"status", r.status},
-                                         {"created_at", r.created_at},
-                                         {"status_changed_at", r.status_changed_at}};
-                 }));
+    return http::Response::Json(200, api::PageJson(
+                                         rows, page, [](const Referral& r) { return r.id; },
+                                         [](const Referral& r) {
+                                           return nlohmann::json{
+                                               {"id", r.id},
+                                               {"organization", r.organization},
+                                               {"status", r.status},
+                                               {"created_at", r.created_at},
+                                               {"status_changed_at", r.status_changed_at}};
+                                         }));
   });
 }
 

@@ -77,8 +77,8 @@ Stats Referrals::StatsFor(db::Transaction& tx, std::int64_t tenant_id) {
       tenant_id);
   int highest = 0;
   for (int i = 0; i < w.Rows(); ++i) {
-    s.rewards.push_back({static_cast<int>(w.Int(i, 0)), static_cast<int>(w.Int(i, 1)),
-                         w.Text(i, 2), w.Text(i, 3), w.Text(i, 4)});
+    s.rewards.push_back({static_cast<int>(w.Int(i, 0)), static_cast<int>(w.Int(i, 1)), w.Text(i, 2),
+                         w.Text(i, 3), w.Text(i, 4)});
     highest = std::max(highest, static_cast<int>(w.Int(i, 0)));
   }
   s.next_reward_at = std::max(highest, s.active / kRewardEvery * kRewardEvery) + kRewardEvery;

@@ -80,10 +80,13 @@ json NormalizeEvent(const json& event, const json& prices) {
     CopyInt(Path(obj, {"current_period_start"}), data, "current_period_start");
     CopyInt(Path(obj, {"current_period_end"}), data, "current_period_end");
     Metadata(obj, data);
-    if (const json* items = Path(obj, {"items", "data"}); items && items->is_array() && !items->empty()) {
+    if (const json* items = Path(obj, {"items", "data"});
+        items && items->is_array() && !items->empty()) {
       const json& item = (*items)[0];
-      if (!data.contains("current_period_start")) CopyInt(Path(item, {"current_period_start"}), data, "current_period_start");
-      if (!data.contains("current_period_end")) CopyInt(Path(item, {"current_period_end"}), data, "current_period_end");
+      if (!data.contains("current_period_start"))
+        CopyInt(Path(item, {"current_period_start"}), data, "current_period_start");
+      if (!data.contains("current_period_end"))
+        CopyInt(Path(item, {"current_period_end"}), data, "current_period_end");
       if (const json* price = Path(item, {"price"}); price && price->is_object())
         PlanOfPrice(price->value("id", ""), prices, data);
     }
@@ -92,12 +95,14 @@ json NormalizeEvent(const json& event, const json& prices) {
   if (type.rfind("invoice.", 0) == 0) {
     std::string sub = Id(obj, "subscription");
     if (sub.empty()) {
-      if (const json* s = Path(obj, {"parent", "subscription_details", "subscription"}); s && s->is_string())
+      if (const json* s = Path(obj, {"parent", "subscription_details", "subscription"});
+          s && s->is_string())
         sub = *s;
     }
     data["subscription"] = sub;
     // The service period the invoice pays for is on its line, not on the invoice.
-    if (const json* lines = Path(obj, {"lines", "data"}); lines && lines->is_array() && !lines->empty()) {
+    if (const json* lines = Path(obj, {"lines", "data"});
+        lines && lines->is_array() && !lines->empty()) {
       CopyInt(Path((*lines)[0], {"period", "start"}), data, "current_period_start");
       CopyInt(Path((*lines)[0], {"period", "end"}), data, "current_period_end");
     }

@@ -13,7 +13,8 @@ void Encode(const std::string& key, const nlohmann::json& v, std::string& out) {
     return;
   }
   if (v.is_array()) {
-    for (std::size_t i = 0; i < v.size(); ++i) Encode(key + "[" + std::to_string(i) + "]", v[i], out);
+    for (std::size_t i = 0; i < v.size(); ++i)
+      Encode(key + "[" + std::to_string(i) + "]", v[i], out);
     return;
   }
   if (v.is_null()) return;

@@ -44,7 +44,8 @@ SignatureCheck VerifySignature(std::string_view header, std::string_view body,
     if (key == "t") {
       std::int64_t parsed = 0;
       const auto r = std::from_chars(value.data(), value.data() + value.size(), parsed);
-      if (r.ec != std::errc() || r.ptr != value.data() + value.size()) return SignatureCheck::kMalformed;
+      if (r.ec != std::errc() || r.ptr != value.data() + value.size())
+        return SignatureCheck::kMalformed;
       t = parsed;
     } else if (key == "v1") {
       v1.push_back(value);
@@ -67,10 +68,14 @@ SignatureCheck VerifySignature(std::string_view header, std::string_view body,
 
 const char* Describe(SignatureCheck c) {
   switch (c) {
-    case SignatureCheck::kOk: return "ok";
-    case SignatureCheck::kMalformed: return "Stripe-Signature is missing t or v1";
-    case SignatureCheck::kNoMatch: return "no v1 signature matches the payload";
-    case SignatureCheck::kTooOld: return "the signature timestamp is outside the tolerance";
+    case SignatureCheck::kOk:
+      return "ok";
+    case SignatureCheck::kMalformed:
+      return "Stripe-Signature is missing t or v1";
+    case SignatureCheck::kNoMatch:
+      return "no v1 signature matches the payload";
+    case SignatureCheck::kTooOld:
+      return "the signature timestamp is outside the tolerance";
   }
   return "unknown";
 }

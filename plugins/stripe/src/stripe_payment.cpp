@@ -30,7 +30,8 @@ std::string Describe(int http, const std::string& body) {
     out += " " + e.value("type", std::string("error"));
     if (e.contains("code") && e["code"].is_string()) out += "/" + e["code"].get<std::string>();
     out += ": " + e.value("message", std::string());
-    if (e.contains("param") && e["param"].is_string()) out += " (param " + e["param"].get<std::string>() + ")";
+    if (e.contains("param") && e["param"].is_string())
+      out += " (param " + e["param"].get<std::string>() + ")";
   }
   return out;
 }
@@ -124,7 +125,8 @@ std::string StripePayment::CreateCheckout(std::string_view request_json) {
   params["metadata"] = metadata;
   params["subscription_data"] = {{"metadata", metadata}};
   const std::string key = r.value("idempotency_key", "");
-  if (key.empty()) throw sloth::Error(sloth::Status::kInvalidArgument, "idempotency_key is required");
+  if (key.empty())
+    throw sloth::Error(sloth::Status::kInvalidArgument, "idempotency_key is required");
   const json session = Post("/v1/checkout/sessions", FormEncode(params), key);
   if (!session.value("url", json()).is_string())
     throw sloth::Error(sloth::Status::kUnavailable, "stripe: checkout session without url");
@@ -141,7 +143,8 @@ std::string StripePayment::CancelSubscription(std::string_view request_json) {
   const std::string key = r.value("idempotency_key", "cancel-" + id);
   json sub;
   if (at_end) {
-    sub = Post("/v1/subscriptions/" + UrlEncode(id), FormEncode({{"cancel_at_period_end", true}}), key);
+    sub = Post("/v1/subscriptions/" + UrlEncode(id), FormEncode({{"cancel_at_period_end", true}}),
+               key);
   } else {
     sloth::HttpRequest req;  // DELETE cancels now; safe to repeat
     req.method = "DELETE";
