@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -48,6 +49,15 @@ HttpResult HttpCall(int port, const std::string& method, const std::string& path
     r.status = 0;
   }
   return r;
+}
+
+std::set<std::string> BuiltPluginIds(const std::string& plugin_dir,
+                                     std::initializer_list<const char*> extra) {
+  std::set<std::string> ids(extra.begin(), extra.end());
+  for (const auto& e : std::filesystem::directory_iterator(plugin_dir)) {
+    if (std::filesystem::exists(e.path() / "plugin.json")) ids.insert(e.path().filename().string());
+  }
+  return ids;
 }
 
 std::string WriteTempFile(const std::string& text, const std::string& suffix) {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,10 @@ class HostProcess {
   int exit_status_ = -1;
   std::string log_path_;
 };
+
+// The ids of the plugins built in this tree (SLOTH_PLUGIN_DIR/<id>/plugin.json) plus `extra`.
+std::set<std::string> BuiltPluginIds(const std::string& plugin_dir,
+                                     std::initializer_list<const char*> extra = {});
 
 // Writes `text` to a fresh temporary file and returns its path.
 std::string WriteTempFile(const std::string& text, const std::string& suffix = ".yaml");
