@@ -7,12 +7,18 @@ namespace sloth::jobs {
 std::optional<std::int64_t> Enqueue(db::Transaction& tx, const std::string& kind,
                                     const nlohmann::json& payload, const EnqueueOptions& o) {
   // One round trip: the insert and the notification (delivered at commit, never for a
-  // rollback, and only when a job was actually added).
+  // rollback, and only when a job was actually added). Only a job that finds no other due
+  // job waiting notifies: while jobs wait, workers are busy and claim again after each job,
+  // and NOTIFY serialises every notifying commit of the database on one lock. The price is
+  // a race — a worker that found the queue empty just before this commit sleeps until its
+  // poll (jobs.poll_ms) — a bounded delay, never a lost job.
   auto r = tx.Exec(
       "WITH added AS (INSERT INTO public.jobs (queue, kind, payload, tenant_id, unique_key, "
       "run_at, max_attempts) VALUES ($1, $2, $3::jsonb, $4, $5, now() + make_interval(secs => "
       "$6::bigint), $7) ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING "
-      "RETURNING id) SELECT id, pg_notify($8, $1) FROM added",
+      "RETURNING id, run_at) SELECT id, CASE WHEN run_at <= now() AND NOT EXISTS (SELECT 1 FROM "
+      "public.jobs j WHERE j.queue = $1 AND j.state = 'queued' AND j.run_at <= now()) THEN "
+      "pg_notify($8, $1) END FROM added",
       o.queue, kind, payload.dump(), o.tenant_id, o.unique_key, o.delay.count(), o.max_attempts,
       kNotifyChannel);
   if (r.Empty()) return std::nullopt;
