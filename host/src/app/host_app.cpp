@@ -7,6 +7,8 @@
 
 #include "accounts/auth_routes.hpp"
 #include "billing/subscription_routes.hpp"
+#include "channels/channel_routes.hpp"
+#include "integrations/integration_routes.hpp"
 #include "config/yaml_json.hpp"
 #include "ops/ops_routes.hpp"
 #include "plugins/plugin_routes.hpp"
@@ -55,6 +57,25 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
     if (const char* v = std::getenv(name.c_str())) return std::string(v);
     return std::nullopt;
   };
+  // Events a plugin emits (long polling) enter the same pipeline as webhooks: SLOTH_OK
+  // only once they are stored, so the plugin confirms its offset only then.
+  hc.emit = [this](plugins::PluginInstance& inst, const std::string& events_json) -> std::int32_t {
+    if (!inbound_) return SLOTH_UNAVAILABLE;
+    try {
+      const auto row = pool_->InTransaction([&](db::Transaction& tx) {
+        return integrations::IntegrationRepository().Find(tx, inst.spec().instance_id);
+      });
+      if (!row) return SLOTH_NOT_FOUND;
+      const auto events = nlohmann::json::parse(events_json, nullptr, false);
+      if (events.is_discarded()) return SLOTH_INVALID_ARGUMENT;
+      inbound_->Store(*row, events);
+      return SLOTH_OK;
+    } catch (const std::exception& e) {
+      spdlog::error("channels: storing events emitted by {} failed: {}", inst.spec().instance_id,
+                    e.what());
+      return SLOTH_UNAVAILABLE;
+    }
+  };
   plugins_ = std::make_unique<plugins::PluginManager>(mo, std::move(hc));
   plugins::AddRoutes(router_, *plugins_);
 
@@ -92,6 +113,13 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   billing::AddRoutes(*api_, router_, *pool_, *payments_, *lifecycle_);
   referrals::AddRoutes(*api_, config_.http.public_url);
 
+  secret_box_ = crypto::SecretBox::FromConfig(config_.secrets);
+  integrations_ = std::make_unique<integrations::IntegrationRuntime>(*plugins_, *secret_box_);
+  integrations::AddRoutes(*api_, *integrations_, config_.http.public_url);
+  inbound_ = std::make_unique<channels::Inbound>(*pool_, config_.channels.burst_window);
+  channels::AddWebhookRoutes(router_, *pool_, *integrations_, *inbound_);
+  channels::AddConversationRoutes(*api_);
+
   // Cron entries are read in the host's zone; set before any thread starts.
   setenv("TZ", config_.scheduler.timezone.c_str(), 1);
   tzset();
@@ -124,6 +152,9 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
     r.SyncStatus(ctx.tx, std::nullopt);
     spdlog::info("referrals: {} reward(s) granted", r.GrantRewards(ctx.tx, *lifecycle_));
   });
+  channel_worker_ = std::make_unique<channels::ChannelWorker>(
+      *integrations_, channels::WorkerOptions{config_.channels.limit_reply});
+  channel_worker_->Register(*jobs_);
   std::vector<jobs::ScheduleEntry> entries;
   for (const auto& e : config_.scheduler.entries) {
     try {
@@ -187,6 +218,7 @@ void HostApp::Stop() {
   scheduler_->Stop();
   jobs_->Stop();  // jobs in progress finish; unstarted ones wait in the database
   payments_->Stop();
+  integrations_->StopAll();
   plugins_->Shutdown();
   pool_->Close();
 }

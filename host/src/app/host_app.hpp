@@ -7,6 +7,10 @@
 #include "billing/payments.hpp"
 #include "billing/plan_catalog.hpp"
 #include "billing/subscription_lifecycle.hpp"
+#include "channels/channel_worker.hpp"
+#include "channels/inbound.hpp"
+#include "crypto/secret_box.hpp"
+#include "integrations/integration_runtime.hpp"
 #include "config/host_config.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
@@ -46,6 +50,8 @@ class HostApp {
   jobs::Scheduler& scheduler() { return *scheduler_; }
   const config::HostConfig& config() const { return config_; }
   billing::Lifecycle& lifecycle() { return *lifecycle_; }
+  integrations::IntegrationRuntime& integrations() { return *integrations_; }
+  const crypto::SecretBox& secret_box() const { return *secret_box_; }
 
  private:
   void WaitForDatabase();
@@ -62,6 +68,10 @@ class HostApp {
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<billing::Lifecycle> lifecycle_;
   std::unique_ptr<billing::Payments> payments_;
+  std::unique_ptr<crypto::SecretBox> secret_box_;
+  std::unique_ptr<integrations::IntegrationRuntime> integrations_;
+  std::unique_ptr<channels::Inbound> inbound_;
+  std::unique_ptr<channels::ChannelWorker> channel_worker_;
   std::unique_ptr<jobs::WorkerPool> jobs_;
   std::unique_ptr<jobs::Scheduler> scheduler_;
   http::Router router_;

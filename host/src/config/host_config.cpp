@@ -91,6 +91,9 @@ std::vector<Field> BuildSchema() {
   url.secret = true;
   Field secret = Str("jwt_secret", "", "HMAC key for access tokens (>= 32 bytes); use ${ENV}");
   secret.secret = true;
+  Field master_key =
+      Str("master_key", "", "64 hex characters sealing integration credentials; use ${ENV}");
+  master_key.secret = true;
   return {
       Str("environment", "development", "production refuses insecure defaults",
           {"development", "production"}),
@@ -168,6 +171,17 @@ std::vector<Field> BuildSchema() {
               {Bool("enabled", true, "enqueue periodic jobs from this host"),
                Str("timezone", "UTC", "time zone of the cron entries (IANA name)"), Entries()},
               "periodic jobs"),
+      Section("secrets",
+              {master_key, Str("master_key_file", "", "file holding the master key (alternative)")},
+              "encryption of integration credentials at rest"),
+      Section("channels",
+              {Int("burst_window_ms", 3000, 0, 60000,
+                   "messages from one chat within this window get one answer"),
+               Str("limit_reply",
+                   "Thank you for your message! We have reached our message limit for now; the "
+                   "salon will get back to you soon.",
+                   "sent without calling any model when the plan's limit is reached")},
+              "messaging channels"),
       Section(
           "billing",
           {Str("payment_plugin", "", "payment plugin id (e.g. stripe); empty: no checkout"),
@@ -271,6 +285,26 @@ HostConfig ParseHostConfig(
                       ": key 'auth.jwt_secret': required in production (set SLOTH_AUTH_JWT_SECRET "
                       "or auth.jwt_secret_file)");
   }
+  const auto secrets = r["secrets"];
+  c.secrets.master_key_hex = secrets["master_key"].as<std::string>();
+  if (const auto file = secrets["master_key_file"].as<std::string>(); !file.empty()) {
+    std::ifstream in(file);
+    if (!in) throw ConfigError(name + ": key 'secrets.master_key_file': cannot read " + file);
+    in >> c.secrets.master_key_hex;
+  }
+  if (!c.secrets.master_key_hex.empty() &&
+      (c.secrets.master_key_hex.size() != 64 ||
+       c.secrets.master_key_hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)) {
+    throw ConfigError(name + ": key 'secrets.master_key': must be 64 hex characters (32 bytes)");
+  }
+  if (c.secrets.master_key_hex.empty()) {
+    if (c.environment == "production") {
+      throw ConfigError(name +
+                        ": key 'secrets.master_key': required in production (set "
+                        "SLOTH_MASTER_KEY or secrets.master_key_file)");
+    }
+    c.secrets.dev_key_file = (base / ".." / ".data" / "master.key").lexically_normal().string();
+  }
   c.auth.issuer = auth["issuer"].as<std::string>();
   c.auth.audience = auth["audience"].as<std::string>();
   c.auth.access_ttl = std::chrono::seconds(auth["access_ttl_s"].as<std::int64_t>());
@@ -327,6 +361,8 @@ HostConfig ParseHostConfig(
                                    kv.second["kind"].as<std::string>(),
                                    kv.second["queue"].as<std::string>()});
   }
+  c.channels.burst_window = std::chrono::milliseconds(r["channels"]["burst_window_ms"].as<int>());
+  c.channels.limit_reply = r["channels"]["limit_reply"].as<std::string>();
   const auto billing = r["billing"];
   c.billing.payment_plugin = billing["payment_plugin"].as<std::string>();
   c.billing.success_url = billing["success_url"].as<std::string>();

@@ -77,7 +77,7 @@ struct RateLimitsConfig {
 
 struct JobsConfig {
   bool workers = true;                                // run workers in this host
-  std::map<std::string, int> queues{{"default", 2}};  // queue -> concurrency
+  std::map<std::string, int> queues{{"default", 2}, {"channels", 4}};  // queue -> concurrency
   std::chrono::seconds lease{300};
   std::chrono::milliseconds poll{2000};
   int retention_days = 35;
@@ -91,6 +91,19 @@ struct SchedulerConfig {
   bool enabled = true;
   std::string timezone = "UTC";
   std::vector<ScheduleConfig> entries;
+};
+
+struct SecretsConfig {
+  // 32-byte key (64 hex characters) sealing integration credentials; from
+  // secrets.master_key (${SLOTH_MASTER_KEY}) or secrets.master_key_file. Development
+  // without either uses (and creates) dev_key_file.
+  std::string master_key_hex;
+  std::string dev_key_file;  // absolute; empty in production
+};
+
+struct ChannelsConfig {
+  std::chrono::milliseconds burst_window{3000};  // messages of one chat answered together
+  std::string limit_reply;  // sent instead of an answer when the plan's limit is reached
 };
 
 struct BillingConfig {
@@ -115,6 +128,8 @@ struct HostConfig {
   JobsConfig jobs;
   SchedulerConfig scheduler;
   BillingConfig billing;
+  SecretsConfig secrets;
+  ChannelsConfig channels;
   YAML::Node resolved;  // the whole validated tree, for components that read their own section
 };
 

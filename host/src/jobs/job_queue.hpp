@@ -20,7 +20,7 @@ struct EnqueueOptions {
   std::string queue = "default";
   std::optional<std::string> unique_key;  // a second enqueue with the same key is a no-op
   std::optional<std::int64_t> tenant_id;  // the handler then runs in the tenant's scope
-  std::chrono::seconds delay{0};
+  std::chrono::milliseconds delay{0};
   int max_attempts = 10;
 };
 

@@ -162,7 +162,8 @@ bool WorkerPool::RunOne(const std::string& queue) {
       pool_.InTransaction(run);
     }
   } catch (const std::exception& e) {
-    const auto backoff = Backoff(job->attempts, options_.backoff_base, options_.backoff_cap);
+    auto backoff = Backoff(job->attempts, options_.backoff_base, options_.backoff_cap);
+    if (const auto* later = dynamic_cast<const RetryAfter*>(&e)) backoff = later->delay();
     bool dead = false;
     try {
       dead = store_.Fail(*pool_.Acquire(), job->id, options_.worker_id, e.what(), backoff);

@@ -43,6 +43,18 @@ struct JobContext {
 
 using JobHandler = std::function<void(JobContext&)>;
 
+// Thrown by a handler that must run again after exactly `delay` rather than the backoff
+// (a provider's retry_after): the job's effects roll back as for any failure.
+class RetryAfter : public std::runtime_error {
+ public:
+  RetryAfter(std::chrono::seconds delay, const std::string& what)
+      : std::runtime_error(what), delay_(delay) {}
+  std::chrono::seconds delay() const { return delay_; }
+
+ private:
+  std::chrono::seconds delay_;
+};
+
 class WorkerPool {
  public:
   // `listen_url` is a direct (non-pooled) connection string for LISTEN; empty = poll only.

@@ -1,0 +1,81 @@
+#include "channels/inbound.hpp"
+
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "jobs/job_queue.hpp"
+
+namespace sloth::channels {
+namespace {
+
+std::string Text(const nlohmann::json& e, const char* key) {
+  const auto it = e.find(key);
+  if (it == e.end() || it->is_null()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+}  // namespace
+
+StoreResult Inbound::Store(const integrations::Integration& in, const nlohmann::json& events) {
+  const nlohmann::json list = events.is_array() ? events : nlohmann::json::array({events});
+  StoreResult out;
+  pool_.InTenant(db::TenantId{in.tenant_id}, [&](db::Transaction& tx) {
+    out = {};
+    std::set<std::string> chats;
+    for (const auto& e : list) {
+      const std::string type = e.is_object() ? Text(e, "type") : "";
+      const std::string chat = e.is_object() ? Text(e, "chat_id") : "";
+      std::string id = e.is_object() ? Text(e, "message_id") : "";
+      const bool known = type == "message" || type == "edited" || type == "callback" ||
+                         type == "status";
+      if (!known || id.empty() || id.size() > 200 || chat.size() > 255 ||
+          (type != "status" && chat.empty())) {
+        ++out.ignored;
+        spdlog::warn("channels: {} {}: ignored an event of type '{}' without chat or id",
+                     in.plugin_id, in.id, type);
+        continue;
+      }
+      // A status is an update of one of our sent messages: deduplicated per (id, status).
+      if (type == "status") id += ":" + Text(e, "status");
+      auto r = tx.Exec(
+          "INSERT INTO inbound_events (integration_id, external_id, chat_id, type, payload) "
+          "VALUES ($1::uuid, $2, $3, $4, $5::jsonb) ON CONFLICT (integration_id, external_id) DO "
+          "NOTHING RETURNING id",
+          in.id, id, chat, type, e.dump());
+      if (r.Empty()) {
+        ++out.duplicates;
+        continue;
+      }
+      ++out.stored;
+      if (type == "status") {
+        const std::string status = Text(e, "status");
+        const bool known_status = status == "sent" || status == "delivered" || status == "read" ||
+                                  status == "failed";
+        // Statuses only move forward (read after delivered arrives out of order too).
+        tx.Exec(
+            "UPDATE messages SET status = $2, error = CASE WHEN $2 = 'failed' THEN left($3, "
+            "1000) ELSE error END WHERE external_id = $1 AND direction = 'out' AND $4 AND "
+            "array_position(ARRAY['pending','sent','delivered','read'], status) <= "
+            "coalesce(array_position(ARRAY['pending','sent','delivered','read'], $2), 5)",
+            Text(e, "message_id"), status, Text(e, "error"), known_status);
+        tx.Exec("UPDATE inbound_events SET processed_at = now() WHERE id = $1", r.Int(0, 0));
+        continue;
+      }
+      chats.insert(chat);
+    }
+    // One job per chat with new messages; the burst window lets a quick sequence of
+    // messages from one chat be answered together.
+    jobs::EnqueueOptions o;
+    o.queue = "channels";
+    o.tenant_id = in.tenant_id;
+    o.delay = burst_window_;
+    for (const auto& chat : chats) {
+      jobs::Enqueue(tx, "channels.process", {{"integration_id", in.id}, {"chat_id", chat}}, o);
+    }
+    if (out.stored > 0) integrations::IntegrationRepository().AddReceived(tx, in.id, out.stored);
+  });
+  return out;
+}
+
+}  // namespace sloth::channels

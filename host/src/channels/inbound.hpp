@@ -1,0 +1,37 @@
+#pragma once
+
+// The inbound half of the pipeline (DESIGN.md "Inbound message, end to end"): events a
+// channel plugin parsed from a webhook or a poll are stored once per (integration, provider
+// message id) and their processing job is enqueued in the same transaction; only after
+// that commits does the provider get its 200 (or the plugin its SLOTH_OK).
+
+#include <chrono>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "db/pool.hpp"
+#include "integrations/integration_repository.hpp"
+
+namespace sloth::channels {
+
+struct StoreResult {
+  int stored = 0;      // new events
+  int duplicates = 0;  // already stored: redeliveries
+  int ignored = 0;     // malformed or of an unknown type (logged)
+};
+
+class Inbound {
+ public:
+  Inbound(db::Pool& pool, std::chrono::milliseconds burst_window)
+      : pool_(pool), burst_window_(burst_window) {}
+
+  // `events`: a JSON array (or one object) of channel events (sdk/README.md "Payloads").
+  StoreResult Store(const integrations::Integration& integration, const nlohmann::json& events);
+
+ private:
+  db::Pool& pool_;
+  std::chrono::milliseconds burst_window_;
+};
+
+}  // namespace sloth::channels

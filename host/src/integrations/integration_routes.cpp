@@ -1,0 +1,141 @@
+#include "integrations/integration_routes.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "api/validation.hpp"
+#include "http/api_error.hpp"
+#include "integrations/plan_gate.hpp"
+
+namespace sloth::integrations {
+namespace {
+
+using json = nlohmann::json;
+
+// The config without the fields the plugin's schema marks secret: those never leave.
+json PublicConfig(const json& config, const json& schema) {
+  json out = json::object();
+  if (!config.is_object()) return out;
+  const json props = schema.value("properties", json::object());
+  for (const auto& [k, v] : config.items()) {
+    const json p = props.value(k, json::object());
+    if (p.is_object() && p.value("secret", false)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+json ToJson(const Integration& i, const json& config) {
+  auto opt = [](const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); };
+  return {{"id", i.id},
+          {"plugin", i.plugin_id},
+          {"status", i.status},
+          {"disabled_reason", opt(i.disabled_reason)},
+          {"connection", i.connection},
+          {"config", config},
+          {"stats",
+           {{"received", i.received},
+            {"sent", i.sent},
+            {"last_activity_at", opt(i.last_activity_at)},
+            {"last_error", opt(i.last_error)},
+            {"last_error_at", opt(i.last_error_at)}}},
+          {"created_at", i.created_at}};
+}
+
+}  // namespace
+
+void AddRoutes(api::Api& api, IntegrationRuntime& runtime, std::string public_url) {
+  api.Add("GET", "/api/integrations", api::Access::kTenant, [&runtime](api::Context& ctx) {
+    json items = json::array();
+    for (const auto& i : IntegrationRepository().List(ctx.tx, ctx.tenant(), 500)) {
+      json config = json::object();
+      if (const auto p = runtime.plugins().Find(i.plugin_id)) {
+        try {
+          config = PublicConfig(runtime.OpenConfig(i), p->manifest.config_schema);
+        } catch (const std::exception& e) {
+          spdlog::error("integrations: {} credentials unreadable: {}", i.id, e.what());
+        }
+      }
+      items.push_back(ToJson(i, config));
+    }
+    return http::Response::Json(200, {{"items", items}, {"next_cursor", nullptr}});
+  });
+
+  api.Add("POST", "/api/integrations/{plugin}/connect", api::Access::kOwner,
+          [&runtime, public_url](api::Context& ctx) {
+            const std::string plugin_id = ctx.request.Param("plugin");
+            const auto plugin = runtime.plugins().Find(plugin_id);
+            if (!plugin) throw http::ApiError(404, "not_found", "no such plugin", "plugin");
+            if (!(plugin->manifest.kind_bits & (SLOTH_KIND_CHANNEL | SLOTH_KIND_CALENDAR))) {
+              throw http::ApiError(400, "invalid_argument",
+                                   "plugin " + plugin_id + " is not connected per organisation",
+                                   "plugin");
+            }
+            const json body = ctx.request.Json();
+            const auto& feature = plugin->manifest.feature;
+            PlanGate().CheckCanEnable(
+                ctx.tx, ctx.tenant(),
+                feature.empty() ? std::nullopt : std::optional<std::string>(feature));
+            IntegrationRepository repo;
+            const std::string id = repo.NewId(ctx.tx);
+            std::shared_ptr<plugins::PluginInstance> inst;
+            try {
+              inst = runtime.plugins().CreateInstance(plugin_id, {id, ctx.tenant(), body});
+            } catch (const plugins::ConfigInvalid& e) {
+              throw http::ApiError(400, "invalid_config", e.what(), e.field());
+            } catch (const plugins::PluginError& e) {
+              throw http::ApiError(400, "invalid_config", e.what());
+            }
+            auto stop = [&] { inst->Stop(); };
+            const auto started = inst->Start();
+            if (!started.ok()) {
+              stop();
+              throw http::ApiError(400, "invalid_config", started.error);
+            }
+            json request = json::object();
+            if (!public_url.empty())
+              request["webhook_url"] = public_url + "/hooks/" + plugin_id + "/" + id;
+            const auto connected = inst->Connect(request.dump());
+            if (!connected.ok()) {
+              stop();
+              if (connected.status == SLOTH_UNAUTHENTICATED ||
+                  connected.status == SLOTH_INVALID_ARGUMENT) {
+                throw http::ApiError(400, "provider_refused", connected.error);
+              }
+              throw http::ApiError(502, "provider_error", connected.error);
+            }
+            json connection = json::parse(connected.output.empty() ? "{}" : connected.output,
+                                          nullptr, false);
+            if (!connection.is_object()) connection = json::object();
+            const json config = inst->spec().config;
+            repo.Insert(ctx.tx, id, ctx.tenant(), plugin_id, feature,
+                        runtime.box().Seal(config.dump()), connection);
+            const auto row = repo.FindForTenant(ctx.tx, ctx.tenant(), id);
+            runtime.Adopt(*row, inst);
+            spdlog::info("integrations: tenant {} connected {} ({}, {})", ctx.tenant(), plugin_id,
+                         id, connection.value("mode", "?"));
+            return http::Response::Json(
+                201, ToJson(*row, PublicConfig(config, plugin->manifest.config_schema)));
+          });
+
+  api.Add("DELETE", "/api/integrations/{id}", api::Access::kOwner,
+          [&runtime](api::Context& ctx) {
+            IntegrationRepository repo;
+            const auto row = repo.FindForTenant(ctx.tx, ctx.tenant(), ctx.request.Param("id"));
+            if (!row || row->status == "disconnected")
+              throw http::ApiError(404, "not_found", "no such integration", "id");
+            try {
+              // Undo the provider side (delete the webhook); a failure is logged, not fatal:
+              // the credentials are wiped either way.
+              const auto out = runtime.Instance(*row)->Disconnect();
+              if (!out.ok() && out.status != SLOTH_UNSUPPORTED)
+                spdlog::warn("integrations: disconnect of {} at the provider: {}", row->id, out.error);
+            } catch (const std::exception& e) {
+              spdlog::warn("integrations: disconnect of {} at the provider: {}", row->id, e.what());
+            }
+            repo.Disconnect(ctx.tx, ctx.tenant(), row->id);
+            runtime.Forget(row->id);
+            return http::Response::NoContent();
+          });
+}
+
+}  // namespace sloth::integrations
