@@ -1,0 +1,317 @@
+// Channels end to end: the host loads build/plugins/telegram, talks to a fake Telegram
+// through its HTTP client, and answers webhook deliveries through the job queue.
+
+#include <csignal>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "app/host_app.hpp"
+#include "fakes/fake_telegram.hpp"
+#include "support/host_process.hpp"
+#include "support/test_db.hpp"
+
+namespace sloth::channels {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kToken = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11";
+
+// The PROTOCOLS.md example, with an update id of our choosing.
+json TextUpdate(long update_id, const std::string& text, long chat = 1111111) {
+  return {{"update_id", update_id},
+          {"message",
+           {{"message_id", 1365 + update_id},
+            {"from",
+             {{"id", chat},
+              {"is_bot", false},
+              {"first_name", "Ann"},
+              {"username", "ann"},
+              {"language_code", "en"}}},
+            {"chat", {{"id", chat}, {"first_name", "Ann"}, {"username", "ann"}, {"type", "private"}}},
+            {"date", 1441645532},
+            {"text", text}}}};
+}
+
+std::string HostYaml(const std::string& db_url, const std::string& fake, int port,
+                     int burst_ms, const std::string& public_url) {
+  return "http:\n  host: 127.0.0.1\n  port: " + std::to_string(port) + "\n  public_url: \"" +
+         public_url + "\"\ndatabase:\n  url: \"" + db_url +
+         "\"\n  pool_size: 8\nplans_file: " + SLOTH_SOURCE_DIR +
+         "/config/plans.yaml\nauth:\n  jwt_secret: channels-secret-0123456789-abcdefghijk\n"
+         "secrets:\n  master_key: \"" + std::string(64, 'a') + "\"\n"
+         "jobs:\n  poll_ms: 100\nchannels:\n  burst_window_ms: " + std::to_string(burst_ms) +
+         "\nplugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR "\"]\n"
+         "outbound_http:\n  allow_private: true\n  rewrite:\n    \"https://api.telegram.org\": \"" +
+         fake + "\"\nlog:\n  level: info\n";
+}
+
+class ChannelsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(); }
+  void TearDown() override {
+    if (app_) app_->Stop();
+  }
+
+  void Start(int burst_ms = 0, const std::string& public_url = "https://sloth.example") {
+    app_ = std::make_unique<app::HostApp>(config::ParseHostConfig(
+        HostYaml(db_.url(), fake_.base_url(), 0, burst_ms, public_url), "test.yaml",
+        [](const std::string&) { return std::nullopt; }));
+    app_->Start();
+  }
+
+  std::string Register(const std::string& email, const std::string& plan = "free") {
+    auto r = testing::HttpCall(app_->port(), "POST", "/api/auth/register",
+                               json{{"email", email},
+                                    {"password", "a long passphrase 42"},
+                                    {"organization_name", "Salon Aurora"},
+                                    {"plan", plan}}
+                                   .dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json::parse(r.body)["access_token"];
+  }
+
+  json Connect(const std::string& token, const json& config, int expect = 201) {
+    auto r = testing::HttpCall(app_->port(), "POST", "/api/integrations/telegram/connect",
+                               config.dump(), token);
+    EXPECT_EQ(r.status, expect) << r.body;
+    return json::parse(r.body, nullptr, false);
+  }
+
+  testing::HttpResult Deliver(const std::string& id, const std::string& body,
+                              const std::string& secret) {
+    std::map<std::string, std::string> h = {{"Content-Type", "application/json"}};
+    if (!secret.empty()) h["X-Telegram-Bot-Api-Secret-Token"] = secret;
+    return testing::HttpCall(app_->port(), "POST", "/hooks/telegram/" + id, body, "", h);
+  }
+
+  std::int64_t Count(const std::string& table) {
+    return app_->pool().InTransaction([&](db::Transaction& tx) {
+      std::int64_t n = 0;
+      auto schemas = tx.Exec("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant_%'");
+      for (int i = 0; i < schemas.Rows(); ++i)
+        n += tx.Exec("SELECT count(*) FROM " + schemas.Text(i, 0) + "." + table).Int(0, 0);
+      return n;
+    });
+  }
+
+  fakes::FakeTelegram fake_{kToken};
+  testing::TestDatabase db_;
+  std::unique_ptr<app::HostApp> app_;
+};
+
+TEST_F(ChannelsTest, ConnectValidatesTheTokenRegistersAWebhookAndSealsTheToken) {
+  const auto token = Register("owner@aurora.test");
+  // A token Telegram refuses: 400 and nothing stored.
+  Connect(token, {{"bot_token", "999:wrong-token-wrong-token-000"}}, 400);
+  // A config the schema refuses names the field.
+  auto bad = Connect(token, {{"bot_token", "123:ok-looking-token-but"}, {"mode", "carrier-pigeon"}}, 400);
+  EXPECT_EQ(bad["error"]["field"], "mode");
+
+  const auto j = Connect(token, {{"bot_token", kToken}});
+  const std::string id = j["id"];
+  EXPECT_EQ(j["status"], "active");
+  EXPECT_EQ(j["connection"]["mode"], "webhook");
+  EXPECT_EQ(j["connection"]["bot"]["username"], "salon_test_bot");
+  EXPECT_EQ(fake_.webhook_url(), "https://sloth.example/hooks/telegram/" + id);
+  EXPECT_GE(fake_.webhook_secret().size(), 32u);
+  EXPECT_FALSE(j["config"].contains("bot_token"));
+  EXPECT_EQ(j["config"]["mode"], "auto");
+
+  // The token is nowhere in the row, in any encoding we could find, nor in the API.
+  const auto row = app_->pool().InTransaction([&](db::Transaction& tx) {
+    return tx
+        .Exec("SELECT t::text FROM public.integrations t WHERE id = $1::uuid", id)
+        .Text(0, 0);
+  });
+  EXPECT_EQ(row.find("ABC-DEF1234ghIkl"), std::string::npos) << row;
+  EXPECT_EQ(row.find("123456:"), std::string::npos);
+  const auto list = testing::HttpCall(app_->port(), "GET", "/api/integrations", "", token);
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.body.find("ABC-DEF1234ghIkl"), std::string::npos);
+  EXPECT_EQ(json::parse(list.body)["items"].size(), 1u);
+
+  // Free allows one integration.
+  auto second = Connect(token, {{"bot_token", kToken}}, 429);
+  EXPECT_EQ(second["error"]["field"], "integrations");
+
+  // Disconnect deletes the webhook and wipes the credentials.
+  EXPECT_EQ(testing::HttpCall(app_->port(), "DELETE", "/api/integrations/" + id, "", token).status,
+            204);
+  EXPECT_TRUE(fake_.webhook_url().empty());
+  EXPECT_EQ(Deliver(id, TextUpdate(1, "hi").dump(), "x").status, 410);
+}
+
+TEST_F(ChannelsTest, AnUpdateDeliveredTwiceIsAnsweredOnce) {
+  const auto token = Register("twice@aurora.test");
+  const std::string id = Connect(token, {{"bot_token", kToken}})["id"];
+  const std::string secret = fake_.webhook_secret();
+  const std::string body = TextUpdate(10000, "Hello! How much is a manicure?").dump();
+  ASSERT_EQ(Deliver(id, body, secret).status, 200);
+  ASSERT_EQ(Deliver(id, body, secret).status, 200);
+  ASSERT_TRUE(fake_.WaitForSent(1, 10s));
+  std::this_thread::sleep_for(1500ms);  // a second answer would have come by now
+  const auto sent = fake_.sent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].params["chat_id"], "1111111");
+  EXPECT_EQ(sent[0].params["parse_mode"], "HTML");
+  EXPECT_NE(sent[0].params["text"].get<std::string>().find("price"), std::string::npos);
+
+  // The conversation API shows it: one conversation, the question and the answer.
+  auto list = json::parse(
+      testing::HttpCall(app_->port(), "GET", "/api/conversations?source=telegram", "", token).body);
+  ASSERT_EQ(list["items"].size(), 1u);
+  EXPECT_EQ(list["items"][0]["customer_name"], "Ann");
+  const auto conv = json::parse(testing::HttpCall(app_->port(), "GET",
+                                                  "/api/conversations/" +
+                                                      list["items"][0]["id"].dump(),
+                                                  "", token)
+                                    .body);
+  ASSERT_EQ(conv["messages"]["items"].size(), 2u);
+  EXPECT_EQ(conv["messages"]["items"][0]["direction"], "in");
+  EXPECT_EQ(conv["messages"]["items"][1]["direction"], "out");
+  EXPECT_EQ(conv["messages"]["items"][1]["status"], "sent");
+
+  auto usage = json::parse(
+      testing::HttpCall(app_->port(), "GET", "/api/subscriptions/usage", "", token).body);
+  EXPECT_EQ(usage["usage"]["messages"]["used"], 1);
+  EXPECT_EQ(usage["usage"]["conversations"]["used"], 1);
+  auto integ = json::parse(testing::HttpCall(app_->port(), "GET", "/api/integrations", "", token).body);
+  EXPECT_EQ(integ["items"][0]["stats"]["received"], 1);
+  EXPECT_EQ(integ["items"][0]["stats"]["sent"], 1);
+}
+
+TEST_F(ChannelsTest, BadDeliveriesAreRefusedAndStoreNothing) {
+  const auto token = Register("bad@aurora.test");
+  const std::string id = Connect(token, {{"bot_token", kToken}})["id"];
+  const std::string secret = fake_.webhook_secret();
+  const std::string body = TextUpdate(20000, "hi").dump();
+  EXPECT_EQ(Deliver(id, body, "").status, 403);
+  EXPECT_EQ(Deliver(id, body, secret + "x").status, 403);
+  EXPECT_EQ(Deliver(id, body, secret.substr(1)).status, 403);
+  EXPECT_EQ(Deliver(id, "{\"update_id\": 1, \"message\": {", secret).status, 400);
+  EXPECT_EQ(Deliver(id, "[1,2,3]", secret).status, 400);
+  EXPECT_EQ(Count("inbound_events"), 0);
+  // An update type we do not handle: 200, ignored.
+  const json member = {{"update_id", 20001},
+                       {"my_chat_member", {{"chat", {{"id", 5}, {"type", "private"}}}}}};
+  EXPECT_EQ(Deliver(id, member.dump(), secret).status, 200);
+  EXPECT_EQ(Deliver(id, member.dump(), secret).status, 200);
+  EXPECT_EQ(Count("inbound_events"), 0);
+  // Unknown integration, or the right id under another plugin's path.
+  EXPECT_EQ(Deliver("00000000-0000-0000-0000-000000000000", body, secret).status, 404);
+  EXPECT_EQ(testing::HttpCall(app_->port(), "POST", "/hooks/whatsapp/" + id, body).status, 404);
+}
+
+TEST_F(ChannelsTest, RateLimitedSendIsRetriedAfterRetryAfterNotBefore) {
+  const auto token = Register("slow@aurora.test");
+  const std::string id = Connect(token, {{"bot_token", kToken}})["id"];
+  fake_.RateLimitNext(1, 2);
+  ASSERT_EQ(Deliver(id, TextUpdate(30000, "hello").dump(), fake_.webhook_secret()).status, 200);
+  ASSERT_TRUE(fake_.WaitForSent(1, 15s));
+  const auto attempts = fake_.attempts();
+  ASSERT_EQ(attempts.size(), 2u);
+  const auto gap = attempts[1].at - attempts[0].at;
+  EXPECT_GE(gap, 2s) << std::chrono::duration_cast<std::chrono::milliseconds>(gap).count();
+}
+
+TEST_F(ChannelsTest, PhotosEditsAndCallbacksArriveAsTheirKinds) {
+  const auto token = Register("kinds@aurora.test");
+  const std::string id = Connect(token, {{"bot_token", kToken}})["id"];
+  const std::string secret = fake_.webhook_secret();
+  const json photo = {
+      {"update_id", 40000},
+      {"message",
+       {{"message_id", 7},
+        {"from", {{"id", 42}, {"is_bot", false}, {"first_name", "Bo"}}},
+        {"chat", {{"id", 42}, {"type", "private"}}},
+        {"date", 1700000000},
+        {"caption", "Can you do these nails?"},
+        {"photo",
+         json::array({{{"file_id", "small"}, {"file_unique_id", "s"}, {"width", 90}, {"height", 90}},
+                      {{"file_id", "large"}, {"file_unique_id", "l"}, {"width", 1280}, {"height", 1280}, {"file_size", 1000}}})}}}};
+  const json edited = {{"update_id", 40001},
+                       {"edited_message",
+                        {{"message_id", 7},
+                         {"from", {{"id", 42}, {"is_bot", false}, {"first_name", "Bo"}}},
+                         {"chat", {{"id", 42}, {"type", "private"}}},
+                         {"date", 1700000000},
+                         {"edit_date", 1700000100},
+                         {"text", "Can you do these nails by Friday?"}}}};
+  const json callback = {{"update_id", 40002},
+                         {"callback_query",
+                          {{"id", "4382bfdwdsb323b2d9"},
+                           {"from", {{"id", 42}, {"is_bot", false}, {"first_name", "Bo"}}},
+                           {"message", {{"message_id", 8}, {"chat", {{"id", 42}, {"type", "private"}}}, {"date", 1700000000}}},
+                           {"chat_instance", "-7"},
+                           {"data", "slot:10"}}}};
+  for (const auto& u : {photo, edited, callback}) ASSERT_EQ(Deliver(id, u.dump(), secret).status, 200);
+  EXPECT_EQ(fake_.answered_callbacks(), std::vector<std::string>{"4382bfdwdsb323b2d9"});
+  const auto rows = app_->pool().InTransaction([&](db::Transaction& tx) {
+    auto s = tx.Exec("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant_%'").Text(0, 0);
+    auto r = tx.Exec("SELECT type || '|' || coalesce(payload->>'text', '') || '|' || coalesce(payload->'photo'->>'file_id', '') || '|' || coalesce(payload->>'callback_data', '') FROM " + s + ".inbound_events ORDER BY id");
+    std::vector<std::string> out;
+    for (int i = 0; i < r.Rows(); ++i) out.push_back(r.IsNull(i, 0) ? "" : r.Text(i, 0));
+    return out;
+  });
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0], "message|Can you do these nails?|large|");
+  EXPECT_EQ(rows[1], "edited|Can you do these nails by Friday?||");
+  EXPECT_EQ(rows[2], "callback|||slot:10");
+}
+
+// The real binary: killed with SIGKILL after answering 200 and before its reply went out,
+// then restarted: the reply goes out exactly once. The token never reaches its log.
+TEST(ChannelsProcessTest, KilledAfterThe200TheReplyIsSentExactlyOnceAfterRestart) {
+  fakes::FakeTelegram fake(kToken);
+  testing::TestDatabase db;
+  const int port = testing::FreePort();
+  // The reply waits 4 s (the burst window), so the kill lands before it.
+  const std::string config =
+      testing::WriteTempFile(HostYaml(db.url(), fake.base_url(), port, 4000, "https://sloth.example"));
+  auto start = [&] {
+    auto h = std::make_unique<testing::HostProcess>(
+        std::vector<std::string>{SLOTH_HOST_BINARY, "--config", config}, std::map<std::string, std::string>{});
+    EXPECT_TRUE(h->WaitFor(port, "/ready", 200, 30s)) << h->Log();
+    return h;
+  };
+  auto host = start();
+  auto reg = testing::HttpCall(port, "POST", "/api/auth/register",
+                               json{{"email", "kill@aurora.test"},
+                                    {"password", "a long passphrase 42"},
+                                    {"organization_name", "Salon"}}
+                                   .dump());
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  const std::string token = json::parse(reg.body)["access_token"];
+  auto conn = testing::HttpCall(port, "POST", "/api/integrations/telegram/connect",
+                                json{{"bot_token", kToken}}.dump(), token);
+  ASSERT_EQ(conn.status, 201) << conn.body;
+  const std::string id = json::parse(conn.body)["id"];
+  auto delivered = testing::HttpCall(port, "POST", "/hooks/telegram/" + id,
+                                     TextUpdate(50000, "Hi, can I book for tomorrow?").dump(), "",
+                                     {{"Content-Type", "application/json"},
+                                      {"X-Telegram-Bot-Api-Secret-Token", fake.webhook_secret()}});
+  ASSERT_EQ(delivered.status, 200);
+  host->Signal(SIGKILL);
+  host->Wait(5s);
+  EXPECT_TRUE(fake.sent().empty());
+  const std::string first_log = host->Log();
+
+  host = start();
+  ASSERT_TRUE(fake.WaitForSent(1, 20s)) << host->Log();
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(fake.sent().size(), 1u);
+  EXPECT_NE(fake.sent()[0].params["text"].get<std::string>().find("book"), std::string::npos);
+  host->Signal(SIGTERM);
+  host->Wait(15s);
+  for (const auto& log : {first_log, host->Log()}) {
+    EXPECT_EQ(log.find("ABC-DEF1234ghIkl"), std::string::npos) << "the token reached the log";
+  }
+  std::remove(config.c_str());
+}
+
+}  // namespace
+}  // namespace sloth::channels
