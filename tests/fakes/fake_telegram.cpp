@@ -88,6 +88,7 @@ FakeResponse FakeTelegram::Handle(const FakeRequest& r) {
                                    0, 50);
     auto pending = [&] {
       json out = json::array();
+      for (const auto& u : redeliver_) out.push_back(u);
       for (const auto& u : updates_) {
         if (u["update_id"].get<long long>() >= offset) out.push_back(u);
       }
@@ -98,7 +99,10 @@ FakeResponse FakeTelegram::Handle(const FakeRequest& r) {
                                   [&](const json& u) { return u["update_id"].get<long long>() < offset; }),
                    updates_.end());
     cv_.wait_for(lock, std::chrono::seconds(timeout), [&] { return !pending().empty(); });
-    return Ok(pending());
+    const json out = pending();
+    redeliver_.clear();
+    ++polls_;
+    return Ok(out);
   }
   if (method == "sendmessage" || method == "sendphoto") {
     std::lock_guard lock(mu_);
@@ -155,6 +159,15 @@ void FakeTelegram::AddUpdate(const json& update) {
   std::lock_guard lock(mu_);
   updates_.push_back(update);
   cv_.notify_all();
+}
+void FakeTelegram::Redeliver(const json& update) {
+  std::lock_guard lock(mu_);
+  redeliver_.push_back(update);
+  cv_.notify_all();
+}
+int FakeTelegram::polls() const {
+  std::lock_guard lock(mu_);
+  return polls_;
 }
 bool FakeTelegram::WaitForSent(std::size_t n, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);

@@ -41,6 +41,10 @@ class FakeTelegram {
   void RateLimitNext(int count, int seconds);
   // Queues an update for getUpdates.
   void AddUpdate(const nlohmann::json& update);
+  // Returns `update` once more whatever the offset (a redelivery, as after a lost confirm).
+  void Redeliver(const nlohmann::json& update);
+  // getUpdates calls answered so far.
+  int polls() const;
   // Waits until `n` messages were sent (false on timeout).
   bool WaitForSent(std::size_t n, std::chrono::milliseconds timeout) const;
 
@@ -54,6 +58,8 @@ class FakeTelegram {
   std::vector<Sent> sent_, attempts_;
   std::vector<std::string> callbacks_;
   std::vector<nlohmann::json> updates_;
+  std::vector<nlohmann::json> redeliver_;
+  int polls_ = 0;
   std::string webhook_url_, webhook_secret_;
   int rate_limit_count_ = 0, rate_limit_seconds_ = 1;
   long next_message_id_ = 1000;

@@ -43,7 +43,8 @@ std::string HostYaml(const std::string& db_url, const std::string& fake, int por
          "\"\n  pool_size: 8\nplans_file: " + SLOTH_SOURCE_DIR +
          "/config/plans.yaml\nauth:\n  jwt_secret: channels-secret-0123456789-abcdefghijk\n"
          "secrets:\n  master_key: \"" + std::string(64, 'a') + "\"\n"
-         "jobs:\n  poll_ms: 100\nchannels:\n  burst_window_ms: " + std::to_string(burst_ms) +
+         "jobs:\n  poll_ms: 100\nchannels:\n  poll_timeout_ms: 1000\n  poll_rescan_ms: 200\n"
+         "  burst_window_ms: " + std::to_string(burst_ms) +
          "\nplugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR "\"]\n"
          "outbound_http:\n  allow_private: true\n  rewrite:\n    \"https://api.telegram.org\": \"" +
          fake + "\"\nlog:\n  level: info\n";
@@ -261,6 +262,26 @@ TEST_F(ChannelsTest, PhotosEditsAndCallbacksArriveAsTheirKinds) {
   EXPECT_EQ(rows[0], "message|Can you do these nails?|large|");
   EXPECT_EQ(rows[1], "edited|Can you do these nails by Friday?||");
   EXPECT_EQ(rows[2], "callback|||slot:10");
+}
+
+TEST_F(ChannelsTest, PollingAnswersAnUpdateReturnedTwiceOnce) {
+  app_->Stop();
+  app_.reset();
+  Start(0, /*public_url=*/"");  // no public URL: the bot long-polls
+  const auto token = Register("poll@aurora.test");
+  const auto j = Connect(token, {{"bot_token", kToken}});
+  EXPECT_EQ(j["connection"]["mode"], "polling");
+  EXPECT_TRUE(fake_.webhook_url().empty());
+  const auto update = TextUpdate(60000, "Hello there");
+  fake_.AddUpdate(update);
+  ASSERT_TRUE(fake_.WaitForSent(1, 15s));
+  // Telegram hands the same update out again (say the confirm was lost): answered once.
+  const int polls = fake_.polls();
+  fake_.Redeliver(update);
+  for (int i = 0; i < 100 && fake_.polls() < polls + 2; ++i) std::this_thread::sleep_for(100ms);
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(fake_.sent().size(), 1u);
+  EXPECT_EQ(Count("inbound_events"), 1);
 }
 
 // The real binary: killed with SIGKILL after answering 200 and before its reply went out,

@@ -115,7 +115,13 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
 
   secret_box_ = crypto::SecretBox::FromConfig(config_.secrets);
   integrations_ = std::make_unique<integrations::IntegrationRuntime>(*plugins_, *secret_box_);
-  integrations::AddRoutes(*api_, *integrations_, config_.http.public_url);
+  channels::PollerOptions po;
+  po.database_url = config_.database.url;
+  po.poll_timeout = config_.channels.poll_timeout;
+  po.rescan = config_.channels.poll_rescan;
+  poller_ = std::make_unique<channels::Poller>(*pool_, *integrations_, po);
+  integrations::AddRoutes(*api_, *integrations_, config_.http.public_url,
+                          [this] { poller_->Rescan(); });
   inbound_ = std::make_unique<channels::Inbound>(*pool_, config_.channels.burst_window);
   channels::AddWebhookRoutes(router_, *pool_, *integrations_, *inbound_);
   channels::AddConversationRoutes(*api_);
@@ -208,6 +214,7 @@ void HostApp::Start() {
   payments_->Start();
   if (config_.jobs.workers) jobs_->Start();
   if (config_.scheduler.enabled) scheduler_->Start();
+  if (config_.channels.polling) poller_->Start();
   server_->Start();
 }
 
@@ -217,6 +224,7 @@ void HostApp::Stop() {
   server_->Stop(config_.http.shutdown_grace);
   scheduler_->Stop();
   jobs_->Stop();  // jobs in progress finish; unstarted ones wait in the database
+  poller_->Stop();
   payments_->Stop();
   integrations_->StopAll();
   plugins_->Shutdown();

@@ -9,6 +9,7 @@
 #include "billing/subscription_lifecycle.hpp"
 #include "channels/channel_worker.hpp"
 #include "channels/inbound.hpp"
+#include "channels/poller.hpp"
 #include "crypto/secret_box.hpp"
 #include "integrations/integration_runtime.hpp"
 #include "config/host_config.hpp"
@@ -72,6 +73,7 @@ class HostApp {
   std::unique_ptr<integrations::IntegrationRuntime> integrations_;
   std::unique_ptr<channels::Inbound> inbound_;
   std::unique_ptr<channels::ChannelWorker> channel_worker_;
+  std::unique_ptr<channels::Poller> poller_;
   std::unique_ptr<jobs::WorkerPool> jobs_;
   std::unique_ptr<jobs::Scheduler> scheduler_;
   http::Router router_;

@@ -180,7 +180,11 @@ std::vector<Field> BuildSchema() {
                Str("limit_reply",
                    "Thank you for your message! We have reached our message limit for now; the "
                    "salon will get back to you soon.",
-                   "sent without calling any model when the plan's limit is reached")},
+                   "sent without calling any model when the plan's limit is reached"),
+               Bool("polling", true, "long-poll integrations connected in polling mode"),
+               Int("poll_timeout_ms", 10000, 1000, 60000, "how long one long poll waits (bounds shutdown)"),
+               Int("poll_rescan_ms", 5000, 100, 600000,
+                   "how often the poller looks for polling integrations")},
               "messaging channels"),
       Section(
           "billing",
@@ -363,6 +367,9 @@ HostConfig ParseHostConfig(
   }
   c.channels.burst_window = std::chrono::milliseconds(r["channels"]["burst_window_ms"].as<int>());
   c.channels.limit_reply = r["channels"]["limit_reply"].as<std::string>();
+  c.channels.polling = r["channels"]["polling"].as<bool>();
+  c.channels.poll_timeout = std::chrono::milliseconds(r["channels"]["poll_timeout_ms"].as<int>());
+  c.channels.poll_rescan = std::chrono::milliseconds(r["channels"]["poll_rescan_ms"].as<int>());
   const auto billing = r["billing"];
   c.billing.payment_plugin = billing["payment_plugin"].as<std::string>();
   c.billing.success_url = billing["success_url"].as<std::string>();

@@ -43,7 +43,8 @@ json ToJson(const Integration& i, const json& config) {
 
 }  // namespace
 
-void AddRoutes(api::Api& api, IntegrationRuntime& runtime, std::string public_url) {
+void AddRoutes(api::Api& api, IntegrationRuntime& runtime, std::string public_url,
+               std::function<void()> on_change) {
   api.Add("GET", "/api/integrations", api::Access::kTenant, [&runtime](api::Context& ctx) {
     json items = json::array();
     for (const auto& i : IntegrationRepository().List(ctx.tx, ctx.tenant(), 500)) {
@@ -61,7 +62,7 @@ void AddRoutes(api::Api& api, IntegrationRuntime& runtime, std::string public_ur
   });
 
   api.Add("POST", "/api/integrations/{plugin}/connect", api::Access::kOwner,
-          [&runtime, public_url](api::Context& ctx) {
+          [&runtime, public_url, on_change](api::Context& ctx) {
             const std::string plugin_id = ctx.request.Param("plugin");
             const auto plugin = runtime.plugins().Find(plugin_id);
             if (!plugin) throw http::ApiError(404, "not_found", "no such plugin", "plugin");
@@ -113,12 +114,13 @@ void AddRoutes(api::Api& api, IntegrationRuntime& runtime, std::string public_ur
             runtime.Adopt(*row, inst);
             spdlog::info("integrations: tenant {} connected {} ({}, {})", ctx.tenant(), plugin_id,
                          id, connection.value("mode", "?"));
+            if (on_change) on_change();  // the scan also repeats, should it run before the commit
             return http::Response::Json(
                 201, ToJson(*row, PublicConfig(config, plugin->manifest.config_schema)));
           });
 
   api.Add("DELETE", "/api/integrations/{id}", api::Access::kOwner,
-          [&runtime](api::Context& ctx) {
+          [&runtime, on_change](api::Context& ctx) {
             IntegrationRepository repo;
             const auto row = repo.FindForTenant(ctx.tx, ctx.tenant(), ctx.request.Param("id"));
             if (!row || row->status == "disconnected")
@@ -134,6 +136,7 @@ void AddRoutes(api::Api& api, IntegrationRuntime& runtime, std::string public_ur
             }
             repo.Disconnect(ctx.tx, ctx.tenant(), row->id);
             runtime.Forget(row->id);
+            if (on_change) on_change();  // the scan also repeats, should it run before the commit
             return http::Response::NoContent();
           });
 }

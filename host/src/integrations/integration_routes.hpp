@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "api/api.hpp"
@@ -10,6 +11,8 @@ namespace sloth::integrations {
 // GET /api/integrations, POST /api/integrations/{plugin}/connect, DELETE
 // /api/integrations/{id}. `public_url` is where providers reach /hooks (empty: channels
 // that can poll will poll).
-void AddRoutes(api::Api& api, IntegrationRuntime& runtime, std::string public_url);
+// `on_change` runs after a connect or disconnect (the poller looks at once).
+void AddRoutes(api::Api& api, IntegrationRuntime& runtime, std::string public_url,
+               std::function<void()> on_change = {});
 
 }  // namespace sloth::integrations
