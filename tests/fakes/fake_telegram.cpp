@@ -74,18 +74,19 @@ FakeResponse FakeTelegram::Handle(const FakeRequest& r) {
   if (method == "getupdates") {
     std::unique_lock lock(mu_);
     if (!webhook_url_.empty()) {
-      return Fail(409, "Conflict: can't use getUpdates method while webhook is active; use "
-                       "deleteWebhook to delete the webhook first");
+      return Fail(409,
+                  "Conflict: can't use getUpdates method while webhook is active; use "
+                  "deleteWebhook to delete the webhook first");
     }
-    const auto offset = p.contains("offset") ? std::stoll(p["offset"].is_string()
-                                                              ? p["offset"].get<std::string>()
-                                                              : p["offset"].dump())
-                                             : 0LL;
-    const int timeout = std::clamp(p.contains("timeout") ? std::stoi(p["timeout"].is_string()
-                                                                         ? p["timeout"].get<std::string>()
-                                                                         : p["timeout"].dump())
-                                                         : 0,
-                                   0, 50);
+    const auto offset = p.contains("offset")
+                            ? std::stoll(p["offset"].is_string() ? p["offset"].get<std::string>()
+                                                                 : p["offset"].dump())
+                            : 0LL;
+    const int timeout = std::clamp(
+        p.contains("timeout") ? std::stoi(p["timeout"].is_string() ? p["timeout"].get<std::string>()
+                                                                   : p["timeout"].dump())
+                              : 0,
+        0, 50);
     auto pending = [&] {
       json out = json::array();
       for (const auto& u : redeliver_) out.push_back(u);
@@ -95,9 +96,10 @@ FakeResponse FakeTelegram::Handle(const FakeRequest& r) {
       return out;
     };
     // Confirming an offset forgets the earlier updates, as Telegram does.
-    updates_.erase(std::remove_if(updates_.begin(), updates_.end(),
-                                  [&](const json& u) { return u["update_id"].get<long long>() < offset; }),
-                   updates_.end());
+    updates_.erase(
+        std::remove_if(updates_.begin(), updates_.end(),
+                       [&](const json& u) { return u["update_id"].get<long long>() < offset; }),
+        updates_.end());
     cv_.wait_for(lock, std::chrono::seconds(timeout), [&] { return !pending().empty(); });
     const json out = pending();
     redeliver_.clear();

@@ -9,6 +9,8 @@
 
 #include "app/host_app.hpp"
 #include "fakes/fake_telegram.hpp"
+#include "fakes/fake_whatsapp.hpp"
+#include "jobs/job_queue.hpp"
 #include "support/host_process.hpp"
 #include "support/test_db.hpp"
 
@@ -22,32 +24,39 @@ constexpr const char* kToken = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11";
 
 // The PROTOCOLS.md example, with an update id of our choosing.
 json TextUpdate(long update_id, const std::string& text, long chat = 1111111) {
-  return {{"update_id", update_id},
-          {"message",
-           {{"message_id", 1365 + update_id},
-            {"from",
-             {{"id", chat},
-              {"is_bot", false},
-              {"first_name", "Ann"},
-              {"username", "ann"},
-              {"language_code", "en"}}},
-            {"chat", {{"id", chat}, {"first_name", "Ann"}, {"username", "ann"}, {"type", "private"}}},
-            {"date", 1441645532},
-            {"text", text}}}};
+  return {
+      {"update_id", update_id},
+      {"message",
+       {{"message_id", 1365 + update_id},
+        {"from",
+         {{"id", chat},
+          {"is_bot", false},
+          {"first_name", "Ann"},
+          {"username", "ann"},
+          {"language_code", "en"}}},
+        {"chat", {{"id", chat}, {"first_name", "Ann"}, {"username", "ann"}, {"type", "private"}}},
+        {"date", 1441645532},
+        {"text", text}}}};
 }
 
-std::string HostYaml(const std::string& db_url, const std::string& fake, int port,
-                     int burst_ms, const std::string& public_url) {
+std::string HostYaml(const std::string& db_url, const std::string& fake, int port, int burst_ms,
+                     const std::string& public_url,
+                     const std::string& whatsapp_fake = "http://127.0.0.1:9") {
   return "http:\n  host: 127.0.0.1\n  port: " + std::to_string(port) + "\n  public_url: \"" +
          public_url + "\"\ndatabase:\n  url: \"" + db_url +
          "\"\n  pool_size: 8\nplans_file: " + SLOTH_SOURCE_DIR +
          "/config/plans.yaml\nauth:\n  jwt_secret: channels-secret-0123456789-abcdefghijk\n"
-         "secrets:\n  master_key: \"" + std::string(64, 'a') + "\"\n"
+         "secrets:\n  master_key: \"" +
+         std::string(64, 'a') +
+         "\"\n"
          "jobs:\n  poll_ms: 100\nchannels:\n  poll_timeout_ms: 1000\n  poll_rescan_ms: 200\n"
-         "  burst_window_ms: " + std::to_string(burst_ms) +
-         "\nplugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR "\"]\n"
+         "  burst_window_ms: " +
+         std::to_string(burst_ms) +
+         "\nplugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
+         "\"]\n"
          "outbound_http:\n  allow_private: true\n  rewrite:\n    \"https://api.telegram.org\": \"" +
-         fake + "\"\nlog:\n  level: info\n";
+         fake + "\"\n    \"https://graph.facebook.com\": \"" + whatsapp_fake +
+         "\"\nlog:\n  level: info\n";
 }
 
 class ChannelsTest : public ::testing::Test {
@@ -58,9 +67,9 @@ class ChannelsTest : public ::testing::Test {
   }
 
   void Start(int burst_ms = 0, const std::string& public_url = "https://sloth.example") {
-    app_ = std::make_unique<app::HostApp>(config::ParseHostConfig(
-        HostYaml(db_.url(), fake_.base_url(), 0, burst_ms, public_url), "test.yaml",
-        [](const std::string&) { return std::nullopt; }));
+    app_ = std::make_unique<app::HostApp>(
+        config::ParseHostConfig(HostYaml(db_.url(), fake_.base_url(), 0, burst_ms, public_url),
+                                "test.yaml", [](const std::string&) { return std::nullopt; }));
     app_->Start();
   }
 
@@ -109,7 +118,8 @@ TEST_F(ChannelsTest, ConnectValidatesTheTokenRegistersAWebhookAndSealsTheToken) 
   // A token Telegram refuses: 400 and nothing stored.
   Connect(token, {{"bot_token", "999:wrong-token-wrong-token-000"}}, 400);
   // A config the schema refuses names the field.
-  auto bad = Connect(token, {{"bot_token", "123:ok-looking-token-but"}, {"mode", "carrier-pigeon"}}, 400);
+  auto bad =
+      Connect(token, {{"bot_token", "123:ok-looking-token-but"}, {"mode", "carrier-pigeon"}}, 400);
   EXPECT_EQ(bad["error"]["field"], "mode");
 
   const auto j = Connect(token, {{"bot_token", kToken}});
@@ -124,9 +134,7 @@ TEST_F(ChannelsTest, ConnectValidatesTheTokenRegistersAWebhookAndSealsTheToken) 
 
   // The token is nowhere in the row, in any encoding we could find, nor in the API.
   const auto row = app_->pool().InTransaction([&](db::Transaction& tx) {
-    return tx
-        .Exec("SELECT t::text FROM public.integrations t WHERE id = $1::uuid", id)
-        .Text(0, 0);
+    return tx.Exec("SELECT t::text FROM public.integrations t WHERE id = $1::uuid", id).Text(0, 0);
   });
   EXPECT_EQ(row.find("ABC-DEF1234ghIkl"), std::string::npos) << row;
   EXPECT_EQ(row.find("123456:"), std::string::npos);
@@ -166,11 +174,10 @@ TEST_F(ChannelsTest, AnUpdateDeliveredTwiceIsAnsweredOnce) {
       testing::HttpCall(app_->port(), "GET", "/api/conversations?source=telegram", "", token).body);
   ASSERT_EQ(list["items"].size(), 1u);
   EXPECT_EQ(list["items"][0]["customer_name"], "Ann");
-  const auto conv = json::parse(testing::HttpCall(app_->port(), "GET",
-                                                  "/api/conversations/" +
-                                                      list["items"][0]["id"].dump(),
-                                                  "", token)
-                                    .body);
+  const auto conv = json::parse(
+      testing::HttpCall(app_->port(), "GET", "/api/conversations/" + list["items"][0]["id"].dump(),
+                        "", token)
+          .body);
   ASSERT_EQ(conv["messages"]["items"].size(), 2u);
   EXPECT_EQ(conv["messages"]["items"][0]["direction"], "in");
   EXPECT_EQ(conv["messages"]["items"][1]["direction"], "out");
@@ -180,7 +187,8 @@ TEST_F(ChannelsTest, AnUpdateDeliveredTwiceIsAnsweredOnce) {
       testing::HttpCall(app_->port(), "GET", "/api/subscriptions/usage", "", token).body);
   EXPECT_EQ(usage["usage"]["messages"]["used"], 1);
   EXPECT_EQ(usage["usage"]["conversations"]["used"], 1);
-  auto integ = json::parse(testing::HttpCall(app_->port(), "GET", "/api/integrations", "", token).body);
+  auto integ =
+      json::parse(testing::HttpCall(app_->port(), "GET", "/api/integrations", "", token).body);
   EXPECT_EQ(integ["items"][0]["stats"]["received"], 1);
   EXPECT_EQ(integ["items"][0]["stats"]["sent"], 1);
 }
@@ -232,8 +240,13 @@ TEST_F(ChannelsTest, PhotosEditsAndCallbacksArriveAsTheirKinds) {
         {"date", 1700000000},
         {"caption", "Can you do these nails?"},
         {"photo",
-         json::array({{{"file_id", "small"}, {"file_unique_id", "s"}, {"width", 90}, {"height", 90}},
-                      {{"file_id", "large"}, {"file_unique_id", "l"}, {"width", 1280}, {"height", 1280}, {"file_size", 1000}}})}}}};
+         json::array(
+             {{{"file_id", "small"}, {"file_unique_id", "s"}, {"width", 90}, {"height", 90}},
+              {{"file_id", "large"},
+               {"file_unique_id", "l"},
+               {"width", 1280},
+               {"height", 1280},
+               {"file_size", 1000}}})}}}};
   const json edited = {{"update_id", 40001},
                        {"edited_message",
                         {{"message_id", 7},
@@ -242,18 +255,25 @@ TEST_F(ChannelsTest, PhotosEditsAndCallbacksArriveAsTheirKinds) {
                          {"date", 1700000000},
                          {"edit_date", 1700000100},
                          {"text", "Can you do these nails by Friday?"}}}};
-  const json callback = {{"update_id", 40002},
-                         {"callback_query",
-                          {{"id", "4382bfdwdsb323b2d9"},
-                           {"from", {{"id", 42}, {"is_bot", false}, {"first_name", "Bo"}}},
-                           {"message", {{"message_id", 8}, {"chat", {{"id", 42}, {"type", "private"}}}, {"date", 1700000000}}},
-                           {"chat_instance", "-7"},
-                           {"data", "slot:10"}}}};
-  for (const auto& u : {photo, edited, callback}) ASSERT_EQ(Deliver(id, u.dump(), secret).status, 200);
+  const json callback = {
+      {"update_id", 40002},
+      {"callback_query",
+       {{"id", "4382bfdwdsb323b2d9"},
+        {"from", {{"id", 42}, {"is_bot", false}, {"first_name", "Bo"}}},
+        {"message",
+         {{"message_id", 8}, {"chat", {{"id", 42}, {"type", "private"}}}, {"date", 1700000000}}},
+        {"chat_instance", "-7"},
+        {"data", "slot:10"}}}};
+  for (const auto& u : {photo, edited, callback})
+    ASSERT_EQ(Deliver(id, u.dump(), secret).status, 200);
   EXPECT_EQ(fake_.answered_callbacks(), std::vector<std::string>{"4382bfdwdsb323b2d9"});
   const auto rows = app_->pool().InTransaction([&](db::Transaction& tx) {
     auto s = tx.Exec("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant_%'").Text(0, 0);
-    auto r = tx.Exec("SELECT type || '|' || coalesce(payload->>'text', '') || '|' || coalesce(payload->'photo'->>'file_id', '') || '|' || coalesce(payload->>'callback_data', '') FROM " + s + ".inbound_events ORDER BY id");
+    auto r = tx.Exec(
+        "SELECT type || '|' || coalesce(payload->>'text', '') || '|' || "
+        "coalesce(payload->'photo'->>'file_id', '') || '|' || coalesce(payload->>'callback_data', "
+        "'') FROM " +
+        s + ".inbound_events ORDER BY id");
     std::vector<std::string> out;
     for (int i = 0; i < r.Rows(); ++i) out.push_back(r.IsNull(i, 0) ? "" : r.Text(i, 0));
     return out;
@@ -284,6 +304,142 @@ TEST_F(ChannelsTest, PollingAnswersAnUpdateReturnedTwiceOnce) {
   EXPECT_EQ(Count("inbound_events"), 1);
 }
 
+constexpr const char* kWaToken = "EAAG-fake-whatsapp-access-token-0123456789";
+constexpr const char* kAppSecret = "app-secret-0123456789abcdef";
+constexpr const char* kPhoneId = "106540352242922";
+
+class WhatsAppTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    app_ = std::make_unique<app::HostApp>(config::ParseHostConfig(
+        HostYaml(db_.url(), "http://127.0.0.1:9", 0, 0, "https://sloth.example", wa_.base_url()),
+        "test.yaml", [](const std::string&) { return std::nullopt; }));
+    app_->Start();
+  }
+  void TearDown() override { app_->Stop(); }
+
+  std::string Register(const std::string& email, const std::string& plan) {
+    auto r = testing::HttpCall(app_->port(), "POST", "/api/auth/register",
+                               json{{"email", email},
+                                    {"password", "a long passphrase 42"},
+                                    {"organization_name", "Salon Aurora"},
+                                    {"plan", plan}}
+                                   .dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json::parse(r.body)["access_token"];
+  }
+  testing::HttpResult Connect(const std::string& token) {
+    return testing::HttpCall(app_->port(), "POST", "/api/integrations/whatsapp/connect",
+                             json{{"access_token", kWaToken},
+                                  {"app_secret", kAppSecret},
+                                  {"verify_token", "verify-me-please"},
+                                  {"phone_number_id", kPhoneId}}
+                                 .dump(),
+                             token);
+  }
+  testing::HttpResult Post(const std::string& id, const std::string& body,
+                           const std::string& signature) {
+    std::map<std::string, std::string> h = {{"Content-Type", "application/json"}};
+    if (!signature.empty()) h["X-Hub-Signature-256"] = signature;
+    return testing::HttpCall(app_->port(), "POST", "/hooks/whatsapp/" + id, body, "", h);
+  }
+  std::string Sql(const std::string& sql) {
+    return app_->pool().InTransaction([&](db::Transaction& tx) {
+      const auto s =
+          tx.Exec("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant_%'").Text(0, 0);
+      tx.Exec("SELECT set_config('search_path', $1, true)", s);
+      auto r = tx.Exec(sql);
+      return r.Empty() || r.IsNull(0, 0) ? std::string() : r.Text(0, 0);
+    });
+  }
+
+  fakes::FakeWhatsApp wa_{kWaToken, kPhoneId};
+  testing::TestDatabase db_;
+  std::unique_ptr<app::HostApp> app_;
+};
+
+TEST_F(WhatsAppTest, TheFreePlanCannotConnectWhatsApp) {
+  const auto token = Register("free@wa.test", "free");
+  const auto r = Connect(token);
+  EXPECT_EQ(r.status, 402) << r.body;
+  EXPECT_EQ(json::parse(r.body)["error"]["field"], "whatsapp");
+  EXPECT_EQ(app_->pool().InTransaction([](db::Transaction& tx) {
+    return tx.Exec("SELECT count(*) FROM public.integrations").Int(0, 0);
+  }),
+            0);
+}
+
+TEST_F(WhatsAppTest, VerifiesSignsAnswersAndRecordsStatuses) {
+  const auto token = Register("starter@wa.test", "starter");
+  const auto c = Connect(token);
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string id = json::parse(c.body)["id"];
+  EXPECT_EQ(json::parse(c.body)["connection"]["phone"], "15550783881");
+  EXPECT_EQ(c.body.find(kWaToken), std::string::npos);
+  EXPECT_EQ(c.body.find(kAppSecret), std::string::npos);
+
+  // The GET handshake.
+  auto hs = testing::HttpCall(app_->port(), "GET",
+                              "/hooks/whatsapp/" + id +
+                                  "?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token="
+                                  "verify-me-please");
+  EXPECT_EQ(hs.status, 200);
+  EXPECT_EQ(hs.body, "1158201444");
+  EXPECT_EQ(testing::HttpCall(app_->port(), "GET",
+                              "/hooks/whatsapp/" + id +
+                                  "?hub.mode=subscribe&hub.challenge=1&hub.verify_token=nope")
+                .status,
+            403);
+
+  const long long now = std::time(nullptr);
+  const std::string body =
+      fakes::FakeWhatsApp::TextNotification("16315551234", "wamid.ABGG1", "Hi", now).dump();
+  EXPECT_EQ(Post(id, body, "").status, 403);
+  EXPECT_EQ(Post(id, body, fakes::FakeWhatsApp::Sign(body, "another-secret")).status, 403);
+  // The signature covers the raw bytes: the same JSON re-serialised with a space fails.
+  EXPECT_EQ(Post(id, body + " ", fakes::FakeWhatsApp::Sign(body, kAppSecret)).status, 403);
+  EXPECT_EQ(Sql("SELECT count(*) FROM inbound_events"), "0");
+  const std::string sig = fakes::FakeWhatsApp::Sign(body, kAppSecret);
+  ASSERT_EQ(Post(id, body, sig).status, 200);
+  ASSERT_EQ(Post(id, body, sig).status, 200);  // at-least-once delivery
+  ASSERT_TRUE(wa_.WaitForSent(1, 10s));
+  std::this_thread::sleep_for(1s);
+  ASSERT_EQ(wa_.sent().size(), 1u);
+  EXPECT_EQ(wa_.sent()[0]["to"], "16315551234");
+  EXPECT_EQ(wa_.sent()[0]["type"], "text");
+  EXPECT_EQ(Sql("SELECT customer_name FROM conversations"), "Kerry Fisher");
+
+  // Statuses land on the sent message, in order, once.
+  const std::string wamid = wa_.last_message_id();
+  for (const char* st : {"delivered", "read", "delivered"}) {
+    const std::string s = fakes::FakeWhatsApp::StatusNotification(wamid, "16315551234", st).dump();
+    ASSERT_EQ(Post(id, s, fakes::FakeWhatsApp::Sign(s, kAppSecret)).status, 200);
+  }
+  EXPECT_EQ(Sql("SELECT status FROM messages WHERE direction = 'out'"), "read");
+
+  // Outside the 24-hour window a free-form reply is refused with a clear reason.
+  Sql("UPDATE conversations SET last_inbound_at = now() - interval '25 hours' RETURNING 1");
+  Sql("WITH m AS (INSERT INTO messages (conversation_id, direction, text, status) SELECT id, "
+      "'out', 'Your appointment is tomorrow', 'pending' FROM conversations RETURNING id) SELECT "
+      "id FROM m");
+  const std::string late = Sql("SELECT max(id) FROM messages");
+  app_->pool().InTransaction([&](db::Transaction& tx) {
+    jobs::EnqueueOptions o;
+    o.queue = "channels";
+    o.tenant_id = tx.Exec("SELECT id FROM public.tenants").Int(0, 0);
+    jobs::Enqueue(tx, "channels.send", {{"message_id", std::stoll(late)}}, o);
+  });
+  std::string status;
+  for (int i = 0; i < 50 && status != "failed"; ++i) {
+    std::this_thread::sleep_for(100ms);
+    status = Sql("SELECT status FROM messages WHERE id = " + late);
+  }
+  EXPECT_EQ(status, "failed");
+  EXPECT_NE(Sql("SELECT error FROM messages WHERE id = " + late).find("24-hour"),
+            std::string::npos);
+  EXPECT_EQ(wa_.sent().size(), 1u);
+}
+
 // The real binary: killed with SIGKILL after answering 200 and before its reply went out,
 // then restarted: the reply goes out exactly once. The token never reaches its log.
 TEST(ChannelsProcessTest, KilledAfterThe200TheReplyIsSentExactlyOnceAfterRestart) {
@@ -291,11 +447,12 @@ TEST(ChannelsProcessTest, KilledAfterThe200TheReplyIsSentExactlyOnceAfterRestart
   testing::TestDatabase db;
   const int port = testing::FreePort();
   // The reply waits 4 s (the burst window), so the kill lands before it.
-  const std::string config =
-      testing::WriteTempFile(HostYaml(db.url(), fake.base_url(), port, 4000, "https://sloth.example"));
+  const std::string config = testing::WriteTempFile(
+      HostYaml(db.url(), fake.base_url(), port, 4000, "https://sloth.example"));
   auto start = [&] {
     auto h = std::make_unique<testing::HostProcess>(
-        std::vector<std::string>{SLOTH_HOST_BINARY, "--config", config}, std::map<std::string, std::string>{});
+        std::vector<std::string>{SLOTH_HOST_BINARY, "--config", config},
+        std::map<std::string, std::string>{});
     EXPECT_TRUE(h->WaitFor(port, "/ready", 200, 30s)) << h->Log();
     return h;
   };

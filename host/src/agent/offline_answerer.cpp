@@ -35,18 +35,23 @@ std::string OfflineAnswer(const std::vector<std::string>& messages, const SalonP
   const bool uk = Cyrillic(all);
   const std::string name = salon.name.empty() ? (uk ? "Салон" : "The salon") : salon.name;
   const std::string call =
-      salon.phone.empty() ? "" : (uk ? " Телефон: " : " You can also call us at ") + salon.phone + ".";
+      salon.phone.empty() ? ""
+                          : (uk ? " Телефон: " : " You can also call us at ") + salon.phone + ".";
   if (HasAny(all, {"book", "appointment", "reserve", "schedule", "запис", "записати", "бронь"})) {
     return uk ? "Із задоволенням запишемо вас! Напишіть, будь ласка, послугу, бажаний день і час — "
-                "ми підтвердимо вільне вікно." + call
+                "ми підтвердимо вільне вікно." +
+                    call
               : "We'd be happy to book you in! Please tell us the service, and the day and time "
-                "that suit you, and we will confirm a free slot." + call;
+                "that suit you, and we will confirm a free slot." +
+                    call;
   }
   if (HasAny(all, {"price", "cost", "how much", "ціна", "вартість", "скільки кошту"})) {
     return uk ? "Дякуємо за питання про ціни! Напишіть, яка послуга вас цікавить, і ми "
-                "надішлемо актуальну вартість." + call
+                "надішлемо актуальну вартість." +
+                    call
               : "Thanks for asking about prices! Tell us which service you are interested in and "
-                "we will send you the current price." + call;
+                "we will send you the current price." +
+                    call;
   }
   if (HasAny(all, {"hello", "hi ", "hi\n", "hey", "good morning", "good afternoon", "/start",
                    "привіт", "добрий день", "вітаю"})) {

@@ -59,7 +59,8 @@ void AddWebhookRoutes(http::Router& router, db::Pool& pool,
     }
     if (!out.ok()) throw http::ApiError(503, "unavailable", out.error);
     const auto parsed = json::parse(out.output.empty() ? "{}" : out.output, nullptr, false);
-    if (!parsed.is_object()) throw http::ApiError(503, "unavailable", "the plugin answered no JSON");
+    if (!parsed.is_object())
+      throw http::ApiError(503, "unavailable", "the plugin answered no JSON");
     if (parsed.contains("events") && !parsed["events"].empty()) {
       const auto r = inbound.Store(*row, parsed["events"]);
       if (r.duplicates) {
@@ -121,7 +122,8 @@ void AddConversationRoutes(api::Api& api) {
         "SELECT source, customer_name, public.rfc3339(created_at) FROM conversations WHERE id = $1",
         id);
     if (c.Empty()) throw http::ApiError(404, "not_found", "no such conversation", "id");
-    const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"), 100, 500);
+    const auto page =
+        api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"), 100, 500);
     auto m = ctx.tx.Exec(
         "SELECT id, direction, text, status, error, public.rfc3339(created_at), "
         "public.rfc3339(sent_at) FROM messages WHERE conversation_id = $1 AND id > $2 ORDER BY id "
@@ -142,11 +144,12 @@ void AddConversationRoutes(api::Api& api) {
                        {"created_at", m.Text(i, 5)},
                        {"sent_at", m.IsNull(i, 6) ? json(nullptr) : json(m.Text(i, 6))}});
     }
-    return http::Response::Json(200, {{"id", id},
-                                      {"source", c.Text(0, 0)},
-                                      {"customer_name", c.IsNull(0, 1) ? json(nullptr) : json(c.Text(0, 1))},
-                                      {"created_at", c.Text(0, 2)},
-                                      {"messages", {{"items", items}, {"next_cursor", next}}}});
+    return http::Response::Json(
+        200, {{"id", id},
+              {"source", c.Text(0, 0)},
+              {"customer_name", c.IsNull(0, 1) ? json(nullptr) : json(c.Text(0, 1))},
+              {"created_at", c.Text(0, 2)},
+              {"messages", {{"items", items}, {"next_cursor", next}}}});
   });
 }
 

@@ -106,8 +106,8 @@ void ChannelWorker::Process(jobs::JobContext& ctx) {
   if (!within_plan) {
     reply = options_.limit_reply;  // no model is called past the limit
   } else {
-    auto profile = tx.Exec("SELECT name, coalesce(phone, '') FROM public.tenants WHERE id = $1",
-                           tenant);
+    auto profile =
+        tx.Exec("SELECT name, coalesce(phone, '') FROM public.tenants WHERE id = $1", tenant);
     reply = agent::OfflineAnswer(texts, {profile.Text(0, 0), profile.Text(0, 1)});
   }
   auto out = tx.Exec(
@@ -145,9 +145,8 @@ void ChannelWorker::Send(jobs::JobContext& ctx) {
     return;
   }
   const json payload = json::parse(m.Text(0, 1));
-  json request = {{"chat_id", m.Text(0, 3)},
-                  {"text", m.Text(0, 0)},
-                  {"customer_last_message_at", m.Int(0, 5)}};
+  json request = {
+      {"chat_id", m.Text(0, 3)}, {"text", m.Text(0, 0)}, {"customer_last_message_at", m.Int(0, 5)}};
   if (payload.contains("keyboard")) request["keyboard"] = payload["keyboard"];
   const auto inst = runtime_.Instance(*integration);
   const auto out = inst->Send(request.dump());
@@ -162,7 +161,8 @@ void ChannelWorker::Send(jobs::JobContext& ctx) {
   }
   if (out.status == SLOTH_RATE_LIMITED) {
     const auto secs = std::max<std::uint32_t>(1, (out.retry_after_ms + 999) / 1000);
-    throw jobs::RetryAfter(std::chrono::seconds(secs), "rate limited by the provider: " + out.error);
+    throw jobs::RetryAfter(std::chrono::seconds(secs),
+                           "rate limited by the provider: " + out.error);
   }
   if (out.status == SLOTH_UNAVAILABLE || out.status == SLOTH_TIMEOUT ||
       out.status == SLOTH_INTERNAL || out.status == SLOTH_CANCELLED) {

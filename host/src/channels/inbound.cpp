@@ -27,8 +27,8 @@ StoreResult Inbound::Store(const integrations::Integration& in, const nlohmann::
       const std::string type = e.is_object() ? Text(e, "type") : "";
       const std::string chat = e.is_object() ? Text(e, "chat_id") : "";
       std::string id = e.is_object() ? Text(e, "message_id") : "";
-      const bool known = type == "message" || type == "edited" || type == "callback" ||
-                         type == "status";
+      const bool known =
+          type == "message" || type == "edited" || type == "callback" || type == "status";
       if (!known || id.empty() || id.size() > 200 || chat.size() > 255 ||
           (type != "status" && chat.empty())) {
         ++out.ignored;
@@ -50,8 +50,8 @@ StoreResult Inbound::Store(const integrations::Integration& in, const nlohmann::
       ++out.stored;
       if (type == "status") {
         const std::string status = Text(e, "status");
-        const bool known_status = status == "sent" || status == "delivered" || status == "read" ||
-                                  status == "failed";
+        const bool known_status =
+            status == "sent" || status == "delivered" || status == "read" || status == "failed";
         // Statuses only move forward (read after delivered arrives out of order too).
         tx.Exec(
             "UPDATE messages SET status = $2, error = CASE WHEN $2 = 'failed' THEN left($3, "

@@ -84,8 +84,7 @@ void Poller::Loop(std::string id, std::shared_ptr<std::atomic<bool>> stop) {
       if (!lock_conn) {
         lock_conn = db::Connection::Open(options_.database_url, 5, std::chrono::milliseconds(5000));
         const bool mine =
-            lock_conn
-                ->Exec("SELECT pg_try_advisory_lock(hashtext('sloth.poll'), hashtext($1))", id)
+            lock_conn->Exec("SELECT pg_try_advisory_lock(hashtext('sloth.poll'), hashtext($1))", id)
                 .Bool(0, 0);
         if (!mine) {  // another host polls it; look again later
           lock_conn.reset();
@@ -97,13 +96,14 @@ void Poller::Loop(std::string id, std::shared_ptr<std::atomic<bool>> stop) {
       const auto row = pool_.InTransaction(
           [&](db::Transaction& tx) { return integrations::IntegrationRepository().Find(tx, id); });
       if (!row) return;
-      const auto out = runtime_.Instance(*row)->Poll(
-          static_cast<std::uint32_t>(options_.poll_timeout.count()));
+      const auto out =
+          runtime_.Instance(*row)->Poll(static_cast<std::uint32_t>(options_.poll_timeout.count()));
       if (out.ok()) {
         backoff = std::chrono::milliseconds(500);
         continue;
       }
-      const auto wait = out.retry_after_ms ? std::chrono::milliseconds(out.retry_after_ms) : backoff;
+      const auto wait =
+          out.retry_after_ms ? std::chrono::milliseconds(out.retry_after_ms) : backoff;
       spdlog::warn("channels: poll of {} failed ({}); again in {} ms", id, out.error, wait.count());
       pool_.InTransaction([&](db::Transaction& tx) {
         integrations::IntegrationRepository().RecordError(tx, id, out.error);

@@ -76,7 +76,7 @@ struct RateLimitsConfig {
 };
 
 struct JobsConfig {
-  bool workers = true;                                // run workers in this host
+  bool workers = true;                                                 // run workers in this host
   std::map<std::string, int> queues{{"default", 2}, {"channels", 4}};  // queue -> concurrency
   std::chrono::seconds lease{300};
   std::chrono::milliseconds poll{2000};

@@ -41,8 +41,9 @@ std::string DevKey(const std::string& path) {
     const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
     ::close(fd);
     if (!ok) throw std::runtime_error("cannot write " + path);
-    spdlog::warn("secrets: created a development master key in {}; set SLOTH_MASTER_KEY in production",
-                 path);
+    spdlog::warn(
+        "secrets: created a development master key in {}; set SLOTH_MASTER_KEY in production",
+        path);
   }
   for (int i = 0; i < 50; ++i) {  // another process may be writing it right now
     std::ifstream in(path);
@@ -83,11 +84,11 @@ std::string SecretBox::Open(std::string_view sealed) const {
     throw std::runtime_error("not a sealed value of this version");
   const auto* p = reinterpret_cast<const unsigned char*>(sealed.data());
   std::string out(sealed.size() - overhead, '\0');
-  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()),
-                                 p + 1 + crypto_secretbox_NONCEBYTES,
-                                 sealed.size() - 1 - crypto_secretbox_NONCEBYTES, p + 1,
-                                 key_.data()) != 0) {
-    throw std::runtime_error("the sealed value does not open with this key (altered, or another key)");
+  if (crypto_secretbox_open_easy(
+          reinterpret_cast<unsigned char*>(out.data()), p + 1 + crypto_secretbox_NONCEBYTES,
+          sealed.size() - 1 - crypto_secretbox_NONCEBYTES, p + 1, key_.data()) != 0) {
+    throw std::runtime_error(
+        "the sealed value does not open with this key (altered, or another key)");
   }
   return out;
 }

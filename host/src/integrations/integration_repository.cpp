@@ -21,7 +21,8 @@ std::string FromBase64(const std::string& b64) {
   std::string out(clean.size(), '\0');
   std::size_t len = 0;
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), clean.data(),
-                        clean.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+                        clean.size(), nullptr, &len, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0) {
     throw std::runtime_error("stored credentials are not base64");
   }
   out.resize(len);
@@ -58,7 +59,8 @@ Integration Row(const db::Result& r, int i) {
 }
 
 bool IsUuid(const std::string& s) {
-  static const std::regex re("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+  static const std::regex re(
+      "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
   return std::regex_match(s, re);
 }
 
@@ -80,9 +82,8 @@ void IntegrationRepository::Insert(db::Transaction& tx, const std::string& id,
 
 std::optional<Integration> IntegrationRepository::Find(db::Transaction& tx, const std::string& id) {
   if (!IsUuid(id)) return std::nullopt;
-  auto r = tx.Exec(std::string("SELECT ") + kColumns +
-                       " FROM public.integrations WHERE id = $1::uuid",
-                   id);
+  auto r = tx.Exec(
+      std::string("SELECT ") + kColumns + " FROM public.integrations WHERE id = $1::uuid", id);
   if (r.Empty()) return std::nullopt;
   return Row(r, 0);
 }

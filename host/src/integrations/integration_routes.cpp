@@ -104,8 +104,8 @@ void AddRoutes(api::Api& api, IntegrationRuntime& runtime, std::string public_ur
               }
               throw http::ApiError(502, "provider_error", connected.error);
             }
-            json connection = json::parse(connected.output.empty() ? "{}" : connected.output,
-                                          nullptr, false);
+            json connection =
+                json::parse(connected.output.empty() ? "{}" : connected.output, nullptr, false);
             if (!connection.is_object()) connection = json::object();
             const json config = inst->spec().config;
             repo.Insert(ctx.tx, id, ctx.tenant(), plugin_id, feature,
@@ -130,7 +130,8 @@ void AddRoutes(api::Api& api, IntegrationRuntime& runtime, std::string public_ur
               // the credentials are wiped either way.
               const auto out = runtime.Instance(*row)->Disconnect();
               if (!out.ok() && out.status != SLOTH_UNSUPPORTED)
-                spdlog::warn("integrations: disconnect of {} at the provider: {}", row->id, out.error);
+                spdlog::warn("integrations: disconnect of {} at the provider: {}", row->id,
+                             out.error);
             } catch (const std::exception& e) {
               spdlog::warn("integrations: disconnect of {} at the provider: {}", row->id, e.what());
             }

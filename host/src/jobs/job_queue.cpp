@@ -15,7 +15,8 @@ std::optional<std::int64_t> Enqueue(db::Transaction& tx, const std::string& kind
   auto r = tx.Exec(
       "WITH added AS (INSERT INTO public.jobs (queue, kind, payload, tenant_id, unique_key, "
       "run_at, max_attempts) VALUES ($1, $2, $3::jsonb, $4, $5, now() + make_interval(secs => "
-      "$6::double precision / 1000), $7) ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING "
+      "$6::double precision / 1000), $7) ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT "
+      "NULL DO NOTHING "
       "RETURNING id, run_at) SELECT id, CASE WHEN run_at <= now() AND NOT EXISTS (SELECT 1 FROM "
       "public.jobs j WHERE j.queue = $1 AND j.state = 'queued' AND j.run_at <= now()) THEN "
       "pg_notify($8, $1) END FROM added",

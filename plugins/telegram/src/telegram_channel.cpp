@@ -9,6 +9,8 @@
 namespace telegram {
 
 using json = nlohmann::json;
+using sloth_plugins::EscapeHtml;
+using sloth_plugins::SplitText;
 
 namespace {
 
@@ -62,7 +64,8 @@ json TelegramChannel::Call(const std::string& method, const json& params, uint32
                        static_cast<uint32_t>(std::max(1, retry)) * 1000u);
   }
   if (code == 401 || code == 404) throw sloth::Error(sloth::Status::kUnauthenticated, what);
-  if (code >= 500 || code == 409 || resp.status == 0) throw sloth::Error(sloth::Status::kUnavailable, what);
+  if (code >= 500 || code == 409 || resp.status == 0)
+    throw sloth::Error(sloth::Status::kUnavailable, what);
   throw sloth::Error(sloth::Status::kInvalidArgument, what);  // 400 chat not found, 403 blocked
 }
 
@@ -110,7 +113,8 @@ std::string TelegramChannel::Webhook(const sloth::WebhookRequest& request) {
                              : "missing X-Telegram-Bot-Api-Secret-Token");
   }
   const auto update = json::parse(request.body, nullptr, false);
-  if (update.is_discarded()) throw sloth::Error(sloth::Status::kInvalidArgument, "body is not JSON");
+  if (update.is_discarded())
+    throw sloth::Error(sloth::Status::kInvalidArgument, "body is not JSON");
   Parsed p;
   try {
     p = ParseUpdate(update);
@@ -148,7 +152,8 @@ std::string TelegramChannel::Send(std::string_view message_json) {
   const auto m = json::parse(message_json, nullptr, false);
   if (!m.is_object() || !m.contains("chat_id"))
     throw sloth::Error(sloth::Status::kInvalidArgument, "expected {\"chat_id\", \"text\"}");
-  const std::string chat = m["chat_id"].is_string() ? m["chat_id"].get<std::string>() : m["chat_id"].dump();
+  const std::string chat =
+      m["chat_id"].is_string() ? m["chat_id"].get<std::string>() : m["chat_id"].dump();
   json markup;
   if (m.contains("keyboard") && m["keyboard"].is_array()) {
     json rows = json::array();
@@ -165,8 +170,11 @@ std::string TelegramChannel::Send(std::string_view message_json) {
   if (m.contains("photo") && m["photo"].is_object()) {
     const json& photo = m["photo"];
     const std::string ref = photo.value("file_id", photo.value("url", ""));
-    if (ref.empty()) throw sloth::Error(sloth::Status::kInvalidArgument, "photo needs file_id or url");
-    json params = {{"chat_id", chat}, {"photo", ref}, {"parse_mode", "HTML"},
+    if (ref.empty())
+      throw sloth::Error(sloth::Status::kInvalidArgument, "photo needs file_id or url");
+    json params = {{"chat_id", chat},
+                   {"photo", ref},
+                   {"parse_mode", "HTML"},
                    {"caption", EscapeHtml(photo.value("caption", "")).substr(0, 1024)}};
     if (!markup.is_null()) params["reply_markup"] = markup;
     Pace(chat);

@@ -1,6 +1,6 @@
 #include "text.hpp"
 
-namespace telegram {
+namespace sloth_plugins {
 namespace {
 
 bool Continuation(unsigned char c) {
@@ -31,10 +31,17 @@ std::string EscapeHtml(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -66,4 +73,4 @@ std::vector<std::string> SplitText(std::string_view text, std::size_t limit) {
   return parts;
 }
 
-}  // namespace telegram
+}  // namespace sloth_plugins

@@ -1,0 +1,16 @@
+#pragma once
+
+// Outgoing text for messaging channels: HTML-escaped (Telegram parse_mode=HTML), and split into
+// messages of at most `limit` characters (Unicode code points), preferring a paragraph break, then
+// a line break, then a sentence end, then a space — never inside a UTF-8 sequence.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sloth_plugins {
+
+std::string EscapeHtml(std::string_view text);
+std::vector<std::string> SplitText(std::string_view text, std::size_t limit = 4096);
+
+}  // namespace sloth_plugins

@@ -1,0 +1,161 @@
+#include "whatsapp_channel.hpp"
+
+#include <chrono>
+
+#include "notifications.hpp"
+#include "text.hpp"
+
+namespace whatsapp {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr long long kWindowSeconds = 24 * 3600;
+
+bool Equal(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+std::string QueryParam(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name)
+      return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return "";
+}
+
+}  // namespace
+
+WhatsAppChannel::WhatsAppChannel(const sloth::InstanceArgs& args) : host_(args.host) {
+  const auto c = json::parse(args.config_json);  // validated by the host
+  access_token_ = c.at("access_token");
+  app_secret_ = c.at("app_secret");
+  verify_token_ = c.at("verify_token");
+  phone_number_id_ = c.at("phone_number_id");
+  std::string base = c.value("api_base", "https://graph.facebook.com");
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  base_ = base + "/" + c.value("api_version", "v19.0");
+}
+
+json WhatsAppChannel::Graph(const std::string& method, const std::string& path, const json& body) {
+  sloth::HttpRequest req;
+  req.method = method;
+  req.url = base_ + path;
+  req.headers = {{"Authorization", "Bearer " + access_token_}};
+  if (!body.is_null()) {
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.body = body.dump();
+  }
+  const auto resp = host_.Http(req);
+  const auto j = json::parse(resp.body, nullptr, false);
+  if (resp.status >= 200 && resp.status < 300 && j.is_object()) return j;
+  // Meta's errors are told apart by code, not by HTTP status.
+  const json e = j.is_object() ? j.value("error", json::object()) : json::object();
+  const int code = e.value("code", 0);
+  const std::string what = "whatsapp: (#" + std::to_string(code) + ") " +
+                           e.value("message", "HTTP " + std::to_string(resp.status));
+  if (code == 4 || code == 80007 || code == 130429 || code == 131056 || resp.status == 429)
+    throw sloth::Error(sloth::Status::kRateLimited, what, 5000);
+  if (code == 190 || code == 0 || resp.status == 401)
+    throw sloth::Error(sloth::Status::kUnauthenticated, what);
+  if (resp.status >= 500) throw sloth::Error(sloth::Status::kUnavailable, what);
+  throw sloth::Error(sloth::Status::kInvalidArgument, what);
+}
+
+std::string WhatsAppChannel::Connect(std::string_view request_json) {
+  const auto r = json::parse(request_json, nullptr, false);
+  const json phone =
+      Graph("GET", "/" + phone_number_id_ + "?fields=display_phone_number,verified_name", nullptr);
+  json out = {{"mode", "webhook"},
+              {"phone", phone.value("display_phone_number", "")},
+              {"verified_name", phone.value("verified_name", "")}};
+  if (r.is_object() && r.contains("webhook_url")) {
+    out["webhook_url"] = r["webhook_url"];
+    out["setup"] =
+        "enter this callback URL and your verify token in the Meta app's WhatsApp webhook settings";
+  }
+  return out.dump();
+}
+
+std::string WhatsAppChannel::Webhook(const sloth::WebhookRequest& request) {
+  if (request.method == "GET") {  // the subscription handshake
+    const std::string mode = QueryParam(request.query, "hub.mode");
+    const std::string token = QueryParam(request.query, "hub.verify_token");
+    const std::string challenge = QueryParam(request.query, "hub.challenge");
+    if (mode != "subscribe" || !Equal(token, verify_token_) || challenge.empty())
+      throw sloth::Error(sloth::Status::kUnauthenticated, "wrong hub.verify_token or hub.mode");
+    return json{
+        {"response", {{"status", 200}, {"body", challenge}, {"content_type", "text/plain"}}},
+        {"events", json::array()}}
+        .dump();
+  }
+  const auto sig = request.Header("X-Hub-Signature-256");
+  if (!sig || !SignatureValid(*sig, request.body, app_secret_)) {
+    throw sloth::Error(
+        sloth::Status::kUnauthenticated,
+        sig ? "X-Hub-Signature-256 does not match the body" : "missing X-Hub-Signature-256");
+  }
+  const auto body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded()) throw sloth::Error(sloth::Status::kInvalidArgument, "body is not JSON");
+  try {
+    const json events = ParseNotification(body);
+    host_.CounterAdd("notifications_received");
+    return json{{"events", events}}.dump();
+  } catch (const std::invalid_argument& e) {
+    throw sloth::Error(sloth::Status::kInvalidArgument, e.what());
+  }
+}
+
+std::string WhatsAppChannel::Send(std::string_view message_json) {
+  const auto m = json::parse(message_json, nullptr, false);
+  if (!m.is_object() || !m.value("chat_id", json()).is_string())
+    throw sloth::Error(sloth::Status::kInvalidArgument, "expected {\"chat_id\", \"text\"}");
+  const long long last = m.value("customer_last_message_at", 0LL);
+  const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  if (last <= 0 || now - last > kWindowSeconds) {
+    throw sloth::Error(sloth::Status::kInvalidArgument,
+                       "outside the 24-hour customer service window: WhatsApp allows only "
+                       "approved template messages until the customer writes again");
+  }
+  const std::string to = m["chat_id"];
+  std::string id;
+  auto post = [&](const json& payload) {
+    json body = {{"messaging_product", "whatsapp"}, {"recipient_type", "individual"}, {"to", to}};
+    body.update(payload);
+    const json r = Graph("POST", "/" + phone_number_id_ + "/messages", body);
+    const json msgs = r.value("messages", json::array());
+    if (msgs.is_array() && !msgs.empty()) id = msgs[0].value("id", "");
+  };
+  if (m.contains("photo") && m["photo"].is_object()) {
+    const json& p = m["photo"];
+    json image = json::object();
+    if (p.contains("media_id"))
+      image["id"] = p["media_id"];
+    else if (p.contains("url"))
+      image["link"] = p["url"];
+    else
+      throw sloth::Error(sloth::Status::kInvalidArgument, "photo needs media_id or url");
+    if (p.contains("caption")) image["caption"] = p["caption"];
+    post({{"type", "image"}, {"image", image}});
+  } else {
+    const auto parts = sloth_plugins::SplitText(m.value("text", ""), 4096);
+    if (parts.empty()) throw sloth::Error(sloth::Status::kInvalidArgument, "text is empty");
+    for (const auto& part : parts)
+      post({{"type", "text"}, {"text", {{"preview_url", false}, {"body", part}}}});
+  }
+  host_.CounterAdd("messages_sent");
+  return json{{"message_id", id}}.dump();
+}
+
+}  // namespace whatsapp

@@ -1,0 +1,131 @@
+#include "fakes/fake_whatsapp.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <condition_variable>
+#include <regex>
+
+namespace sloth::fakes {
+namespace {
+
+using json = nlohmann::json;
+
+FakeResponse GraphError(int http, int code, const std::string& message) {
+  return FakeResponse::Json(http, json{{"error",
+                                        {{"message", message},
+                                         {"type", "OAuthException"},
+                                         {"code", code},
+                                         {"fbtrace_id", "AfakeTrace"}}}}
+                                      .dump());
+}
+
+}  // namespace
+
+FakeWhatsApp::FakeWhatsApp(std::string access_token, std::string phone_number_id)
+    : token_(std::move(access_token)),
+      phone_(std::move(phone_number_id)),
+      server_([this](const FakeRequest& r) { return Handle(r); }) {}
+
+FakeResponse FakeWhatsApp::Handle(const FakeRequest& r) {
+  if (r.Header("authorization") != "Bearer " + token_)
+    return GraphError(401, 190, "Invalid OAuth access token - Cannot parse access token");
+  static const std::regex phone_path(R"(^/v\d+\.\d+/(\d+)$)");
+  static const std::regex messages_path(R"(^/v\d+\.\d+/(\d+)/messages$)");
+  std::smatch m;
+  if (r.method == "GET" && std::regex_match(r.path, m, phone_path)) {
+    if (m[1] != phone_) return GraphError(400, 100, "Unsupported get request");
+    return FakeResponse::Json(200, json{{"display_phone_number", "15550783881"},
+                                        {"verified_name", "Salon Aurora"},
+                                        {"id", phone_}}
+                                       .dump());
+  }
+  if (r.method == "POST" && std::regex_match(r.path, m, messages_path)) {
+    const auto body = json::parse(r.body, nullptr, false);
+    if (!body.is_object() || body.value("messaging_product", "") != "whatsapp" ||
+        !body.contains("to") || !body.contains("type")) {
+      return GraphError(400, 100, "(#100) Invalid parameter");
+    }
+    std::lock_guard lock(mu_);
+    last_id_ = "wamid.FAKE" + std::to_string(next_++);
+    sent_.push_back(body);
+    cv_.notify_all();
+    const std::string to = body["to"];
+    return FakeResponse::Json(200, json{{"messaging_product", "whatsapp"},
+                                        {"contacts", {{{"input", to}, {"wa_id", to}}}},
+                                        {"messages", {{{"id", last_id_}}}}}
+                                       .dump());
+  }
+  return GraphError(400, 100, "Unknown path components");
+}
+
+std::vector<json> FakeWhatsApp::sent() const {
+  std::lock_guard lock(mu_);
+  return sent_;
+}
+
+std::string FakeWhatsApp::last_message_id() const {
+  std::lock_guard lock(mu_);
+  return last_id_;
+}
+
+bool FakeWhatsApp::WaitForSent(std::size_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return sent_.size() >= n; });
+}
+
+json FakeWhatsApp::TextNotification(const std::string& from, const std::string& id,
+                                    const std::string& text, long long timestamp) {
+  return {
+      {"object", "whatsapp_business_account"},
+      {"entry",
+       {{{"id", "102290129340398"},
+         {"changes",
+          {{{"field", "messages"},
+            {"value",
+             {{"messaging_product", "whatsapp"},
+              {"metadata",
+               {{"display_phone_number", "15550783881"}, {"phone_number_id", "106540352242922"}}},
+              {"contacts", {{{"profile", {{"name", "Kerry Fisher"}}}, {"wa_id", from}}}},
+              {"messages",
+               {{{"from", from},
+                 {"id", id},
+                 {"timestamp", std::to_string(timestamp)},
+                 {"type", "text"},
+                 {"text", {{"body", text}}}}}}}}}}}}}}};
+}
+
+json FakeWhatsApp::StatusNotification(const std::string& message_id, const std::string& to,
+                                      const std::string& status) {
+  return {
+      {"object", "whatsapp_business_account"},
+      {"entry",
+       {{{"id", "102290129340398"},
+         {"changes",
+          {{{"field", "messages"},
+            {"value",
+             {{"messaging_product", "whatsapp"},
+              {"metadata",
+               {{"display_phone_number", "15550783881"}, {"phone_number_id", "106540352242922"}}},
+              {"statuses",
+               {{{"id", message_id},
+                 {"status", status},
+                 {"timestamp", "1700000100"},
+                 {"recipient_id", to}}}}}}}}}}}}};
+}
+
+std::string FakeWhatsApp::Sign(const std::string& body, const std::string& app_secret) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), app_secret.data(), static_cast<int>(app_secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len);
+  static const char* hex = "0123456789abcdef";
+  std::string out = "sha256=";
+  for (unsigned int i = 0; i < len; ++i) {
+    out += hex[mac[i] >> 4];
+    out += hex[mac[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace sloth::fakes
