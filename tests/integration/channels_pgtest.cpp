@@ -10,6 +10,7 @@
 #include "app/host_app.hpp"
 #include "fakes/fake_telegram.hpp"
 #include "fakes/fake_whatsapp.hpp"
+#include "integrations/integration_repository.hpp"
 #include "jobs/job_queue.hpp"
 #include "support/host_process.hpp"
 #include "support/test_db.hpp"
@@ -282,6 +283,39 @@ TEST_F(ChannelsTest, PhotosEditsAndCallbacksArriveAsTheirKinds) {
   EXPECT_EQ(rows[0], "message|Can you do these nails?|large|");
   EXPECT_EQ(rows[1], "edited|Can you do these nails by Friday?||");
   EXPECT_EQ(rows[2], "callback|||slot:10");
+}
+
+TEST_F(ChannelsTest, SendsLongTextInPiecesPhotosAndKeyboardsAtTheChatsPace) {
+  const auto token = Register("send@aurora.test");
+  const std::string id = Connect(token, {{"bot_token", kToken}})["id"];
+  const auto row = app_->pool().InTransaction(
+      [&](db::Transaction& tx) { return *integrations::IntegrationRepository().Find(tx, id); });
+  auto inst = app_->integrations().Instance(row);
+  std::string text;
+  for (int i = 0; i < 120; ++i)
+    text += "Manicure <classic> & gel polish, sentence " + std::to_string(i) + ". ";
+  const auto a = inst->Send(json{
+      {"chat_id", "77"}, {"text", text}, {"keyboard", {{{{"text", "10:00"}, {"data", "slot:10"}}}}}}
+                                .dump());
+  ASSERT_TRUE(a.ok()) << a.error;
+  const auto b =
+      inst->Send(json{{"chat_id", "77"},
+                      {"photo", {{"url", "https://example.com/nails.jpg"}, {"caption", "Ours <3"}}}}
+                     .dump());
+  ASSERT_TRUE(b.ok()) << b.error;
+  const auto sent = fake_.sent();
+  ASSERT_EQ(sent.size(), 3u);  // ~7,000 characters: two messages, then the photo
+  EXPECT_EQ(sent[0].method, "sendmessage");
+  EXPECT_LE(sent[0].params["text"].get<std::string>().size(), 4096u * 2);
+  EXPECT_NE(sent[0].params["text"].get<std::string>().find("&lt;classic&gt; &amp; gel"),
+            std::string::npos);
+  EXPECT_FALSE(sent[0].params.contains("reply_markup"));
+  EXPECT_EQ(sent[1].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"], "slot:10");
+  EXPECT_EQ(sent[2].method, "sendphoto");
+  EXPECT_EQ(sent[2].params["caption"], "Ours &lt;3");
+  // One chat, about one message a second.
+  EXPECT_GE(sent[1].at - sent[0].at, 900ms);
+  EXPECT_GE(sent[2].at - sent[1].at, 900ms);
 }
 
 TEST_F(ChannelsTest, PollingAnswersAnUpdateReturnedTwiceOnce) {
