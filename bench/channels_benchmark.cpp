@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "app/host_app.hpp"
 #include "fakes/fake_telegram.hpp"
@@ -33,15 +33,23 @@ constexpr const char* kToken = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11";
 
 std::string Yaml(const std::string& url, const std::string& fake, bool workers) {
   return "http:\n  host: 127.0.0.1\n  port: 0\n  public_url: https://bench.example\n"
-         "database:\n  url: \"" + url + "\"\n  pool_size: 16\nplans_file: " SLOTH_SOURCE_DIR
+         "database:\n  url: \"" +
+         url +
+         "\"\n  pool_size: 16\nplans_file: " SLOTH_SOURCE_DIR
          "/config/plans.yaml\nauth:\n  jwt_secret: bench-secret-0123456789-abcdefghijklmnop\n"
-         "secrets:\n  master_key: \"" + std::string(64, 'b') + "\"\n"
+         "secrets:\n  master_key: \"" +
+         std::string(64, 'b') +
+         "\"\n"
          "rate_limits:\n  anonymous_per_hour: 1000000\n"
-         "jobs:\n  workers: " + (workers ? "true" : "false") +
-         "\n  poll_ms: 200\n  queues:\n    default: {concurrency: 1}\n    channels: {concurrency: 4}\n"
+         "jobs:\n  workers: " +
+         (workers ? "true" : "false") +
+         "\n  poll_ms: 200\n  queues:\n    default: {concurrency: 1}\n    channels: {concurrency: "
+         "4}\n"
          "channels:\n  burst_window_ms: 0\n  polling: false\nscheduler:\n  enabled: false\n"
-         "plugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR "\"]\noutbound_http:\n  allow_private: true\n"
-         "  rewrite:\n    \"https://api.telegram.org\": \"" + fake + "\"\nlog:\n  level: error\n";
+         "plugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
+         "\"]\noutbound_http:\n  allow_private: true\n"
+         "  rewrite:\n    \"https://api.telegram.org\": \"" +
+         fake + "\"\nlog:\n  level: error\n";
 }
 
 json Update(long id) {
@@ -208,13 +216,18 @@ int main(int argc, char** argv) {
   std::printf("updates per phase: %d, clients: %d\n\n", n, clients);
   std::printf("| phase | msgs/s | p50 ms | p99 ms | non-200 | lost | duplicated |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
-  std::printf("| webhooks accepted (stored + enqueued, 200), workers off | %.0f | %.2f | %.2f | %d | %d | %d |\n",
-              static_cast<double>(accepted.at.size()) / accept_s, Pct(accepted.latency_ms, 0.5),
-              Pct(accepted.latency_ms, 0.99), accepted.failed, lost1, dup1);
-  std::printf("| backlog of phase 1 answered after workers start | %.0f | - | - | - | %zu sent | |\n",
-              static_cast<double>(backlog_sent) / drain_s, backlog_sent);
-  std::printf("| end to end (webhook -> reply at fake Telegram), 200 -> send | %.0f | %.1f | %.1f | %d | %d | %d |\n",
-              static_cast<double>(n) / e2e_s, Pct(e2e_latency, 0.5), Pct(e2e_latency, 0.99),
-              e2e.failed, lost2, dup2);
+  std::printf(
+      "| webhooks accepted (stored + enqueued, 200), workers off | %.0f | %.2f | %.2f | %d | %d | "
+      "%d |\n",
+      static_cast<double>(accepted.at.size()) / accept_s, Pct(accepted.latency_ms, 0.5),
+      Pct(accepted.latency_ms, 0.99), accepted.failed, lost1, dup1);
+  std::printf(
+      "| backlog of phase 1 answered after workers start | %.0f | - | - | - | %zu sent | |\n",
+      static_cast<double>(backlog_sent) / drain_s, backlog_sent);
+  std::printf(
+      "| end to end (webhook -> reply at fake Telegram), 200 -> send | %.0f | %.1f | %.1f | %d | "
+      "%d | %d |\n",
+      static_cast<double>(n) / e2e_s, Pct(e2e_latency, 0.5), Pct(e2e_latency, 0.99), e2e.failed,
+      lost2, dup2);
   return lost1 + dup1 + lost2 + dup2 == 0 ? 0 : 1;
 }

@@ -202,5 +202,32 @@ TEST_F(UsageTest, ActivationCodeIsRedeemedOnceUnderConcurrency) {
             200);
 }
 
+TEST_F(UsageTest, HourlyCheckRecordsEightyAndHundredPercentOnce) {
+  const auto org = Register("alerts@salon.test", "free");  // 100 messages per month
+  const std::int64_t tenant = org["organization"]["id"];
+  auto consume = [&](int n) {
+    app_->pool().InTransaction(
+        [&](db::Transaction& tx) { UsageMeter().Consume(tx, tenant, "messages", n); });
+  };
+  auto check = [&] {
+    return app_->pool().InTransaction(
+        [](db::Transaction& tx) { return UsageMeter().CheckAll(tx); });
+  };
+  consume(79);
+  EXPECT_EQ(check(), 0);
+  consume(1);
+  EXPECT_EQ(check(), 1);
+  EXPECT_EQ(check(), 0);  // once per level and window
+  consume(20);
+  EXPECT_EQ(check(), 1);
+  const auto usage = json::parse(
+      testing::HttpCall(app_->port(), "GET", "/api/subscriptions/usage", "", org["access_token"])
+          .body);
+  ASSERT_EQ(usage["alerts"].size(), 2u);
+  EXPECT_EQ(usage["alerts"][0]["level"], 80);
+  EXPECT_EQ(usage["alerts"][1]["level"], 100);
+  EXPECT_EQ(usage["alerts"][1]["used"], 100);
+}
+
 }  // namespace
 }  // namespace sloth::billing

@@ -7,6 +7,7 @@
 
 #include "accounts/auth_routes.hpp"
 #include "billing/subscription_routes.hpp"
+#include "billing/usage.hpp"
 #include "channels/channel_routes.hpp"
 #include "config/yaml_json.hpp"
 #include "integrations/integration_routes.hpp"
@@ -148,6 +149,9 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   });
   jobs_->Register("billing.period_rollover", [this](jobs::JobContext& ctx) {
     spdlog::info("billing: {} period(s) rolled over or ended", lifecycle_->RollPeriods(ctx.tx));
+  });
+  jobs_->Register("billing.usage_check", [](jobs::JobContext& ctx) {
+    spdlog::info("billing: {} new usage alert(s)", billing::UsageMeter().CheckAll(ctx.tx));
   });
   jobs_->Register("referrals.stats", [](jobs::JobContext& ctx) {
     spdlog::info("referrals: {} status change(s)",

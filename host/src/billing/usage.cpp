@@ -1,5 +1,7 @@
 #include "billing/usage.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "billing/plan_catalog.hpp"
 #include "billing/subscription_repository.hpp"
 #include "http/api_error.hpp"
@@ -33,7 +35,10 @@ constexpr const char* kTotals = "1970-01-01T00:00:00Z";
 nlohmann::json Usage::ToJson() const {
   nlohmann::json usage = nlohmann::json::object();
   for (const auto& [metric, v] : metrics) usage[metric] = {{"used", v.first}, {"max", v.second}};
-  return {{"period_start", period_start}, {"period_end", period_end}, {"usage", usage}};
+  return {{"period_start", period_start},
+          {"period_end", period_end},
+          {"usage", usage},
+          {"alerts", alerts}};
 }
 
 void UsageMeter::Consume(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
@@ -84,7 +89,42 @@ Usage UsageMeter::Read(db::Transaction& tx, std::int64_t tenant_id) {
         tenant_id, std::string(m.name), period);
     u.metrics[m.name] = {r.Int(0, 0), plan ? plan->Limit(m.limit) : 0};
   }
+  auto a = tx.Exec(
+      "SELECT metric, level, used, max, public.rfc3339(created_at) FROM public.usage_alerts "
+      "WHERE tenant_id = $1 AND period_start = $2::timestamptz ORDER BY created_at, metric",
+      tenant_id, sub->usage_period_start);
+  for (int i = 0; i < a.Rows(); ++i) {
+    u.alerts.push_back({{"metric", a.Text(i, 0)},
+                        {"level", a.Int(i, 1)},
+                        {"used", a.Int(i, 2)},
+                        {"max", a.Int(i, 3)},
+                        {"at", a.Text(i, 4)}});
+  }
   return u;
+}
+
+int UsageMeter::CheckAll(db::Transaction& tx) {
+  int added = 0;
+  for (const auto& m : kMetrics) {
+    if (!m.per_period) continue;
+    // The counters of each organisation's current window against its plan's limit.
+    auto r = tx.Exec(
+        "INSERT INTO public.usage_alerts (tenant_id, metric, period_start, level, used, max) "
+        "SELECT c.tenant_id, c.metric, c.period_start, l.level, c.used, (p.limits->>$2)::bigint "
+        "FROM public.usage_counters c JOIN public.subscriptions s ON s.tenant_id = c.tenant_id "
+        "JOIN public.plans p ON p.slug = s.plan_slug CROSS JOIN (VALUES (80), (100)) AS l(level) "
+        "WHERE c.metric = $1 AND c.period_start = "
+        "date_trunc('second', public.usage_period_start(s.current_period_start, now())) "
+        "AND (p.limits->>$2)::bigint > 0 AND c.used * 100 >= (p.limits->>$2)::bigint * l.level "
+        "ON CONFLICT DO NOTHING RETURNING tenant_id, level, used, max",
+        std::string(m.name), std::string(m.limit));
+    for (int i = 0; i < r.Rows(); ++i) {
+      spdlog::warn("usage: tenant {} reached {}% of its {} limit ({} of {})", r.Int(i, 0),
+                   r.Int(i, 1), m.name, r.Int(i, 2), r.Int(i, 3));
+    }
+    added += r.Rows();
+  }
+  return added;
 }
 
 }  // namespace sloth::billing

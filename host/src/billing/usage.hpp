@@ -17,6 +17,7 @@ struct Usage {
   std::string period_start;  // RFC 3339
   std::string period_end;
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> metrics;  // metric -> (used, max)
+  nlohmann::json alerts = nlohmann::json::array();  // [{metric, level, used, max, at}] this window
   nlohmann::json ToJson() const;
 };
 
@@ -29,6 +30,9 @@ class UsageMeter {
   void Consume(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
                std::int64_t amount = 1);
   Usage Read(db::Transaction& tx, std::int64_t tenant_id);
+  // Records every organisation that reached 80% or 100% of a monthly limit in its current
+  // window (once per metric, window and level). Returns how many new alerts.
+  int CheckAll(db::Transaction& tx);
 };
 
 }  // namespace sloth::billing
