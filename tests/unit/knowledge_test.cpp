@@ -1,9 +1,12 @@
 // Chunking and the offline embedder: pure functions.
 
+#include <unistd.h>
 #include <cmath>
+#include <filesystem>
 
 #include <gtest/gtest.h>
 
+#include "blob_store.hpp"
 #include "hashed_embedder.hpp"
 #include "knowledge/chunker.hpp"
 
@@ -67,6 +70,28 @@ TEST(HashedEmbedder, NormalisedDeterministicAndSemanticEnough) {
             (std::vector<std::string>{"манікюр", "їжак", "пять"}));
   const auto empty = e.Embed("");
   EXPECT_EQ(Dot(empty, empty), 0.0f);
+}
+
+TEST(BlobStore, KeysCannotLeaveTheRoot) {
+  const auto root =
+      std::filesystem::temp_directory_path() / ("sloth-blobs-" + std::to_string(getpid()));
+  storage_local::BlobStore store(root);
+  for (const char* bad : {"../x", "a/../../b", "/etc/passwd", "a//b", "a/./b", "a\\b", "..", "a/..",
+                          "%2e%2e/x", "", "a/b c"}) {
+    EXPECT_FALSE(storage_local::BlobStore::ValidKey(bad)) << bad;
+    EXPECT_THROW(store.Put(bad, "x"), storage_local::BadKey) << bad;
+  }
+  EXPECT_EQ(store.Put("7/documents/12.pdf", "hello"), 5u);
+  EXPECT_EQ(store.Get("7/documents/12.pdf"), "hello");
+  store.Put("7/photos/1.jpg", "jpg");
+  store.Put("8/documents/1.txt", "other tenant");
+  const auto list = store.List("7/", "", 10);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].first, "7/documents/12.pdf");
+  EXPECT_TRUE(store.Remove("7/documents/12.pdf"));
+  EXPECT_FALSE(store.Get("7/documents/12.pdf"));
+  EXPECT_FALSE(store.Remove("7/documents/12.pdf"));
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace
