@@ -11,6 +11,7 @@
 #include "channels/channel_routes.hpp"
 #include "config/yaml_json.hpp"
 #include "integrations/integration_routes.hpp"
+#include "knowledge/knowledge_routes.hpp"
 #include "ops/ops_routes.hpp"
 #include "plugins/plugin_routes.hpp"
 #include "referrals/referral_routes.hpp"
@@ -126,6 +127,13 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   inbound_ = std::make_unique<channels::Inbound>(*pool_, config_.channels.burst_window);
   channels::AddWebhookRoutes(router_, *pool_, *integrations_, *inbound_);
   channels::AddConversationRoutes(*api_);
+  knowledge::KnowledgeOptions ko;
+  ko.max_upload_bytes = static_cast<std::size_t>(config_.knowledge.max_upload_bytes);
+  ko.storage_plugin = config_.knowledge.storage_plugin;
+  ko.embedder_plugin = config_.knowledge.embedder_plugin;
+  ko.chunks = {config_.knowledge.chunk_size, config_.knowledge.chunk_overlap};
+  knowledge_ = std::make_unique<knowledge::KnowledgeService>(*plugins_, ko);
+  knowledge::AddRoutes(*api_, *knowledge_);
 
   // Cron entries are read in the host's zone; set before any thread starts.
   setenv("TZ", config_.scheduler.timezone.c_str(), 1);
@@ -165,6 +173,7 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   channel_worker_ = std::make_unique<channels::ChannelWorker>(
       *integrations_, channels::WorkerOptions{config_.channels.limit_reply});
   channel_worker_->Register(*jobs_);
+  knowledge_->Register(*jobs_);
   std::vector<jobs::ScheduleEntry> entries;
   for (const auto& e : config_.scheduler.entries) {
     try {
@@ -216,6 +225,7 @@ void HostApp::Start() {
   billing::SyncPlans(*pool_, plans_);
   plugins_->LoadAll();
   payments_->Start();
+  knowledge_->Start();
   if (config_.jobs.workers) jobs_->Start();
   if (config_.scheduler.enabled) scheduler_->Start();
   if (config_.channels.polling) poller_->Start();
@@ -229,6 +239,7 @@ void HostApp::Stop() {
   scheduler_->Stop();
   jobs_->Stop();  // jobs in progress finish; unstarted ones wait in the database
   poller_->Stop();
+  knowledge_->Stop();
   payments_->Stop();
   integrations_->StopAll();
   plugins_->Shutdown();

@@ -20,6 +20,7 @@
 #include "integrations/integration_runtime.hpp"
 #include "jobs/scheduler.hpp"
 #include "jobs/worker_pool.hpp"
+#include "knowledge/knowledge_service.hpp"
 #include "metrics/metrics.hpp"
 #include "outbound/http_client.hpp"
 #include "plugins/plugin_manager.hpp"
@@ -52,6 +53,7 @@ class HostApp {
   const config::HostConfig& config() const { return config_; }
   billing::Lifecycle& lifecycle() { return *lifecycle_; }
   integrations::IntegrationRuntime& integrations() { return *integrations_; }
+  knowledge::KnowledgeService& knowledge() { return *knowledge_; }
   const crypto::SecretBox& secret_box() const { return *secret_box_; }
 
  private:
@@ -74,6 +76,7 @@ class HostApp {
   std::unique_ptr<channels::Inbound> inbound_;
   std::unique_ptr<channels::ChannelWorker> channel_worker_;
   std::unique_ptr<channels::Poller> poller_;
+  std::unique_ptr<knowledge::KnowledgeService> knowledge_;
   std::unique_ptr<jobs::WorkerPool> jobs_;
   std::unique_ptr<jobs::Scheduler> scheduler_;
   http::Router router_;

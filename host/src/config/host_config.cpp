@@ -187,6 +187,13 @@ std::vector<Field> BuildSchema() {
                Int("poll_rescan_ms", 5000, 100, 600000,
                    "how often the poller looks for polling integrations")},
               "messaging channels"),
+      Section("knowledge",
+              {Int("max_upload_bytes", 20 << 20, 1024, std::int64_t{1} << 31, "largest upload"),
+               Str("storage_plugin", "storage-local", "plugin storing uploaded files"),
+               Str("embedder_plugin", "local-embedder", "plugin embedding chunks and queries"),
+               Int("chunk_size", 1000, 100, 20000, "characters per chunk"),
+               Int("chunk_overlap", 200, 0, 5000, "characters shared by neighbouring chunks")},
+              "documents and retrieval"),
       Section(
           "billing",
           {Str("payment_plugin", "", "payment plugin id (e.g. stripe); empty: no checkout"),
@@ -371,6 +378,12 @@ HostConfig ParseHostConfig(
   c.channels.polling = r["channels"]["polling"].as<bool>();
   c.channels.poll_timeout = std::chrono::milliseconds(r["channels"]["poll_timeout_ms"].as<int>());
   c.channels.poll_rescan = std::chrono::milliseconds(r["channels"]["poll_rescan_ms"].as<int>());
+  const auto kn = r["knowledge"];
+  c.knowledge.max_upload_bytes = kn["max_upload_bytes"].as<std::int64_t>();
+  c.knowledge.storage_plugin = kn["storage_plugin"].as<std::string>();
+  c.knowledge.embedder_plugin = kn["embedder_plugin"].as<std::string>();
+  c.knowledge.chunk_size = kn["chunk_size"].as<std::size_t>();
+  c.knowledge.chunk_overlap = kn["chunk_overlap"].as<std::size_t>();
   const auto billing = r["billing"];
   c.billing.payment_plugin = billing["payment_plugin"].as<std::string>();
   c.billing.success_url = billing["success_url"].as<std::string>();

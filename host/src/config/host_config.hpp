@@ -109,6 +109,14 @@ struct ChannelsConfig {
   std::chrono::milliseconds poll_rescan{5000};
 };
 
+struct KnowledgeConfig {
+  std::int64_t max_upload_bytes = 20 << 20;
+  std::string storage_plugin = "storage-local";
+  std::string embedder_plugin = "local-embedder";
+  std::size_t chunk_size = 1000;
+  std::size_t chunk_overlap = 200;
+};
+
 struct BillingConfig {
   std::string payment_plugin;  // e.g. "stripe"; empty: checkout is unavailable
   std::string success_url;     // where the provider sends the browser after checkout
@@ -133,6 +141,7 @@ struct HostConfig {
   BillingConfig billing;
   SecretsConfig secrets;
   ChannelsConfig channels;
+  KnowledgeConfig knowledge;
   YAML::Node resolved;  // the whole validated tree, for components that read their own section
 };
 

@@ -1,0 +1,150 @@
+#include "knowledge/knowledge_routes.hpp"
+
+#include <Poco/Net/MessageHeader.h>
+#include <Poco/Net/MultipartReader.h>
+#include <Poco/Net/NameValueCollection.h>
+#include <Poco/StreamCopier.h>
+
+#include <sstream>
+
+#include "api/validation.hpp"
+#include "http/api_error.hpp"
+
+namespace sloth::knowledge {
+namespace {
+
+using json = nlohmann::json;
+
+struct Form {
+  std::string filename, data, title;
+  bool has_file = false;
+};
+
+Form ReadMultipart(const http::Request& req) {
+  const auto type = req.Header("Content-Type");
+  if (!type || type->find("multipart/form-data") == std::string::npos)
+    throw http::ApiError(415, "unsupported_media_type", "send multipart/form-data with a file part",
+                         "file");
+  std::string boundary;
+  try {
+    std::string value;
+    Poco::Net::NameValueCollection params;
+    Poco::Net::MessageHeader::splitParameters(*type, value, params);
+    boundary = params.get("boundary", "");
+  } catch (const std::exception&) {
+  }
+  if (boundary.empty())
+    throw http::ApiError(400, "invalid_argument", "the multipart boundary is missing", "file");
+  Form f;
+  std::istringstream in(req.body);
+  try {
+    Poco::Net::MultipartReader reader(in, boundary);
+    while (reader.hasNextPart()) {
+      Poco::Net::MessageHeader h;
+      reader.nextPart(h);
+      std::string disposition, name, filename;
+      Poco::Net::NameValueCollection params;
+      Poco::Net::MessageHeader::splitParameters(h.get("Content-Disposition", ""), disposition,
+                                                params);
+      name = params.get("name", "");
+      std::string content;
+      Poco::StreamCopier::copyToString(reader.stream(), content);
+      if (name == "file") {
+        f.has_file = true;
+        f.filename = params.get("filename", "");
+        f.data = std::move(content);
+      } else if (name == "title") {
+        f.title = content.substr(0, 300);
+      }
+    }
+  } catch (const Poco::Exception& e) {
+    throw http::ApiError(400, "invalid_argument", "malformed multipart body: " + e.displayText(),
+                         "file");
+  }
+  if (!f.has_file)
+    throw http::ApiError(400, "invalid_argument", "the form has no file part", "file");
+  return f;
+}
+
+json Status(const db::Result& r, int i) {
+  return {
+      {"id", r.Int(i, 0)},          {"title", r.Text(i, 1)},
+      {"format", r.Text(i, 2)},     {"size_bytes", r.Int(i, 3)},
+      {"status", r.Text(i, 4)},     {"error", r.IsNull(i, 5) ? json(nullptr) : json(r.Text(i, 5))},
+      {"chunk_count", r.Int(i, 6)}, {"created_at", r.Text(i, 7)}};
+}
+
+constexpr const char* kColumns =
+    "id, title, format, size_bytes, status, error, chunk_count, public.rfc3339(created_at)";
+
+}  // namespace
+
+void AddRoutes(api::Api& api, KnowledgeService& service) {
+  http::RouteOptions upload;
+  upload.max_body_bytes =
+      static_cast<std::int64_t>(service.options().max_upload_bytes) + (64 << 10);
+  api.Add(
+      "POST", "/api/documents/upload", api::Access::kTenant,
+      [&service](api::Context& ctx) {
+        const Form f = ReadMultipart(ctx.request);
+        return http::Response::Json(
+            202, service.Upload(ctx.tx, ctx.tenant(), f.filename, f.title, f.data));
+      },
+      upload);
+
+  api.Add("GET", "/api/documents", api::Access::kTenant, [](api::Context& ctx) {
+    const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
+    auto r =
+        ctx.tx.Exec(std::string("SELECT ") + kColumns +
+                        " FROM documents WHERE kind = 'document' AND id > $1 ORDER BY id LIMIT $2",
+                    page.after, page.limit + 1);
+    json items = json::array();
+    json next = nullptr;
+    for (int i = 0; i < r.Rows(); ++i) {
+      if (i == page.limit) {
+        next = std::to_string(r.Int(i - 1, 0));
+        break;
+      }
+      items.push_back(Status(r, i));
+    }
+    return http::Response::Json(200, {{"items", items}, {"next_cursor", next}});
+  });
+
+  api.Add("GET", "/api/documents/{id}/status", api::Access::kTenant, [](api::Context& ctx) {
+    const auto id = api::IdParam(ctx.request.Param("id"), "id");
+    auto r = ctx.tx.Exec(std::string("SELECT ") + kColumns + " FROM documents WHERE id = $1", id);
+    if (r.Empty()) throw http::ApiError(404, "not_found", "no such document", "id");
+    return http::Response::Json(200, Status(r, 0));
+  });
+
+  api.Add("DELETE", "/api/documents/{id}", api::Access::kTenant, [&service](api::Context& ctx) {
+    const auto id = api::IdParam(ctx.request.Param("id"), "id");
+    if (!service.Delete(ctx.tx, ctx.tenant(), id))
+      throw http::ApiError(404, "not_found", "no such document", "id");
+    return http::Response::NoContent();
+  });
+
+  api.Add("POST", "/api/knowledge/search", api::Access::kTenant, [&service](api::Context& ctx) {
+    const auto body = ctx.request.Json();
+    api::OnlyFields(body, {"query", "top_k", "mode"});
+    const std::string query = api::RequiredString(body, "query", 1000);
+    const int top_k = body.value("top_k", 5);
+    if (top_k < 1 || top_k > 50)
+      throw http::ApiError(400, "invalid_argument", "top_k must be between 1 and 50", "top_k");
+    const std::string m = api::OptionalString(body, "mode", 10).value_or("hybrid");
+    if (m != "hybrid" && m != "vector" && m != "text")
+      throw http::ApiError(400, "invalid_argument", "mode must be hybrid, vector or text", "mode");
+    const Mode mode = m == "vector" ? Mode::kVector : m == "text" ? Mode::kText : Mode::kHybrid;
+    json results = json::array();
+    for (const auto& h : service.Search(ctx.tx, query, top_k, mode)) {
+      json source = {{"type", "document"}, {"id", h.document_id}, {"title", h.title}};
+      if (h.page > 0) source["page"] = h.page;
+      if (!h.label.empty()) source["label"] = h.label;
+      results.push_back(
+          {{"chunk_id", h.chunk_id}, {"text", h.text}, {"score", h.score}, {"source", source}});
+    }
+    return http::Response::Json(200, {{"results", results}});
+  });
+}
+
+}  // namespace sloth::knowledge

@@ -1,0 +1,261 @@
+#include "knowledge/knowledge_service.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include "billing/usage.hpp"
+#include "http/api_error.hpp"
+#include "jobs/job_queue.hpp"
+#include "knowledge/parsers.hpp"
+
+namespace sloth::knowledge {
+namespace {
+
+using json = nlohmann::json;
+
+// real[] in PostgreSQL's text form, and back.
+std::string ToArray(const float* v, std::uint32_t n) {
+  std::string s = "{";
+  char buf[32];
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::snprintf(buf, sizeof buf, i ? ",%.7g" : "%.7g", static_cast<double>(v[i]));
+    s += buf;
+  }
+  return s + "}";
+}
+
+std::vector<float> FromArray(std::string_view s) {
+  std::vector<float> v;
+  if (s.size() < 2) return v;
+  s = s.substr(1, s.size() - 2);
+  while (!s.empty()) {
+    const auto comma = s.find(',');
+    v.push_back(std::strtof(std::string(s.substr(0, comma)).c_str(), nullptr));
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return v;
+}
+
+}  // namespace
+
+void KnowledgeService::Start() {
+  auto make = [&](const std::string& id,
+                  const char* what) -> std::shared_ptr<plugins::PluginInstance> {
+    try {
+      plugins::InstanceSpec spec;
+      spec.instance_id = std::string("knowledge-") + what;
+      const auto& all = plugins_.context().plugin_configs;
+      if (all.contains(id)) spec.config = all[id];
+      auto inst = plugins_.CreateInstance(id, std::move(spec));
+      const auto started = inst->Start();
+      if (!started.ok()) throw plugins::PluginError(started.status, started.error);
+      return inst;
+    } catch (const std::exception& e) {
+      spdlog::error("knowledge: {} plugin {} unavailable: {}", what, id, e.what());
+      return nullptr;
+    }
+  };
+  auto storage = make(options_.storage_plugin, "storage");
+  auto embedder = make(options_.embedder_plugin, "embedder");
+  std::lock_guard lock(mu_);
+  storage_ = std::move(storage);
+  embedder_ = std::move(embedder);
+}
+
+void KnowledgeService::Stop() {
+  std::shared_ptr<plugins::PluginInstance> s, e;
+  {
+    std::lock_guard lock(mu_);
+    s = std::move(storage_);
+    e = std::move(embedder_);
+  }
+  if (s) s->Stop();
+  if (e) e->Stop();
+}
+
+std::shared_ptr<plugins::PluginInstance> KnowledgeService::Storage() {
+  std::lock_guard lock(mu_);
+  if (!storage_) throw http::ApiError(503, "unavailable", "document storage is not available");
+  return storage_;
+}
+
+std::shared_ptr<plugins::PluginInstance> KnowledgeService::Embedder() {
+  std::lock_guard lock(mu_);
+  if (!embedder_) throw http::ApiError(503, "unavailable", "the embedder is not available");
+  return embedder_;
+}
+
+void KnowledgeService::Register(jobs::WorkerPool& jobs) {
+  jobs.Register("knowledge.ingest", [this](jobs::JobContext& ctx) { Ingest(ctx); });
+}
+
+std::vector<float> KnowledgeService::Embed(const std::vector<std::string>& texts) {
+  std::vector<float> out;
+  std::uint32_t dim = 0;
+  const auto r = Embedder()->Embed(texts, out, dim);
+  if (!r.ok()) throw std::runtime_error("embedding failed: " + r.error);
+  dimension_ = dim;
+  return out;
+}
+
+json KnowledgeService::Upload(db::Transaction& tx, std::int64_t tenant, const std::string& filename,
+                              const std::string& title, const std::string& data) {
+  if (data.empty()) throw http::ApiError(400, "invalid_argument", "the file is empty", "file");
+  if (data.size() > options_.max_upload_bytes) {
+    throw http::ApiError(
+        413, "too_large",
+        "the file is larger than " + std::to_string(options_.max_upload_bytes >> 20) + " MB",
+        "file");
+  }
+  const std::string format = DetectFormat(std::string_view(data).substr(0, 65536), filename);
+  if (format.empty() || format == "jpeg" || format == "png" || format == "webp") {
+    throw http::ApiError(415, "unsupported_type",
+                         "documents must be PDF, DOCX, XLSX, TXT, MD or CSV (decided by content)",
+                         "file");
+  }
+  billing::UsageMeter meter;
+  meter.Consume(tx, tenant, "documents");
+  meter.Consume(
+      tx, tenant, "storage_mb",
+      std::max<std::int64_t>(1, static_cast<std::int64_t>((data.size() + (1 << 20) - 1) >> 20)));
+  auto r = tx.Exec(
+      "INSERT INTO documents (title, filename, format, size_bytes, storage_key) VALUES (left($1, "
+      "300), left($2, 300), $3, $4, '') RETURNING id",
+      title.empty() ? (filename.empty() ? std::string("Untitled") : filename) : title, filename,
+      format, static_cast<std::int64_t>(data.size()));
+  const std::int64_t id = r.Int(0, 0);
+  const std::string key =
+      std::to_string(tenant) + "/documents/" + std::to_string(id) + "." + format;
+  const auto put = Storage()->Put(key, data, "application/octet-stream");
+  if (!put.ok())
+    throw http::ApiError(503, "unavailable", "the file could not be stored: " + put.error);
+  tx.Exec("UPDATE documents SET storage_key = $2 WHERE id = $1", id, key);
+  jobs::EnqueueOptions o;
+  o.tenant_id = tenant;
+  o.max_attempts = 3;
+  jobs::Enqueue(tx, "knowledge.ingest", {{"document_id", id}}, o);
+  return {{"id", id}, {"status", "pending"}, {"format", format}};
+}
+
+bool KnowledgeService::Delete(db::Transaction& tx, std::int64_t tenant, std::int64_t id) {
+  auto r = tx.Exec("DELETE FROM documents WHERE id = $1 RETURNING storage_key, size_bytes", id);
+  if (r.Empty()) return false;
+  const auto removed = Storage()->Remove(r.Text(0, 0));
+  if (!removed.ok())
+    spdlog::warn("knowledge: blob {} not removed: {}", r.Text(0, 0), removed.error);
+  // Give the quota back: one document and its megabytes.
+  tx.Exec(
+      "UPDATE public.usage_counters SET used = greatest(0, used - CASE metric WHEN 'documents' "
+      "THEN 1 ELSE greatest(1, ($2::bigint + 1048575) / 1048576) END) WHERE tenant_id = $1 AND "
+      "metric IN ('documents', 'storage_mb') AND period_start = '1970-01-01T00:00:00Z'",
+      tenant, r.Int(0, 1));
+  return true;
+}
+
+void KnowledgeService::Ingest(jobs::JobContext& ctx) {
+  auto& tx = ctx.tx;
+  const std::int64_t id = ctx.job.payload.value("document_id", std::int64_t{0});
+  auto doc =
+      tx.Exec("SELECT format, storage_key, status FROM documents WHERE id = $1 FOR UPDATE", id);
+  if (doc.Empty() || doc.Text(0, 2) == "completed") return;
+  const std::string format = doc.Text(0, 0);
+  auto fail = [&](const std::string& why) {
+    tx.Exec(
+        "UPDATE documents SET status = 'failed', error = left($2, 1000), updated_at = now() "
+        "WHERE id = $1",
+        id, why);
+    spdlog::info("knowledge: document {} failed: {}", id, why);
+  };
+  const auto blob = Storage()->Get(doc.Text(0, 1));
+  if (!blob.ok()) throw std::runtime_error("cannot read the stored file: " + blob.error);
+  std::vector<Section> sections;
+  try {
+    sections = Parse(format, blob.output);
+  } catch (const ParseError& e) {
+    fail(e.what());  // the upload's fault: recorded, not retried
+    return;
+  } catch (const std::exception& e) {
+    fail(std::string("the file could not be read: ") + e.what());
+    return;
+  }
+  const auto chunks = ChunkSections(sections, options_.chunks);
+  if (chunks.empty()) {
+    fail("the document contains no text");
+    return;
+  }
+  std::vector<std::string> texts;
+  for (const auto& c : chunks) texts.push_back(c.text);
+  const auto vectors = Embed(texts);
+  const std::uint32_t dim = static_cast<std::uint32_t>(vectors.size() / chunks.size());
+  tx.Exec("DELETE FROM chunks WHERE document_id = $1", id);
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    tx.Exec(
+        "INSERT INTO chunks (document_id, position, label, page, text, tsv, embedding, model) "
+        "VALUES ($1, $2, nullif($3, ''), $4, $5, to_tsvector('simple', $5), $6::real[], $7)",
+        id, chunks[i].position, chunks[i].label, chunks[i].page, chunks[i].text,
+        ToArray(vectors.data() + i * dim, dim), options_.embedder_plugin);
+  }
+  tx.Exec(
+      "UPDATE documents SET status = 'completed', error = NULL, chunk_count = $2, updated_at = "
+      "now() WHERE id = $1",
+      id, static_cast<int>(chunks.size()));
+}
+
+std::vector<SearchHit> KnowledgeService::Search(db::Transaction& tx, const std::string& query,
+                                                int top_k, Mode mode) {
+  constexpr int kCandidates = 50;
+  constexpr double kRrf = 60.0;  // the usual reciprocal-rank-fusion constant
+  std::map<std::int64_t, double> fused;
+  if (mode != Mode::kVector) {
+    // Any of the query's words (OR), ranked by cover density.
+    auto r = tx.Exec(
+        "WITH q AS (SELECT to_tsquery('simple', nullif(replace(plainto_tsquery('simple', "
+        "$1)::text, "
+        "' & ', ' | '), '')) AS q) SELECT c.id FROM chunks c, q WHERE q.q IS NOT NULL AND c.tsv @@ "
+        "q.q ORDER BY ts_rank_cd(c.tsv, q.q) DESC, c.id LIMIT $2",
+        query, kCandidates);
+    for (int i = 0; i < r.Rows(); ++i) fused[r.Int(i, 0)] += 1.0 / (kRrf + i + 1);
+  }
+  if (mode != Mode::kText) {
+    // Exact cosine over the tenant's chunks (vectors are unit length: a dot product).
+    const auto qv = Embed({query});
+    auto r = tx.Exec("SELECT id, embedding::text FROM chunks");
+    std::vector<std::pair<float, std::int64_t>> scored;
+    for (int i = 0; i < r.Rows(); ++i) {
+      const auto v = FromArray(r.View(i, 1));
+      if (v.size() != qv.size()) continue;  // another model's vector: re-embed pending
+      float dot = 0;
+      for (std::size_t k = 0; k < v.size(); ++k) dot += v[k] * qv[k];
+      scored.emplace_back(dot, r.Int(i, 0));
+    }
+    const auto n = std::min<std::size_t>(scored.size(), kCandidates);
+    std::partial_sort(scored.begin(), scored.begin() + static_cast<long>(n), scored.end(),
+                      [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (std::size_t i = 0; i < n; ++i)
+      fused[scored[i].second] += 1.0 / (kRrf + static_cast<double>(i) + 1);
+  }
+  std::vector<std::pair<double, std::int64_t>> ranked;
+  for (const auto& [id, s] : fused) ranked.emplace_back(s, id);
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  if (ranked.size() > static_cast<std::size_t>(top_k))
+    ranked.resize(static_cast<std::size_t>(top_k));
+  std::vector<SearchHit> hits;
+  for (const auto& [score, id] : ranked) {
+    auto r = tx.Exec(
+        "SELECT c.text, c.document_id, d.title, coalesce(c.label, ''), c.page FROM chunks c JOIN "
+        "documents d ON d.id = c.document_id WHERE c.id = $1",
+        id);
+    if (r.Empty()) continue;
+    hits.push_back({id, r.Text(0, 0), score, r.Int(0, 1), r.Text(0, 2), r.Text(0, 3),
+                    static_cast<int>(r.Int(0, 4))});
+  }
+  return hits;
+}
+
+}  // namespace sloth::knowledge

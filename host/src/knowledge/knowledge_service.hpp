@@ -1,0 +1,74 @@
+#pragma once
+
+// Documents in, answers out: uploads are stored by the storage plugin and parsed, chunked
+// and embedded by a job; search fuses PostgreSQL full-text ranking with vector similarity
+// (reciprocal rank fusion) over the tenant's chunks.
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "db/pool.hpp"
+#include "jobs/worker_pool.hpp"
+#include "knowledge/chunker.hpp"
+#include "plugins/plugin_manager.hpp"
+
+namespace sloth::knowledge {
+
+struct KnowledgeOptions {
+  std::string storage_plugin = "storage-local";
+  std::string embedder_plugin = "local-embedder";
+  std::size_t max_upload_bytes = 20u << 20;
+  ChunkOptions chunks;
+};
+
+struct SearchHit {
+  std::int64_t chunk_id = 0;
+  std::string text;
+  double score = 0;
+  std::int64_t document_id = 0;
+  std::string title;
+  std::string label;
+  int page = 0;
+};
+
+enum class Mode { kHybrid, kVector, kText };
+
+class KnowledgeService {
+ public:
+  KnowledgeService(plugins::PluginManager& plugins, KnowledgeOptions options)
+      : plugins_(plugins), options_(std::move(options)) {}
+  ~KnowledgeService() { Stop(); }
+
+  void Start();  // creates the platform storage and embedder instances
+  void Stop();
+  void Register(jobs::WorkerPool& jobs);
+  const KnowledgeOptions& options() const { return options_; }
+
+  // Stores the bytes and records the document (status pending) with its ingestion job, in
+  // the caller's (tenant) transaction. Throws http::ApiError for bad input or quotas.
+  nlohmann::json Upload(db::Transaction& tx, std::int64_t tenant, const std::string& filename,
+                        const std::string& title, const std::string& data);
+  // Deletes the blob, the chunks and the row. False when there is no such document.
+  bool Delete(db::Transaction& tx, std::int64_t tenant, std::int64_t id);
+  void Ingest(jobs::JobContext& ctx);
+
+  std::vector<SearchHit> Search(db::Transaction& tx, const std::string& query, int top_k,
+                                Mode mode = Mode::kHybrid);
+  std::vector<float> Embed(const std::vector<std::string>& texts);
+
+ private:
+  std::shared_ptr<plugins::PluginInstance> Storage();
+  std::shared_ptr<plugins::PluginInstance> Embedder();
+
+  plugins::PluginManager& plugins_;
+  KnowledgeOptions options_;
+  std::mutex mu_;
+  std::shared_ptr<plugins::PluginInstance> storage_, embedder_;
+  std::uint32_t dimension_ = 0;
+};
+
+}  // namespace sloth::knowledge

@@ -1,0 +1,186 @@
+// Documents end to end: multipart upload -> storage-local -> ingestion job (parse, chunk,
+// local embeddings) -> hybrid search, per tenant.
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "app/host_app.hpp"
+#include "support/host_process.hpp"
+#include "support/test_db.hpp"
+
+namespace sloth::knowledge {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+// A one-page PDF with the text "Gel manicure costs 25 EUR" (objects written by hand; poppler
+// rebuilds the cross-reference table).
+const std::string kPdf =
+    "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    "2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 100]/Contents 4 0 R"
+    "/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    "4 0 obj<</Length 52>>stream\nBT /F1 12 Tf 10 50 Td (Gel manicure costs 25 EUR) Tj ET\n"
+    "endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    "trailer<</Root 1 0 R>>\n%%EOF\n";
+
+class KnowledgeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_dir_ = std::filesystem::temp_directory_path() / ("sloth-kn-" + db_.name());
+    const std::string yaml =
+        "http:\n  host: 127.0.0.1\n  port: 0\ndatabase:\n  url: \"" + db_.url() +
+        "\"\n  pool_size: 8\nplans_file: " + SLOTH_SOURCE_DIR +
+        "/config/plans.yaml\nauth:\n  jwt_secret: knowledge-secret-0123456789-abcdefghijk\n"
+        "secrets:\n  master_key: \"" +
+        std::string(64, 'c') +
+        "\"\n"
+        "jobs:\n  poll_ms: 100\nscheduler:\n  enabled: false\n"
+        "plugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
+        "\"]\n  config:\n    storage-local: {data_dir: \"" +
+        data_dir_.string() + "\"}\nknowledge:\n  chunk_size: 150\n  chunk_overlap: 30\n";
+    app_ = std::make_unique<app::HostApp>(config::ParseHostConfig(
+        yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
+    app_->Start();
+  }
+  void TearDown() override {
+    app_->Stop();
+    std::filesystem::remove_all(data_dir_);
+  }
+
+  std::string Register(const std::string& email) {
+    auto r = testing::HttpCall(app_->port(), "POST", "/api/auth/register",
+                               json{{"email", email},
+                                    {"password", "a long passphrase 42"},
+                                    {"organization_name", "Salon"},
+                                    {"plan", "starter"}}
+                                   .dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return json::parse(r.body)["access_token"];
+  }
+
+  testing::HttpResult Upload(const std::string& token, const std::string& filename,
+                             const std::string& data, const std::string& title = "") {
+    const std::string boundary = "----sloth-test-boundary-7MA4YWxk";
+    std::string body;
+    if (!title.empty()) {
+      body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n" +
+              title + "\r\n";
+    }
+    body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
+            filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + data + "\r\n--" +
+            boundary + "--\r\n";
+    return testing::HttpCall(app_->port(), "POST", "/api/documents/upload", body, token,
+                             {{"Content-Type", "multipart/form-data; boundary=" + boundary}});
+  }
+
+  json WaitDone(const std::string& token, std::int64_t id) {
+    for (int i = 0; i < 100; ++i) {
+      auto r = testing::HttpCall(app_->port(), "GET",
+                                 "/api/documents/" + std::to_string(id) + "/status", "", token);
+      const auto j = json::parse(r.body);
+      if (j["status"] == "completed" || j["status"] == "failed") return j;
+      std::this_thread::sleep_for(100ms);
+    }
+    return {};
+  }
+
+  json Search(const std::string& token, const std::string& q, const std::string& mode = "hybrid") {
+    auto r = testing::HttpCall(app_->port(), "POST", "/api/knowledge/search",
+                               json{{"query", q}, {"top_k", 3}, {"mode", mode}}.dump(), token);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body)["results"];
+  }
+
+  testing::TestDatabase db_;
+  std::filesystem::path data_dir_;
+  std::unique_ptr<app::HostApp> app_;
+};
+
+TEST_F(KnowledgeTest, UploadedTextAndPdfAreSearchableWithTheirSource) {
+  const auto token = Register("kb@salon.test");
+  std::string prices =
+      "Price list\n\nClassic manicure: 15 EUR. Gel polish manicure: 25 EUR. Pedicure: 30 EUR.\n\n"
+      "Policies\n\nCancellations less than 24 hours before the appointment are charged 50%.\n\n"
+      "Ціни\n\nМанікюр з покриттям гель-лаком — 600 грн. Педикюр — 700 грн.\n";
+  auto up = Upload(token, "prices.txt", prices, "Price list");
+  ASSERT_EQ(up.status, 202) << up.body;
+  const auto doc = WaitDone(token, json::parse(up.body)["id"]);
+  ASSERT_EQ(doc["status"], "completed") << doc.dump();
+  EXPECT_GE(doc["chunk_count"].get<int>(), 2);
+
+  auto hits = Search(token, "how much is a pedicure?");
+  ASSERT_FALSE(hits.empty());
+  EXPECT_NE(hits[0]["text"].get<std::string>().find("Pedicure: 30 EUR"), std::string::npos)
+      << hits.dump();
+  EXPECT_EQ(hits[0]["source"]["title"], "Price list");
+  hits = Search(token, "скільки коштує педикюр");
+  ASSERT_FALSE(hits.empty());
+  EXPECT_NE(hits[0]["text"].get<std::string>().find("700 грн"), std::string::npos) << hits.dump();
+  EXPECT_FALSE(Search(token, "cancellations", "text").empty());
+  EXPECT_FALSE(Search(token, "cancellation fee", "vector").empty());
+
+  up = Upload(token, "menu.pdf", kPdf);
+  ASSERT_EQ(up.status, 202) << up.body;
+  const auto pdf = WaitDone(token, json::parse(up.body)["id"]);
+  ASSERT_EQ(pdf["status"], "completed") << pdf.dump();
+  EXPECT_EQ(pdf["format"], "pdf");
+  hits = Search(token, "gel manicure EUR");
+  bool from_pdf = false;
+  for (const auto& h : hits) from_pdf |= h["source"].value("page", 0) == 1;
+  EXPECT_TRUE(from_pdf) << hits.dump();
+
+  // Deleting a document removes its chunks from search.
+  EXPECT_EQ(
+      testing::HttpCall(app_->port(), "DELETE", "/api/documents/" + doc["id"].dump(), "", token)
+          .status,
+      204);
+  for (const auto& h : Search(token, "pedicure")) EXPECT_NE(h["source"]["id"], doc["id"]);
+}
+
+TEST_F(KnowledgeTest, BadFilesFailWithAReasonAndTenantsNeverSeeEachOther) {
+  const auto a = Register("a@kb.test");
+  const auto b = Register("b@kb.test");
+  // Latin-1 text: stored, then failed with a reason.
+  auto up = Upload(a, "old.txt",
+                   "Caf\xE9"
+                   " cr\xE8"
+                   "me br\xFB"
+                   "l\xE9"
+                   "e");
+  ASSERT_EQ(up.status, 202);
+  auto st = WaitDone(a, json::parse(up.body)["id"]);
+  EXPECT_EQ(st["status"], "failed");
+  EXPECT_NE(st["error"].get<std::string>().find("UTF-8"), std::string::npos);
+  // A truncated PDF fails, the host keeps serving.
+  up = Upload(a, "broken.pdf", kPdf.substr(0, 40));
+  ASSERT_EQ(up.status, 202);
+  EXPECT_EQ(WaitDone(a, json::parse(up.body)["id"])["status"], "failed");
+  // A PNG named .txt is refused by its bytes.
+  up = Upload(a, "notes.txt", std::string("\x89PNG\r\n\x1A\n", 8) + std::string(100, '\0'));
+  EXPECT_EQ(up.status, 415) << up.body;
+  EXPECT_EQ(Upload(a, "empty.txt", "").status, 400);
+
+  up = Upload(a, "secret.txt", "Our secret supplier is Nail Wholesale Kyiv.");
+  ASSERT_EQ(WaitDone(a, json::parse(up.body)["id"])["status"], "completed");
+  EXPECT_FALSE(Search(a, "secret supplier").empty());
+  EXPECT_TRUE(Search(b, "secret supplier").empty());
+  EXPECT_TRUE(Search(b, "secret supplier", "vector").empty());
+  EXPECT_EQ(
+      testing::HttpCall(app_->port(), "GET",
+                        "/api/documents/" + json::parse(up.body)["id"].dump() + "/status", "", b)
+          .status,
+      404);
+}
+
+}  // namespace
+}  // namespace sloth::knowledge
