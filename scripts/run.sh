@@ -37,6 +37,8 @@ if [ -z "${DATABASE_URL:-}" ] && [ -z "${SLOTH_DATABASE_URL:-}" ]; then
   echo "run: embedded PostgreSQL in $pgdir"
 fi
 
+# Uploaded files (storage-local) and the development master key live under .data/.
+export SLOTH_DATA_DIR=${SLOTH_DATA_DIR:-$repo/.data}
 port=$(awk '/^http:/{h=1} h && /^[[:space:]]+port:/{print $2; exit}' "$config")
 port=${SLOTH_HTTP_PORT:-${port:-8080}}
 "$repo/build/bin/sloth-host" --config "$config" &
