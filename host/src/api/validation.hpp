@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "db/connection.hpp"
+
 namespace sloth::api {
 
 // Throws 400 for any member of `body` not in `allowed`.
@@ -49,6 +51,22 @@ nlohmann::json PageJson(const std::vector<Row>& rows, const Page& page, Id&& id,
   nlohmann::json next = nullptr;
   if (rows.size() > shown) next = std::to_string(id(rows[shown - 1]));
   return {{"items", items}, {"next_cursor", next}};
+}
+
+// Rows fetched with LIMIT page.limit + 1 and the id in column 0: the page and its cursor.
+template <typename Render>
+nlohmann::json PageOfRows(const db::Result& r, const Page& page, Render&& render) {
+  nlohmann::json items = nlohmann::json::array();
+  const int shown = std::min(r.Rows(), page.limit);
+  for (int i = 0; i < shown; ++i) items.push_back(render(r, i));
+  nlohmann::json next = nullptr;
+  if (r.Rows() > page.limit) next = std::to_string(r.Int(shown - 1, 0));
+  return {{"items", items}, {"next_cursor", next}};
+}
+
+// A nullable text column as JSON (null for SQL NULL).
+inline nlohmann::json TextOrNull(const db::Result& r, int row, int col) {
+  return r.IsNull(row, col) ? nlohmann::json(nullptr) : nlohmann::json(r.Text(row, col));
 }
 
 }  // namespace sloth::api

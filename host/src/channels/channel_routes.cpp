@@ -95,25 +95,18 @@ void AddConversationRoutes(api::Api& api) {
         "m.conversation_id = c.id ORDER BY id DESC LIMIT 1) FROM conversations c WHERE ($1::text "
         "IS NULL OR source = $1) AND ($2::bigint = 0 OR id < $2) ORDER BY id DESC LIMIT $3",
         source, page.after, page.limit + 1);
-    json items = json::array();
-    json next = nullptr;
-    for (int i = 0; i < r.Rows(); ++i) {
-      if (i == page.limit) {
-        next = std::to_string(r.Int(i - 1, 0));
-        break;
-      }
-      items.push_back({{"id", r.Int(i, 0)},
-                       {"source", r.Text(i, 1)},
-                       {"integration_id", r.IsNull(i, 2) ? json(nullptr) : json(r.Text(i, 2))},
-                       {"external_chat_id", r.IsNull(i, 3) ? json(nullptr) : json(r.Text(i, 3))},
-                       {"customer_name", r.IsNull(i, 4) ? json(nullptr) : json(r.Text(i, 4))},
-                       {"customer_language", r.IsNull(i, 5) ? json(nullptr) : json(r.Text(i, 5))},
-                       {"message_count", r.Int(i, 6)},
-                       {"last_message_at", r.IsNull(i, 7) ? json(nullptr) : json(r.Text(i, 7))},
-                       {"created_at", r.Text(i, 8)},
-                       {"last_message", r.IsNull(i, 9) ? json(nullptr) : json(r.Text(i, 9))}});
-    }
-    return http::Response::Json(200, {{"items", items}, {"next_cursor", next}});
+    return http::Response::Json(200, api::PageOfRows(r, page, [](const db::Result& x, int i) {
+                                  return json{{"id", x.Int(i, 0)},
+                                              {"source", x.Text(i, 1)},
+                                              {"integration_id", api::TextOrNull(x, i, 2)},
+                                              {"external_chat_id", api::TextOrNull(x, i, 3)},
+                                              {"customer_name", api::TextOrNull(x, i, 4)},
+                                              {"customer_language", api::TextOrNull(x, i, 5)},
+                                              {"message_count", x.Int(i, 6)},
+                                              {"last_message_at", api::TextOrNull(x, i, 7)},
+                                              {"created_at", x.Text(i, 8)},
+                                              {"last_message", api::TextOrNull(x, i, 9)}};
+                                }));
   });
 
   api.Add("GET", "/api/conversations/{id}", api::Access::kTenant, [](api::Context& ctx) {
@@ -129,27 +122,20 @@ void AddConversationRoutes(api::Api& api) {
         "public.rfc3339(sent_at) FROM messages WHERE conversation_id = $1 AND id > $2 ORDER BY id "
         "LIMIT $3",
         id, page.after, page.limit + 1);
-    json items = json::array();
-    json next = nullptr;
-    for (int i = 0; i < m.Rows(); ++i) {
-      if (i == page.limit) {
-        next = std::to_string(m.Int(i - 1, 0));
-        break;
-      }
-      items.push_back({{"id", m.Int(i, 0)},
-                       {"direction", m.Text(i, 1)},
-                       {"text", m.IsNull(i, 2) ? json(nullptr) : json(m.Text(i, 2))},
-                       {"status", m.Text(i, 3)},
-                       {"error", m.IsNull(i, 4) ? json(nullptr) : json(m.Text(i, 4))},
-                       {"created_at", m.Text(i, 5)},
-                       {"sent_at", m.IsNull(i, 6) ? json(nullptr) : json(m.Text(i, 6))}});
-    }
-    return http::Response::Json(
-        200, {{"id", id},
-              {"source", c.Text(0, 0)},
-              {"customer_name", c.IsNull(0, 1) ? json(nullptr) : json(c.Text(0, 1))},
-              {"created_at", c.Text(0, 2)},
-              {"messages", {{"items", items}, {"next_cursor", next}}}});
+    const json messages = api::PageOfRows(m, page, [](const db::Result& x, int i) {
+      return json{{"id", x.Int(i, 0)},
+                  {"direction", x.Text(i, 1)},
+                  {"text", api::TextOrNull(x, i, 2)},
+                  {"status", x.Text(i, 3)},
+                  {"error", api::TextOrNull(x, i, 4)},
+                  {"created_at", x.Text(i, 5)},
+                  {"sent_at", api::TextOrNull(x, i, 6)}};
+    });
+    return http::Response::Json(200, {{"id", id},
+                                      {"source", c.Text(0, 0)},
+                                      {"customer_name", api::TextOrNull(c, 0, 1)},
+                                      {"created_at", c.Text(0, 2)},
+                                      {"messages", messages}});
   });
 }
 

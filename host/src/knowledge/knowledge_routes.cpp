@@ -67,11 +67,10 @@ Form ReadMultipart(const http::Request& req) {
 }
 
 json Status(const db::Result& r, int i) {
-  return {
-      {"id", r.Int(i, 0)},          {"title", r.Text(i, 1)},
-      {"format", r.Text(i, 2)},     {"size_bytes", r.Int(i, 3)},
-      {"status", r.Text(i, 4)},     {"error", r.IsNull(i, 5) ? json(nullptr) : json(r.Text(i, 5))},
-      {"chunk_count", r.Int(i, 6)}, {"created_at", r.Text(i, 7)}};
+  return {{"id", r.Int(i, 0)},          {"title", r.Text(i, 1)},
+          {"format", r.Text(i, 2)},     {"size_bytes", r.Int(i, 3)},
+          {"status", r.Text(i, 4)},     {"error", api::TextOrNull(r, i, 5)},
+          {"chunk_count", r.Int(i, 6)}, {"created_at", r.Text(i, 7)}};
 }
 
 constexpr const char* kColumns =
@@ -98,16 +97,7 @@ void AddRoutes(api::Api& api, KnowledgeService& service) {
         ctx.tx.Exec(std::string("SELECT ") + kColumns +
                         " FROM documents WHERE kind = 'document' AND id > $1 ORDER BY id LIMIT $2",
                     page.after, page.limit + 1);
-    json items = json::array();
-    json next = nullptr;
-    for (int i = 0; i < r.Rows(); ++i) {
-      if (i == page.limit) {
-        next = std::to_string(r.Int(i - 1, 0));
-        break;
-      }
-      items.push_back(Status(r, i));
-    }
-    return http::Response::Json(200, {{"items", items}, {"next_cursor", next}});
+    return http::Response::Json(200, api::PageOfRows(r, page, Status));
   });
 
   api.Add("GET", "/api/documents/{id}/status", api::Access::kTenant, [](api::Context& ctx) {
