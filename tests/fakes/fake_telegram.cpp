@@ -38,7 +38,15 @@ json FakeTelegram::Params(const FakeRequest& r) const {
 
 FakeResponse FakeTelegram::Handle(const FakeRequest& r) {
   static const std::regex route(R"(^/bot(\d+:[\w-]+)/(\w+)$)");
+  static const std::regex file_route(R"(^/file/bot(\d+:[\w-]+)/(.+)$)");
   std::smatch m;
+  if (std::regex_match(r.path, m, file_route)) {
+    if (m[1] != token_) return Fail(401, "Unauthorized");
+    FakeResponse jpeg;
+    jpeg.content_type = "image/jpeg";
+    jpeg.body = std::string("\xFF\xD8\xFF\xE0", 4) + "JFIF-fake-photo-" + std::string(m[2]);
+    return jpeg;
+  }
   if (!std::regex_match(r.path, m, route)) return Fail(404, "Not Found");
   if (m[1] != token_) return Fail(401, "Unauthorized: invalid token specified");
   std::string method = m[2];
@@ -65,6 +73,14 @@ FakeResponse FakeTelegram::Handle(const FakeRequest& r) {
     webhook_url_.clear();
     webhook_secret_.clear();
     return Ok(true);
+  }
+  if (method == "getfile") {
+    const std::string id = p.value("file_id", "");
+    if (id.empty()) return Fail(400, "Bad Request: file_id is empty");
+    return Ok({{"file_id", id},
+               {"file_unique_id", "u" + id},
+               {"file_size", 1000},
+               {"file_path", "photos/file_" + id + ".jpg"}});
   }
   if (method == "answercallbackquery") {
     std::lock_guard lock(mu_);

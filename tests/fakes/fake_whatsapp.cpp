@@ -33,8 +33,25 @@ FakeResponse FakeWhatsApp::Handle(const FakeRequest& r) {
   static const std::regex phone_path(R"(^/v\d+\.\d+/(\d+)$)");
   static const std::regex messages_path(R"(^/v\d+\.\d+/(\d+)/messages$)");
   std::smatch m;
+  if (r.method == "GET" && r.path == "/whatsapp_business/attachments/") {
+    FakeResponse jpeg;
+    jpeg.content_type = "image/jpeg";
+    jpeg.body = std::string("\xFF\xD8\xFF\xE0", 4) + "fake-whatsapp-image-" + r.query;
+    return jpeg;
+  }
+  if (r.method == "GET" && std::regex_match(r.path, m, phone_path) && m[1] != phone_) {
+    // A media id: its short-lived URL on Meta's CDN.
+    const std::string id = m[1];
+    return FakeResponse::Json(
+        200, json{{"messaging_product", "whatsapp"},
+                  {"url", "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=" + id},
+                  {"mime_type", "image/jpeg"},
+                  {"sha256", "0f"},
+                  {"file_size", "28"},
+                  {"id", id}}
+                 .dump());
+  }
   if (r.method == "GET" && std::regex_match(r.path, m, phone_path)) {
-    if (m[1] != phone_) return GraphError(400, 100, "Unsupported get request");
     return FakeResponse::Json(200, json{{"display_phone_number", "15550783881"},
                                         {"verified_name", "Salon Aurora"},
                                         {"id", phone_}}

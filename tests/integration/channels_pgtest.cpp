@@ -2,12 +2,14 @@
 // through its HTTP client, and answers webhook deliveries through the job queue.
 
 #include <csignal>
+#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "app/host_app.hpp"
+#include "billing/usage.hpp"
 #include "fakes/fake_telegram.hpp"
 #include "fakes/fake_whatsapp.hpp"
 #include "integrations/integration_repository.hpp"
@@ -54,9 +56,10 @@ std::string HostYaml(const std::string& db_url, const std::string& fake, int por
          "  burst_window_ms: " +
          std::to_string(burst_ms) +
          "\nplugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
-         "\"]\n"
+         "\"]\n  config:\n    storage-local: {data_dir: \"/tmp/sloth-channel-blobs\"}\n"
          "outbound_http:\n  allow_private: true\n  rewrite:\n    \"https://api.telegram.org\": \"" +
          fake + "\"\n    \"https://graph.facebook.com\": \"" + whatsapp_fake +
+         "\"\n    \"https://lookaside.fbsbx.com\": \"" + whatsapp_fake +
          "\"\nlog:\n  level: info\n";
 }
 
@@ -281,6 +284,16 @@ TEST_F(ChannelsTest, PhotosEditsAndCallbacksArriveAsTheirKinds) {
   });
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0], "message|Can you do these nails?|large|");
+  // The photo itself was fetched with getFile and is in the tenant's storage.
+  const auto key = app_->pool().InTransaction([&](db::Transaction& tx) {
+    auto s = tx.Exec("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant_%'").Text(0, 0);
+    return tx
+        .Exec("SELECT payload->'photo'->>'storage_key' FROM " + s +
+              ".inbound_events WHERE type = 'message'")
+        .Text(0, 0);
+  });
+  EXPECT_NE(key.find("/inbound/" + id + "/40000.jpeg"), std::string::npos) << key;
+  EXPECT_TRUE(std::filesystem::exists("/tmp/sloth-channel-blobs/" + key)) << key;
   EXPECT_EQ(rows[1], "edited|Can you do these nails by Friday?||");
   EXPECT_EQ(rows[2], "callback|||slot:10");
 }
@@ -316,6 +329,29 @@ TEST_F(ChannelsTest, SendsLongTextInPiecesPhotosAndKeyboardsAtTheChatsPace) {
   // One chat, about one message a second.
   EXPECT_GE(sent[1].at - sent[0].at, 900ms);
   EXPECT_GE(sent[2].at - sent[1].at, 900ms);
+}
+
+TEST_F(ChannelsTest, PastThePlansLimitThePoliteReplyGoesOutInstead) {
+  const auto token = Register("limit@aurora.test");  // free: 100 messages a month
+  const std::string id = Connect(token, {{"bot_token", kToken}})["id"];
+  app_->pool().InTransaction([&](db::Transaction& tx) {
+    for (int i = 0; i < 100; ++i) {
+      billing::UsageMeter().Consume(tx, tx.Exec("SELECT id FROM public.tenants").Int(0, 0),
+                                    "messages");
+    }
+  });
+  ASSERT_EQ(Deliver(id, TextUpdate(70000, "How much is a pedicure?").dump(), fake_.webhook_secret())
+                .status,
+            200);
+  ASSERT_TRUE(fake_.WaitForSent(1, 10s));
+  EXPECT_EQ(fake_.sent()[0].params["text"],
+            "Thank you for your message! We have reached our message limit for now; the salon "
+            "will get back to you soon.");
+  // The message is kept for the salon to read; the count stays at the limit.
+  EXPECT_EQ(Count("messages"), 2);
+  auto usage = json::parse(
+      testing::HttpCall(app_->port(), "GET", "/api/subscriptions/usage", "", token).body);
+  EXPECT_EQ(usage["usage"]["messages"]["used"], 100);
 }
 
 TEST_F(ChannelsTest, PollingAnswersAnUpdateReturnedTwiceOnce) {
@@ -472,6 +508,28 @@ TEST_F(WhatsAppTest, VerifiesSignsAnswersAndRecordsStatuses) {
   EXPECT_NE(Sql("SELECT error FROM messages WHERE id = " + late).find("24-hour"),
             std::string::npos);
   EXPECT_EQ(wa_.sent().size(), 1u);
+}
+
+TEST_F(WhatsAppTest, ImagesAreDownloadedWithTheBearerTokenIntoStorage) {
+  const auto token = Register("image@wa.test", "starter");
+  const auto c = Connect(token);
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string id = json::parse(c.body)["id"];
+  json n =
+      fakes::FakeWhatsApp::TextNotification("16315551234", "wamid.IMG1", "", std::time(nullptr));
+  auto& m = n["entry"][0]["changes"][0]["value"]["messages"][0];
+  m["type"] = "image";
+  m.erase("text");
+  m["image"] = {{"caption", "this colour please"},
+                {"mime_type", "image/jpeg"},
+                {"sha256", "0f"},
+                {"id", "987654321"}};
+  const std::string body = n.dump();
+  ASSERT_EQ(Post(id, body, fakes::FakeWhatsApp::Sign(body, kAppSecret)).status, 200);
+  const std::string key = Sql("SELECT payload->'photo'->>'storage_key' FROM inbound_events");
+  EXPECT_NE(key.find("/inbound/" + id + "/wamid_IMG1.jpeg"), std::string::npos) << key;
+  EXPECT_TRUE(std::filesystem::exists("/tmp/sloth-channel-blobs/" + key));
+  EXPECT_EQ(Sql("SELECT payload->>'text' FROM inbound_events"), "this colour please");
 }
 
 // The real binary: killed with SIGKILL after answering 200 and before its reply went out,

@@ -124,9 +124,6 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   poller_ = std::make_unique<channels::Poller>(*pool_, *integrations_, po);
   integrations::AddRoutes(*api_, *integrations_, config_.http.public_url,
                           [this] { poller_->Rescan(); });
-  inbound_ = std::make_unique<channels::Inbound>(*pool_, config_.channels.burst_window);
-  channels::AddWebhookRoutes(router_, *pool_, *integrations_, *inbound_);
-  channels::AddConversationRoutes(*api_);
   knowledge::KnowledgeOptions ko;
   ko.max_upload_bytes = static_cast<std::size_t>(config_.knowledge.max_upload_bytes);
   ko.storage_plugin = config_.knowledge.storage_plugin;
@@ -134,6 +131,13 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   ko.chunks = {config_.knowledge.chunk_size, config_.knowledge.chunk_overlap};
   knowledge_ = std::make_unique<knowledge::KnowledgeService>(*plugins_, ko);
   knowledge::AddRoutes(*api_, *knowledge_);
+  inbound_ =
+      std::make_unique<channels::Inbound>(*pool_, config_.channels.burst_window,
+                                          [this](const std::string& key, const std::string& data) {
+                                            knowledge_->StoreBlob(key, data);
+                                          });
+  channels::AddWebhookRoutes(router_, *pool_, *integrations_, *inbound_);
+  channels::AddConversationRoutes(*api_);
 
   // Cron entries are read in the host's zone; set before any thread starts.
   setenv("TZ", config_.scheduler.timezone.c_str(), 1);

@@ -1,10 +1,14 @@
 #include "channels/inbound.hpp"
 
+#include <sodium.h>
+
+#include <cctype>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
 #include "jobs/job_queue.hpp"
+#include "knowledge/parsers.hpp"
 
 namespace sloth::channels {
 namespace {
@@ -17,8 +21,47 @@ std::string Text(const nlohmann::json& e, const char* key) {
 
 }  // namespace
 
+void Inbound::StoreMedia(const integrations::Integration& in, nlohmann::json& e) {
+  auto& photo = e["photo"];
+  const std::string b64 = photo.value("data_base64", "");
+  photo.erase("data_base64");
+  if (b64.empty()) return;
+  std::string data(b64.size(), '\0');
+  std::size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(data.data()), data.size(), b64.data(),
+                        b64.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    photo["error"] = "the plugin sent malformed base64";
+    return;
+  }
+  data.resize(len);
+  const std::string format = knowledge::DetectFormat(std::string_view(data).substr(0, 64), "");
+  if (format != "jpeg" && format != "png" && format != "webp") {
+    photo["error"] = "not a JPEG, PNG or WebP image";
+    return;
+  }
+  std::string id = Text(e, "message_id");
+  for (char& c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  }
+  const std::string key =
+      std::to_string(in.tenant_id) + "/inbound/" + in.id + "/" + id.substr(0, 100) + "." + format;
+  try {
+    if (!blobs_) throw std::runtime_error("no storage is configured");
+    blobs_(key, data);
+    photo["storage_key"] = key;
+    photo["content_type"] = "image/" + format;
+    photo["size"] = data.size();
+  } catch (const std::exception& ex) {
+    photo["error"] = std::string("not stored: ") + ex.what();
+    spdlog::warn("channels: a photo from {} was not stored: {}", in.id, ex.what());
+  }
+}
+
 StoreResult Inbound::Store(const integrations::Integration& in, const nlohmann::json& events) {
-  const nlohmann::json list = events.is_array() ? events : nlohmann::json::array({events});
+  nlohmann::json list = events.is_array() ? events : nlohmann::json::array({events});
+  for (auto& e : list) {
+    if (e.is_object() && e.contains("photo") && e["photo"].is_object()) StoreMedia(in, e);
+  }
   StoreResult out;
   pool_.InTenant(db::TenantId{in.tenant_id}, [&](db::Transaction& tx) {
     out = {};

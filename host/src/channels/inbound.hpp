@@ -6,6 +6,7 @@
 // that commits does the provider get its 200 (or the plugin its SLOTH_OK).
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -21,17 +22,24 @@ struct StoreResult {
   int ignored = 0;     // malformed or of an unknown type (logged)
 };
 
+// Stores bytes under a key in the tenant's storage; throws when it cannot.
+using BlobSink = std::function<void(const std::string& key, const std::string& data)>;
+
 class Inbound {
  public:
-  Inbound(db::Pool& pool, std::chrono::milliseconds burst_window)
-      : pool_(pool), burst_window_(burst_window) {}
+  Inbound(db::Pool& pool, std::chrono::milliseconds burst_window, BlobSink blobs = {})
+      : pool_(pool), burst_window_(burst_window), blobs_(std::move(blobs)) {}
 
   // `events`: a JSON array (or one object) of channel events (sdk/README.md "Payloads").
   StoreResult Store(const integrations::Integration& integration, const nlohmann::json& events);
 
  private:
+  // Media bytes a plugin attached (photo.data_base64) go to storage; the event keeps the key.
+  void StoreMedia(const integrations::Integration& integration, nlohmann::json& event);
+
   db::Pool& pool_;
   std::chrono::milliseconds burst_window_;
+  BlobSink blobs_;
 };
 
 }  // namespace sloth::channels

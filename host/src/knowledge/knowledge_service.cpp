@@ -102,6 +102,11 @@ std::vector<float> KnowledgeService::Embed(const std::vector<std::string>& texts
   return out;
 }
 
+void KnowledgeService::StoreBlob(const std::string& key, const std::string& data) {
+  const auto put = Storage()->Put(key, data, "application/octet-stream");
+  if (!put.ok()) throw std::runtime_error(put.error);
+}
+
 json KnowledgeService::Upload(db::Transaction& tx, std::int64_t tenant, const std::string& filename,
                               const std::string& title, const std::string& data) {
   if (data.empty()) throw http::ApiError(400, "invalid_argument", "the file is empty", "file");

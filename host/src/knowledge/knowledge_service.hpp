@@ -59,6 +59,8 @@ class KnowledgeService {
   std::vector<SearchHit> Search(db::Transaction& tx, const std::string& query, int top_k,
                                 Mode mode = Mode::kHybrid);
   std::vector<float> Embed(const std::vector<std::string>& texts);
+  // Puts bytes into the tenant's storage (keys start with the tenant id); throws on failure.
+  void StoreBlob(const std::string& key, const std::string& data);
 
  private:
   std::shared_ptr<plugins::PluginInstance> Storage();

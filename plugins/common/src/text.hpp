@@ -11,6 +11,8 @@
 namespace sloth_plugins {
 
 std::string EscapeHtml(std::string_view text);
+// Standard base64 (RFC 4648, padded): how media bytes travel inside event JSON.
+std::string Base64(std::string_view bytes);
 std::vector<std::string> SplitText(std::string_view text, std::size_t limit = 4096);
 
 }  // namespace sloth_plugins

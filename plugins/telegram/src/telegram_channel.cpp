@@ -9,6 +9,7 @@
 namespace telegram {
 
 using json = nlohmann::json;
+using sloth_plugins::Base64;
 using sloth_plugins::EscapeHtml;
 using sloth_plugins::SplitText;
 
@@ -69,6 +70,30 @@ json TelegramChannel::Call(const std::string& method, const json& params, uint32
   throw sloth::Error(sloth::Status::kInvalidArgument, what);  // 400 chat not found, 403 blocked
 }
 
+void TelegramChannel::AttachPhoto(json& event, const std::string& file_id) {
+  constexpr std::int64_t kMaxBytes = 20 << 20;  // what the cloud Bot API serves
+  try {
+    const json file = Call("getFile", {{"file_id", file_id}}, 10000);
+    const std::string path = file.value("file_path", "");
+    if (path.empty() || file.value("file_size", std::int64_t{0}) > kMaxBytes) {
+      event["photo"]["error"] = "too large to download";
+      return;
+    }
+    sloth::HttpRequest req;
+    req.url = api_base_ + "/file/bot" + token_ + "/" + path;
+    req.timeout_ms = 30000;
+    req.max_retries = 2;
+    const auto resp = host_.Http(req);
+    if (resp.status != 200 || resp.body.size() > static_cast<std::size_t>(kMaxBytes)) {
+      event["photo"]["error"] = "download failed (HTTP " + std::to_string(resp.status) + ")";
+      return;
+    }
+    event["photo"]["data_base64"] = Base64(resp.body);
+  } catch (const sloth::Error& e) {
+    event["photo"]["error"] = std::string("download failed: ") + e.what();
+  }
+}
+
 const std::string& TelegramChannel::WebhookSecret() {
   if (!secret_) secret_ = host_.KvGet("webhook_secret").value_or("");
   return *secret_;
@@ -123,6 +148,7 @@ std::string TelegramChannel::Webhook(const sloth::WebhookRequest& request) {
   }
   json events = json::array();
   if (p.event) {
+    if (!p.photo_file_id.empty()) AttachPhoto(*p.event, p.photo_file_id);
     events.push_back(*p.event);
   } else if (unknown_logged_.insert(p.kind).second) {
     host_.Info("ignoring Telegram updates of type '" + p.kind + "'");  // once per type
@@ -210,7 +236,8 @@ std::string TelegramChannel::Poll(uint32_t timeout_ms) {
   std::int64_t next = offset;
   for (const auto& u : updates) {
     try {
-      const Parsed p = ParseUpdate(u);
+      Parsed p = ParseUpdate(u);
+      if (p.event && !p.photo_file_id.empty()) AttachPhoto(*p.event, p.photo_file_id);
       if (p.event) events.push_back(*p.event);
       if (!p.callback_query_id.empty()) {
         try {

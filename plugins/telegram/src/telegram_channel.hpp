@@ -32,6 +32,9 @@ class TelegramChannel final : public sloth::Channel {
   nlohmann::json Call(const std::string& method, const nlohmann::json& params,
                       uint32_t timeout_ms = 0);
   void Pace(const std::string& chat);
+  // Adds the photo's bytes (base64) to the event: the host stores them in the tenant's
+  // storage. A failed download leaves the event without them (and says why).
+  void AttachPhoto(nlohmann::json& event, const std::string& file_id);
   const std::string& WebhookSecret();
 
   sloth::Host host_;

@@ -71,6 +71,29 @@ json WhatsAppChannel::Graph(const std::string& method, const std::string& path, 
   throw sloth::Error(sloth::Status::kInvalidArgument, what);
 }
 
+void WhatsAppChannel::AttachMedia(json& event) {
+  constexpr std::size_t kMaxBytes = 16u << 20;  // WhatsApp's image limit is 5 MB; margin
+  const std::string id = event["photo"].value("media_id", "");
+  if (id.empty() || id.find_first_of("/?#%") != std::string::npos) return;
+  try {
+    const json media = Graph("GET", "/" + id, nullptr);
+    sloth::HttpRequest req;
+    req.url = media.value("url", "");
+    req.headers = {{"Authorization", "Bearer " + access_token_}};
+    req.timeout_ms = 30000;
+    req.max_retries = 2;
+    const auto resp = host_.Http(req);
+    if (resp.status != 200 || resp.body.size() > kMaxBytes) {
+      event["photo"]["error"] = "download failed (HTTP " + std::to_string(resp.status) + ")";
+      return;
+    }
+    event["photo"]["data_base64"] = sloth_plugins::Base64(resp.body);
+    event["photo"]["content_type"] = media.value("mime_type", "");
+  } catch (const sloth::Error& e) {
+    event["photo"]["error"] = std::string("download failed: ") + e.what();
+  }
+}
+
 std::string WhatsAppChannel::Connect(std::string_view request_json) {
   const auto r = json::parse(request_json, nullptr, false);
   const json phone =
@@ -107,7 +130,10 @@ std::string WhatsAppChannel::Webhook(const sloth::WebhookRequest& request) {
   const auto body = json::parse(request.body, nullptr, false);
   if (body.is_discarded()) throw sloth::Error(sloth::Status::kInvalidArgument, "body is not JSON");
   try {
-    const json events = ParseNotification(body);
+    json events = ParseNotification(body);
+    for (auto& e : events) {
+      if (e.contains("photo")) AttachMedia(e);
+    }
     host_.CounterAdd("notifications_received");
     return json{{"events", events}}.dump();
   } catch (const std::invalid_argument& e) {

@@ -23,6 +23,9 @@ class WhatsAppChannel final : public sloth::Channel {
  private:
   nlohmann::json Graph(const std::string& method, const std::string& path,
                        const nlohmann::json& body);
+  // Media URLs live five minutes and need the same Bearer token: fetched while handling
+  // the notification, the bytes travel to the host in the event (base64).
+  void AttachMedia(nlohmann::json& event);
 
   sloth::Host host_;
   std::string access_token_, app_secret_, verify_token_, phone_number_id_, base_;
