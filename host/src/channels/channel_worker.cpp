@@ -149,6 +149,8 @@ void ChannelWorker::Send(jobs::JobContext& ctx) {
       {"chat_id", m.Text(0, 3)}, {"text", m.Text(0, 0)}, {"customer_last_message_at", m.Int(0, 5)}};
   if (payload.contains("keyboard")) request["keyboard"] = payload["keyboard"];
   const auto inst = runtime_.Instance(*integration);
+  // The provider call and our record of it cannot share a transaction: a crash between
+  // the two resends this one message on retry (providers offer no idempotency key for it).
   const auto out = inst->Send(request.dump());
   if (out.ok()) {
     const auto r = json::parse(out.output, nullptr, false);
