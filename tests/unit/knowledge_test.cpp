@@ -4,11 +4,16 @@
 #include <cmath>
 #include <filesystem>
 
+#include <Poco/Zip/Compress.h>
 #include <gtest/gtest.h>
+
+#include <sstream>
 
 #include "blob_store.hpp"
 #include "hashed_embedder.hpp"
 #include "knowledge/chunker.hpp"
+#include "knowledge/office.hpp"
+#include "knowledge/parsers.hpp"
 
 namespace sloth::knowledge {
 namespace {
@@ -92,6 +97,85 @@ TEST(BlobStore, KeysCannotLeaveTheRoot) {
   EXPECT_FALSE(store.Get("7/documents/12.pdf"));
   EXPECT_FALSE(store.Remove("7/documents/12.pdf"));
   std::filesystem::remove_all(root);
+}
+
+// A zip with the given (name, content) entries, deflated.
+std::string Zip(const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::ostringstream out;
+  Poco::Zip::Compress c(out, true);
+  for (const auto& [name, content] : entries) {
+    std::istringstream in(content);
+    c.addFile(in, Poco::DateTime(), Poco::Path(name, Poco::Path::PATH_UNIX));
+  }
+  c.close();
+  return out.str();
+}
+
+TEST(Office, DocxParagraphsAndTables) {
+  const std::string xml =
+      R"(<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>)"
+      R"(<w:p><w:r><w:t>Price list</w:t></w:r></w:p>)"
+      R"(<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Manicure</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>25 EUR</w:t></w:r></w:p></w:tc></w:tr></w:tbl>)"
+      R"(<w:p><w:r><w:t xml:space="preserve">Book </w:t></w:r><w:r><w:t>online.</w:t></w:r></w:p></w:body></w:document>)";
+  const auto sections =
+      ParseDocx(Zip({{"[Content_Types].xml", "<Types/>"}, {"word/document.xml", xml}}));
+  ASSERT_EQ(sections.size(), 1u);
+  EXPECT_NE(sections[0].text.find("Price list\n"), std::string::npos) << sections[0].text;
+  EXPECT_NE(sections[0].text.find("Manicure | 25 EUR"), std::string::npos) << sections[0].text;
+  EXPECT_NE(sections[0].text.find("Book online."), std::string::npos);
+}
+
+TEST(Office, XlsxSheetsAndSharedStrings) {
+  const std::string ns =
+      R"( xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships")";
+  const auto data = Zip(
+      {{"xl/workbook.xml",
+        "<workbook" + ns +
+            R"(><sheets><sheet name="Prices" sheetId="1" r:id="rId1"/><sheet name="Hours" sheetId="2" r:id="rId2"/></sheets></workbook>)"},
+       {"xl/_rels/workbook.xml.rels",
+        R"(<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Target="worksheets/sheet2.xml"/></Relationships>)"},
+       {"xl/sharedStrings.xml",
+        "<sst" + ns + R"(><si><t>Pedicure</t></si><si><t>Mon-Fri</t></si></sst>)"},
+       {"xl/worksheets/sheet1.xml",
+        "<worksheet" + ns +
+            R"(><sheetData><row><c t="s"><v>0</v></c><c><v>30</v></c></row></sheetData></worksheet>)"},
+       {"xl/worksheets/sheet2.xml",
+        "<worksheet" + ns +
+            R"(><sheetData><row><c t="s"><v>1</v></c><c t="inlineStr"><is><t>9-19</t></is></c></row></sheetData></worksheet>)"}});
+  const auto sections = ParseXlsx(data);
+  ASSERT_EQ(sections.size(), 2u);
+  EXPECT_EQ(sections[0].label, "sheet Prices");
+  EXPECT_NE(sections[0].text.find("Pedicure | 30"), std::string::npos) << sections[0].text;
+  EXPECT_NE(sections[1].text.find("Mon-Fri | 9-19"), std::string::npos) << sections[1].text;
+  EXPECT_EQ(sections[1].page, 2);
+}
+
+TEST(Office, BombsEntitiesAndDamageAreRefused) {
+  // 60 MB of one letter deflates to about 60 KB: past the entry limit and the ratio.
+  const std::string bomb = Zip({{"word/document.xml", std::string(60u << 20, 'a')}});
+  EXPECT_LT(bomb.size(), 1u << 20);
+  EXPECT_THROW(ParseDocx(bomb), ParseError);
+  const std::string laughs =
+      R"(<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>)"
+      R"(<w:document xmlns:w="x"><w:body><w:p><w:r><w:t>&lol2;</w:t></w:r></w:p></w:body></w:document>)";
+  EXPECT_THROW(ParseDocx(Zip({{"word/document.xml", laughs}})), ParseError);
+  std::string deep = "<a>";
+  for (int i = 0; i < 1000; ++i) deep += "<b>";
+  EXPECT_THROW(ParseDocx(Zip({{"word/document.xml", deep}})), ParseError);
+  EXPECT_THROW(ParseDocx("PK\x03\x04 not really a zip"), ParseError);
+  const std::string good = Zip({{"word/document.xml", "<d><p><t>hi</t></p></d>"}});
+  EXPECT_THROW(ParseDocx(good.substr(0, 50)), ParseError);                    // cut inside the data
+  EXPECT_THROW(ParseXlsx(Zip({{"word/document.xml", "<d/>"}})), ParseError);  // no workbook
+}
+
+TEST(Formats, DecidedByContent) {
+  EXPECT_EQ(DetectFormat("%PDF-1.7 ...", "prices.txt"), "pdf");
+  EXPECT_EQ(DetectFormat(std::string("\xFF\xD8\xFF\xE0", 4), "a.pdf"), "jpeg");
+  EXPECT_EQ(DetectFormat(std::string("RIFF\x10\0\0\0WEBPVP8 ", 16), "x"), "webp");
+  EXPECT_EQ(DetectFormat(std::string("PK\x03\x04", 4) + "....word/document.xml", "x.bin"), "docx");
+  EXPECT_EQ(DetectFormat("a,b\n1,2\n", "list.CSV"), "csv");
+  EXPECT_EQ(DetectFormat("# Title", "faq.md"), "md");
+  EXPECT_EQ(DetectFormat(std::string("MZ\x90\0", 4), "virus.txt"), "");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "knowledge/parsers.hpp"
 
+#include "knowledge/office.hpp"
+
 #include <poppler/cpp/poppler-document.h>
 #include <poppler/cpp/poppler-global.h>
 #include <poppler/cpp/poppler-page.h>
@@ -83,6 +85,8 @@ std::vector<Section> Parse(const std::string& format, const std::string& data,
                            const ParseLimits& limits) {
   if (format == "txt" || format == "md" || format == "csv") return ParseText(data);
   if (format == "pdf") return ParsePdf(data, limits);
+  if (format == "docx") return ParseDocx(data);
+  if (format == "xlsx") return ParseXlsx(data);
   throw ParseError("documents of type " + format + " cannot be read yet");
 }
 
