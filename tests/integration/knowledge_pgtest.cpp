@@ -7,6 +7,7 @@
 #include <Poco/StreamCopier.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -180,6 +181,59 @@ TEST_F(KnowledgeTest, BadFilesFailWithAReasonAndTenantsNeverSeeEachOther) {
                         "/api/documents/" + json::parse(up.body)["id"].dump() + "/status", "", b)
           .status,
       404);
+}
+
+std::string ReadFile(const std::string& name) {
+  std::ifstream in(std::string(SLOTH_SOURCE_DIR) + "/tests/testdata/" + name, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST_F(KnowledgeTest, FilesMadeByLibreOfficeAndDamagedOnes) {
+  const auto token = Register("office@kb.test");
+  struct Case {
+    std::string file, status, query, expect;
+  };
+  const std::vector<Case> cases = {
+      {"prices.docx", "completed", "gel polish manicure price",
+       "Gel polish manicure | 75 min | 25 EUR"},
+      {"prices.pdf", "completed", "spa pedicure", "Spa pedicure"},
+      {"schedule.xlsx", "completed", "opening hours saturday", "Saturday | 10:00-16:00"},
+      {"prices-encrypted.pdf", "failed", "", "password"},
+  };
+  for (const auto& c : cases) {
+    const std::string data = ReadFile(c.file);
+    ASSERT_FALSE(data.empty()) << c.file;
+    const auto up = Upload(token, c.file, data);
+    ASSERT_EQ(up.status, 202) << c.file << ": " << up.body;
+    const auto st = WaitDone(token, json::parse(up.body)["id"]);
+    ASSERT_EQ(st["status"], c.status) << c.file << ": " << st.dump();
+    if (c.status == "failed") {
+      EXPECT_NE(st["error"].get<std::string>().find(c.expect), std::string::npos) << st.dump();
+      continue;
+    }
+    const auto hits = Search(token, c.query);
+    bool found = false;
+    for (const auto& h : hits)
+      found |= h["text"].get<std::string>().find(c.expect) != std::string::npos;
+    EXPECT_TRUE(found) << c.file << ": " << hits.dump();
+  }
+  const auto xlsx_hits = Search(token, "Olena nail art");
+  ASSERT_FALSE(xlsx_hits.empty());
+  EXPECT_EQ(xlsx_hits[0]["source"]["label"], "sheet Masters");
+
+  // Damaged copies fail with a reason; the host keeps serving.
+  const std::string docx = ReadFile("prices.docx");
+  for (const auto& [name, data] : std::vector<std::pair<std::string, std::string>>{
+           {"cut.docx", docx.substr(0, docx.size() / 3)},
+           {"cut.pdf", ReadFile("prices.pdf").substr(0, 2000)},
+           {"garbage.xlsx", "PK\x03\x04" + std::string(500, 'x')}}) {
+    const auto up = Upload(token, name, data);
+    ASSERT_EQ(up.status, 202) << name << ": " << up.body;
+    const auto st = WaitDone(token, json::parse(up.body)["id"]);
+    EXPECT_EQ(st["status"], "failed") << name << ": " << st.dump();
+    EXPECT_FALSE(st["error"].get<std::string>().empty());
+  }
+  EXPECT_EQ(testing::HttpCall(app_->port(), "GET", "/api/documents", "", token).status, 200);
 }
 
 }  // namespace
