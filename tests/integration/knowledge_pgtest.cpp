@@ -300,5 +300,77 @@ TEST_F(KnowledgeEvalTest, HybridRetrievalAnswersNineInTenAtFive) {
   EXPECT_GE(hits["hybrid"] / n, 0.9);
 }
 
+TEST_F(KnowledgeTest, TheVectorIndexIsPerTenantFreshAcrossHostsAndRebuiltIdentically) {
+  const auto a = Register("index-a@kb.test");
+  const auto b = Register("index-b@kb.test");
+  auto ingest = [&](const std::string& token, const std::string& name, const std::string& text) {
+    const auto up = Upload(token, name, text);
+    EXPECT_EQ(up.status, 202) << up.body;
+    const auto st = WaitDone(token, json::parse(up.body)["id"]);
+    EXPECT_EQ(st["status"], "completed");
+    return st["id"].get<std::int64_t>();
+  };
+  const auto prices = ReadFile("eval/prices_en.md");
+  const auto doc_a = ingest(a, "prices.md", prices);
+  ingest(b, "faq.md", ReadFile("eval/faq_en.md"));
+  const auto before = Search(a, "gel extensions refill", "vector");
+  ASSERT_FALSE(before.empty());
+  Search(b, "parking", "vector");
+
+  // Directly against the indexes: each holds its own tenant's chunk ids only.
+  auto ids_of = [&](const std::string& email) {
+    return app_->pool().InTransaction([&](db::Transaction& tx) {
+      const auto t =
+          tx.Exec("SELECT tenant_id FROM public.users WHERE email = $1", email).Int(0, 0);
+      std::vector<std::int64_t> ids;
+      auto r = tx.Exec("SELECT id FROM tenant_" + std::to_string(t) + ".chunks ORDER BY id");
+      for (int i = 0; i < r.Rows(); ++i) ids.push_back(r.Int(i, 0));
+      return std::make_pair(t, ids);
+    });
+  };
+  const auto [ta, chunks_a] = ids_of("index-a@kb.test");
+  const auto [tb, chunks_b] = ids_of("index-b@kb.test");
+  auto& indexes = app_->knowledge().indexes();
+  ASSERT_TRUE(indexes.Built(ta));
+  ASSERT_TRUE(indexes.Built(tb));
+  EXPECT_EQ(indexes.Ids(ta), chunks_a);
+  EXPECT_EQ(indexes.Ids(tb), chunks_b);
+
+  // A second host on the same database changes tenant A: this host hears it and rebuilds.
+  {
+    auto other = std::make_unique<app::HostApp>(config::ParseHostConfig(
+        "http:\n  host: 127.0.0.1\n  port: 0\ndatabase:\n  url: \"" + db_.url() +
+            "\"\nplans_file: " + SLOTH_SOURCE_DIR +
+            "/config/plans.yaml\nauth:\n  jwt_secret: knowledge-secret-0123456789-abcdefghijk\n"
+            "secrets:\n  master_key: \"" +
+            std::string(64, 'c') +
+            "\"\njobs:\n  workers: false\nscheduler:\n  enabled: false\nplugins:\n  dirs: "
+            "[\"" SLOTH_PLUGIN_DIR "\"]\n  config:\n    storage-local: {data_dir: \"" +
+            data_dir_.string() + "\"}\n",
+        "other.yaml", [](const std::string&) { return std::nullopt; }));
+    other->Start();
+    other->pool().InTenant(db::TenantId{ta}, [&](db::Transaction& tx) {
+      other->knowledge().Delete(tx, ta, doc_a);  // through the other host's service
+    });
+    other->Stop();
+  }
+  for (int i = 0; i < 50 && indexes.Built(ta); ++i) std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(indexes.Built(ta)) << "the notification did not reach this host";
+  EXPECT_TRUE(Search(a, "gel extensions refill", "vector").empty());
+
+  // Restart: the index is rebuilt from PostgreSQL with identical results.
+  const auto doc2 = ingest(a, "prices-again.md", prices);
+  (void)doc2;
+  const auto first = Search(a, "gel extensions refill", "vector");
+  app_->Stop();
+  app_.reset();
+  SetUp();
+  EXPECT_FALSE(app_->knowledge().indexes().Built(ta));
+  const auto again = Search(a, "gel extensions refill", "vector");
+  ASSERT_EQ(first.size(), again.size());
+  for (std::size_t i = 0; i < first.size(); ++i)
+    EXPECT_EQ(first[i]["chunk_id"], again[i]["chunk_id"]);
+}
+
 }  // namespace
 }  // namespace sloth::knowledge

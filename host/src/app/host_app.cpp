@@ -129,6 +129,7 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   ko.storage_plugin = config_.knowledge.storage_plugin;
   ko.embedder_plugin = config_.knowledge.embedder_plugin;
   ko.chunks = {config_.knowledge.chunk_size, config_.knowledge.chunk_overlap};
+  ko.database_url = config_.database.url;
   knowledge_ = std::make_unique<knowledge::KnowledgeService>(*plugins_, ko);
   knowledge::AddRoutes(*api_, *knowledge_);
   inbound_ =

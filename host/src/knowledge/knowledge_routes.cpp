@@ -126,7 +126,7 @@ void AddRoutes(api::Api& api, KnowledgeService& service) {
       throw http::ApiError(400, "invalid_argument", "mode must be hybrid, vector or text", "mode");
     const Mode mode = m == "vector" ? Mode::kVector : m == "text" ? Mode::kText : Mode::kHybrid;
     json results = json::array();
-    for (const auto& h : service.Search(ctx.tx, query, top_k, mode)) {
+    for (const auto& h : service.Search(ctx.tx, ctx.tenant(), query, top_k, mode)) {
       json source = {{"type", "document"}, {"id", h.document_id}, {"title", h.title}};
       if (h.page > 0) source["page"] = h.page;
       if (!h.label.empty()) source["label"] = h.label;

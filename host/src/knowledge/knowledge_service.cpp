@@ -11,6 +11,8 @@
 #include "jobs/job_queue.hpp"
 #include "knowledge/parsers.hpp"
 
+#include <unistd.h>
+
 namespace sloth::knowledge {
 namespace {
 
@@ -27,22 +29,27 @@ std::string ToArray(const float* v, std::uint32_t n) {
   return s + "}";
 }
 
-std::vector<float> FromArray(std::string_view s) {
-  std::vector<float> v;
-  if (s.size() < 2) return v;
-  s = s.substr(1, s.size() - 2);
-  while (!s.empty()) {
-    const auto comma = s.find(',');
-    v.push_back(std::strtof(std::string(s.substr(0, comma)).c_str(), nullptr));
-    if (comma == std::string_view::npos) break;
-    s.remove_prefix(comma + 1);
-  }
-  return v;
-}
-
 }  // namespace
 
 void KnowledgeService::Start() {
+  host_id_ =
+      std::to_string(getpid()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this));
+  if (!options_.database_url.empty()) {
+    listener_ = std::make_unique<db::Listener>(options_.database_url, 5);
+    listener_->Subscribe(kKnowledgeChannel, [this](const std::string&, const std::string& payload) {
+      if (payload.empty()) {  // reconnected: changes may have been missed
+        indexes_.InvalidateAll();
+        return;
+      }
+      const auto colon = payload.find(':');
+      if (payload.substr(colon + 1) == host_id_) return;  // our own change, already applied
+      try {
+        indexes_.Invalidate(std::stoll(payload.substr(0, colon)));
+      } catch (const std::exception&) {
+      }
+    });
+    listener_->Start();
+  }
   auto make = [&](const std::string& id,
                   const char* what) -> std::shared_ptr<plugins::PluginInstance> {
     try {
@@ -67,6 +74,7 @@ void KnowledgeService::Start() {
 }
 
 void KnowledgeService::Stop() {
+  if (listener_) listener_->Stop();
   std::shared_ptr<plugins::PluginInstance> s, e;
   {
     std::lock_guard lock(mu_);
@@ -147,8 +155,13 @@ json KnowledgeService::Upload(db::Transaction& tx, std::int64_t tenant, const st
 }
 
 bool KnowledgeService::Delete(db::Transaction& tx, std::int64_t tenant, std::int64_t id) {
+  auto gone = tx.Exec("SELECT id FROM chunks WHERE document_id = $1", id);
   auto r = tx.Exec("DELETE FROM documents WHERE id = $1 RETURNING storage_key, size_bytes", id);
   if (r.Empty()) return false;
+  std::vector<std::int64_t> chunk_ids;
+  for (int i = 0; i < gone.Rows(); ++i) chunk_ids.push_back(gone.Int(i, 0));
+  indexes_.Remove(tenant, chunk_ids);
+  db::Notify(tx, kKnowledgeChannel, std::to_string(tenant) + ":" + host_id_);
   const auto removed = Storage()->Remove(r.Text(0, 0));
   if (!removed.ok())
     spdlog::warn("knowledge: blob {} not removed: {}", r.Text(0, 0), removed.error);
@@ -196,22 +209,32 @@ void KnowledgeService::Ingest(jobs::JobContext& ctx) {
   for (const auto& c : chunks) texts.push_back(c.text);
   const auto vectors = Embed(texts);
   const std::uint32_t dim = static_cast<std::uint32_t>(vectors.size() / chunks.size());
-  tx.Exec("DELETE FROM chunks WHERE document_id = $1", id);
+  const std::int64_t tenant = ctx.job.tenant_id.value_or(0);
+  auto old = tx.Exec("DELETE FROM chunks WHERE document_id = $1 RETURNING id", id);
+  std::vector<std::int64_t> old_ids;
+  for (int i = 0; i < old.Rows(); ++i) old_ids.push_back(old.Int(i, 0));
+  indexes_.Remove(tenant, old_ids);
   for (std::size_t i = 0; i < chunks.size(); ++i) {
-    tx.Exec(
+    auto ins = tx.Exec(
         "INSERT INTO chunks (document_id, position, label, page, text, tsv, embedding, model) "
-        "VALUES ($1, $2, nullif($3, ''), $4, $5, to_tsvector('simple', $5), $6::real[], $7)",
+        "VALUES ($1, $2, nullif($3, ''), $4, $5, to_tsvector('simple', $5), $6::real[], $7) "
+        "RETURNING id",
         id, chunks[i].position, chunks[i].label, chunks[i].page, chunks[i].text,
         ToArray(vectors.data() + i * dim, dim), options_.embedder_plugin);
+    // A rolled-back ingestion leaves an id here that no row matches; search skips it.
+    indexes_.Add(tenant, ins.Int(0, 0),
+                 std::vector<float>(vectors.begin() + static_cast<long>(i * dim),
+                                    vectors.begin() + static_cast<long>((i + 1) * dim)));
   }
+  db::Notify(tx, kKnowledgeChannel, std::to_string(tenant) + ":" + host_id_);
   tx.Exec(
       "UPDATE documents SET status = 'completed', error = NULL, chunk_count = $2, updated_at = "
       "now() WHERE id = $1",
       id, static_cast<int>(chunks.size()));
 }
 
-std::vector<SearchHit> KnowledgeService::Search(db::Transaction& tx, const std::string& query,
-                                                int top_k, Mode mode) {
+std::vector<SearchHit> KnowledgeService::Search(db::Transaction& tx, std::int64_t tenant,
+                                                const std::string& query, int top_k, Mode mode) {
   constexpr int kCandidates = 50;
   constexpr double kRrf = 60.0;  // the usual reciprocal-rank-fusion constant
   std::map<std::int64_t, double> fused;
@@ -226,22 +249,9 @@ std::vector<SearchHit> KnowledgeService::Search(db::Transaction& tx, const std::
     for (int i = 0; i < r.Rows(); ++i) fused[r.Int(i, 0)] += 1.0 / (kRrf + i + 1);
   }
   if (mode != Mode::kText) {
-    // Exact cosine over the tenant's chunks (vectors are unit length: a dot product).
-    const auto qv = Embed({query});
-    auto r = tx.Exec("SELECT id, embedding::text FROM chunks");
-    std::vector<std::pair<float, std::int64_t>> scored;
-    for (int i = 0; i < r.Rows(); ++i) {
-      const auto v = FromArray(r.View(i, 1));
-      if (v.size() != qv.size()) continue;  // another model's vector: re-embed pending
-      float dot = 0;
-      for (std::size_t k = 0; k < v.size(); ++k) dot += v[k] * qv[k];
-      scored.emplace_back(dot, r.Int(i, 0));
-    }
-    const auto n = std::min<std::size_t>(scored.size(), kCandidates);
-    std::partial_sort(scored.begin(), scored.begin() + static_cast<long>(n), scored.end(),
-                      [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (std::size_t i = 0; i < n; ++i)
-      fused[scored[i].second] += 1.0 / (kRrf + static_cast<double>(i) + 1);
+    const auto near = indexes_.Search(tx, tenant, Embed({query}), kCandidates);
+    for (std::size_t i = 0; i < near.size(); ++i)
+      fused[near[i].second] += 1.0 / (kRrf + static_cast<double>(i) + 1);
   }
   std::vector<std::pair<double, std::int64_t>> ranked;
   for (const auto& [id, s] : fused) ranked.emplace_back(s, id);

@@ -11,14 +11,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "db/listener.hpp"
 #include "db/pool.hpp"
 #include "jobs/worker_pool.hpp"
 #include "knowledge/chunker.hpp"
+#include "knowledge/vector_index.hpp"
 #include "plugins/plugin_manager.hpp"
 
 namespace sloth::knowledge {
 
 struct KnowledgeOptions {
+  std::string database_url;  // a direct connection for LISTEN (index freshness across hosts)
   std::string storage_plugin = "storage-local";
   std::string embedder_plugin = "local-embedder";
   std::size_t max_upload_bytes = 20u << 20;
@@ -56,8 +59,9 @@ class KnowledgeService {
   bool Delete(db::Transaction& tx, std::int64_t tenant, std::int64_t id);
   void Ingest(jobs::JobContext& ctx);
 
-  std::vector<SearchHit> Search(db::Transaction& tx, const std::string& query, int top_k,
-                                Mode mode = Mode::kHybrid);
+  std::vector<SearchHit> Search(db::Transaction& tx, std::int64_t tenant, const std::string& query,
+                                int top_k, Mode mode = Mode::kHybrid);
+  VectorIndexes& indexes() { return indexes_; }
   std::vector<float> Embed(const std::vector<std::string>& texts);
   // Puts bytes into the tenant's storage (keys start with the tenant id); throws on failure.
   void StoreBlob(const std::string& key, const std::string& data);
@@ -71,6 +75,9 @@ class KnowledgeService {
   std::mutex mu_;
   std::shared_ptr<plugins::PluginInstance> storage_, embedder_;
   std::uint32_t dimension_ = 0;
+  VectorIndexes indexes_;
+  std::string host_id_;  // tells this host's own notifications apart
+  std::unique_ptr<db::Listener> listener_;
 };
 
 }  // namespace sloth::knowledge

@@ -1,0 +1,134 @@
+#include "knowledge/vector_index.hpp"
+
+#include <hnswlib/hnswlib.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <shared_mutex>
+#include <string>
+
+namespace sloth::knowledge {
+
+struct VectorIndexes::Index {
+  std::size_t dim = 0;
+  std::unique_ptr<hnswlib::InnerProductSpace> space;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
+  std::shared_mutex mu;  // hnswlib allows concurrent searches, not searches during inserts
+  std::size_t live = 0;
+};
+
+VectorIndexes::~VectorIndexes() = default;
+
+std::vector<float> ParseRealArray(std::string_view s) {
+  std::vector<float> v;
+  if (s.size() < 2) return v;
+  s = s.substr(1, s.size() - 2);
+  std::string tmp;
+  while (!s.empty()) {
+    const auto comma = s.find(',');
+    tmp.assign(s.substr(0, comma));
+    v.push_back(std::strtof(tmp.c_str(), nullptr));
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return v;
+}
+
+std::shared_ptr<VectorIndexes::Index> VectorIndexes::Get(std::int64_t tenant) {
+  std::lock_guard lock(mu_);
+  const auto it = indexes_.find(tenant);
+  return it == indexes_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<VectorIndexes::Index> VectorIndexes::Build(db::Transaction& tx, std::size_t dim) {
+  auto r = tx.Exec("SELECT id, embedding::text FROM chunks ORDER BY id");
+  auto idx = std::make_shared<Index>();
+  idx->dim = dim;
+  idx->space = std::make_unique<hnswlib::InnerProductSpace>(dim);
+  const std::size_t capacity = static_cast<std::size_t>(r.Rows()) + 1024;
+  idx->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+      idx->space.get(), capacity, options_.m, options_.ef_construction, 100);
+  idx->hnsw->setEf(static_cast<std::size_t>(options_.ef_search));
+  for (int i = 0; i < r.Rows(); ++i) {
+    const auto v = ParseRealArray(r.View(i, 1));
+    if (v.size() != dim) continue;  // another model's vector, waiting for its re-embed
+    idx->hnsw->addPoint(v.data(), static_cast<hnswlib::labeltype>(r.Int(i, 0)));
+    ++idx->live;
+  }
+  return idx;
+}
+
+std::vector<std::pair<float, std::int64_t>> VectorIndexes::Search(db::Transaction& tx,
+                                                                  std::int64_t tenant,
+                                                                  const std::vector<float>& query,
+                                                                  int k) {
+  auto idx = Get(tenant);
+  if (!idx || idx->dim != query.size()) {
+    idx = Build(tx, query.size());
+    std::lock_guard lock(mu_);
+    indexes_[tenant] = idx;
+  }
+  std::shared_lock lock(idx->mu);
+  std::vector<std::pair<float, std::int64_t>> out;
+  if (idx->live == 0) return out;
+  auto result = idx->hnsw->searchKnn(query.data(), std::min<std::size_t>(k, idx->live));
+  while (!result.empty()) {
+    // hnswlib's inner-product distance is 1 - dot.
+    out.emplace_back(1.0f - result.top().first, static_cast<std::int64_t>(result.top().second));
+    result.pop();
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+void VectorIndexes::Add(std::int64_t tenant, std::int64_t chunk_id, const std::vector<float>& v) {
+  auto idx = Get(tenant);
+  if (!idx || v.size() != idx->dim) return;
+  std::unique_lock lock(idx->mu);
+  if (idx->hnsw->cur_element_count >= idx->hnsw->max_elements_)
+    idx->hnsw->resizeIndex(idx->hnsw->max_elements_ * 2);
+  idx->hnsw->addPoint(v.data(), static_cast<hnswlib::labeltype>(chunk_id));
+  ++idx->live;
+}
+
+void VectorIndexes::Remove(std::int64_t tenant, const std::vector<std::int64_t>& ids) {
+  auto idx = Get(tenant);
+  if (!idx) return;
+  std::unique_lock lock(idx->mu);
+  for (const auto id : ids) {
+    try {
+      idx->hnsw->markDelete(static_cast<hnswlib::labeltype>(id));
+      --idx->live;
+    } catch (const std::runtime_error&) {
+      // not in this index (added by another host since the build): nothing to remove
+    }
+  }
+}
+
+void VectorIndexes::Invalidate(std::int64_t tenant) {
+  std::lock_guard lock(mu_);
+  indexes_.erase(tenant);
+}
+
+void VectorIndexes::InvalidateAll() {
+  std::lock_guard lock(mu_);
+  indexes_.clear();
+}
+
+bool VectorIndexes::Built(std::int64_t tenant) {
+  return Get(tenant) != nullptr;
+}
+
+std::vector<std::int64_t> VectorIndexes::Ids(std::int64_t tenant) {
+  std::vector<std::int64_t> out;
+  auto idx = Get(tenant);
+  if (!idx) return out;
+  std::shared_lock lock(idx->mu);
+  for (const auto& [label, internal] : idx->hnsw->label_lookup_) {
+    if (!idx->hnsw->isMarkedDeleted(internal)) out.push_back(static_cast<std::int64_t>(label));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace sloth::knowledge
