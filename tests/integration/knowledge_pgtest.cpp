@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/host_app.hpp"
+#include "fakes/fake_vision.hpp"
 #include "support/host_process.hpp"
 #include "support/test_db.hpp"
 
@@ -370,6 +371,102 @@ TEST_F(KnowledgeTest, TheVectorIndexIsPerTenantFreshAcrossHostsAndRebuiltIdentic
   ASSERT_EQ(first.size(), again.size());
   for (std::size_t i = 0; i < first.size(); ++i)
     EXPECT_EQ(first[i]["chunk_id"], again[i]["chunk_id"]);
+}
+
+TEST_F(KnowledgeTest, PhotosWithoutAVisionProviderAreKeptUnanalysed) {
+  const auto token = Register("photo-offline@kb.test");
+  const std::string jpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "fake jpeg body";
+  auto up = testing::HttpCall(app_->port(), "GET", "/api/photos", "", token);
+  EXPECT_EQ(up.status, 200);
+  const std::string boundary = "b0undary";
+  const std::string body = "--" + boundary +
+                           "\r\nContent-Disposition: form-data; name=\"file\"; "
+                           "filename=\"nails.jpg\"\r\n\r\n" +
+                           jpeg + "\r\n--" + boundary + "--\r\n";
+  up = testing::HttpCall(app_->port(), "POST", "/api/photos/upload", body, token,
+                         {{"Content-Type", "multipart/form-data; boundary=" + boundary}});
+  ASSERT_EQ(up.status, 202) << up.body;
+  const auto id = json::parse(up.body)["id"].get<std::int64_t>();
+  json a;
+  for (int i = 0; i < 50; ++i) {
+    a = json::parse(testing::HttpCall(app_->port(), "GET",
+                                      "/api/photos/" + std::to_string(id) + "/analysis", "", token)
+                        .body);
+    if (a["status"] == "completed") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(a["status"], "completed");
+  EXPECT_EQ(a["analysis"]["skipped"], "no vision provider is configured");
+}
+
+class VisionTest : public KnowledgeTest {
+ protected:
+  void SetUp() override {
+    setenv("SLOTH_PLUGIN_VISION_API_KEY", "vision-key-123", 1);
+    data_dir_ = std::filesystem::temp_directory_path() / ("sloth-kv-" + db_.name());
+    const std::string yaml =
+        "http:\n  host: 127.0.0.1\n  port: 0\ndatabase:\n  url: \"" + db_.url() +
+        "\"\nplans_file: " + SLOTH_SOURCE_DIR +
+        "/config/plans.yaml\nauth:\n  jwt_secret: knowledge-secret-0123456789-abcdefghijk\n"
+        "secrets:\n  master_key: \"" +
+        std::string(64, 'c') +
+        "\"\njobs:\n  poll_ms: 100\n"
+        "scheduler:\n  enabled: false\nplugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
+        "\"]\n  config:\n    storage-local: {data_dir: \"" +
+        data_dir_.string() +
+        "\"}\nknowledge:\n  vision_plugin: vision\noutbound_http:\n  allow_private: true\n"
+        "  rewrite:\n    \"https://vision.googleapis.com\": \"" +
+        fake_.base_url() + "\"\n";
+    app_ = std::make_unique<app::HostApp>(config::ParseHostConfig(
+        yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
+    app_->Start();
+  }
+  fakes::FakeVision fake_{"vision-key-123"};
+};
+
+TEST_F(VisionTest, PhotosAreAnalysedAndTheirTextAndLabelsSearchable) {
+  const auto token = Register("photo@kb.test");
+  auto upload = [&](const std::string& name, const std::string& data) {
+    const std::string boundary = "b0undary";
+    const std::string body = "--" + boundary +
+                             "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
+                             name + "\"\r\n\r\n" + data + "\r\n--" + boundary + "--\r\n";
+    return testing::HttpCall(app_->port(), "POST", "/api/photos/upload", body, token,
+                             {{"Content-Type", "multipart/form-data; boundary=" + boundary}});
+  };
+  auto analysis = [&](std::int64_t id) {
+    json a;
+    for (int i = 0; i < 50; ++i) {
+      a = json::parse(testing::HttpCall(app_->port(), "GET",
+                                        "/api/photos/" + std::to_string(id) + "/analysis", "",
+                                        token)
+                          .body);
+      if (a["status"] == "completed" || a["status"] == "failed") break;
+      std::this_thread::sleep_for(100ms);
+    }
+    return a;
+  };
+  auto up = upload("window.jpg", std::string("\xFF\xD8\xFF\xE0", 4) + "a photo of our window");
+  ASSERT_EQ(up.status, 202) << up.body;
+  const auto a = analysis(json::parse(up.body)["id"]);
+  ASSERT_EQ(a["status"], "completed") << a.dump();
+  EXPECT_EQ(a["analysis"]["labels"][0]["name"], "Nail polish");
+  EXPECT_EQ(a["analysis"]["text"], "SPRING SALE -20%\n");
+  EXPECT_EQ(a["analysis"]["objects"][0]["name"], "Hand");
+  EXPECT_EQ(a["analysis"]["faces"], 0);
+  const auto hits = Search(token, "spring sale");
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0]["source"]["type"], "photo");
+  EXPECT_NE(hits[0]["text"].get<std::string>().find("Nail polish"), std::string::npos);
+
+  // A per-image error from Vision: failed with its reason; nothing else affected.
+  up = upload("bad.png", std::string("\x89PNG\r\n\x1A\n", 8) + "unreadable");
+  ASSERT_EQ(up.status, 202);
+  const auto bad = analysis(json::parse(up.body)["id"]);
+  EXPECT_EQ(bad["status"], "failed");
+  EXPECT_NE(bad["error"].get<std::string>().find("Bad image data"), std::string::npos);
+  // Not a photo by its bytes.
+  EXPECT_EQ(upload("fake.jpg", "%PDF-1.4 not a photo").status, 415);
 }
 
 }  // namespace

@@ -191,6 +191,7 @@ std::vector<Field> BuildSchema() {
               {Int("max_upload_bytes", 20 << 20, 1024, std::int64_t{1} << 31, "largest upload"),
                Str("storage_plugin", "storage-local", "plugin storing uploaded files"),
                Str("embedder_plugin", "local-embedder", "plugin embedding chunks and queries"),
+               Str("vision_plugin", "", "plugin analysing photos (e.g. vision); empty: none"),
                Int("chunk_size", 1000, 100, 20000, "characters per chunk"),
                Int("chunk_overlap", 200, 0, 5000, "characters shared by neighbouring chunks")},
               "documents and retrieval"),
@@ -382,6 +383,7 @@ HostConfig ParseHostConfig(
   c.knowledge.max_upload_bytes = kn["max_upload_bytes"].as<std::int64_t>();
   c.knowledge.storage_plugin = kn["storage_plugin"].as<std::string>();
   c.knowledge.embedder_plugin = kn["embedder_plugin"].as<std::string>();
+  c.knowledge.vision_plugin = kn["vision_plugin"].as<std::string>();
   c.knowledge.chunk_size = kn["chunk_size"].as<std::size_t>();
   c.knowledge.chunk_overlap = kn["chunk_overlap"].as<std::size_t>();
   const auto billing = r["billing"];

@@ -113,6 +113,7 @@ struct KnowledgeConfig {
   std::int64_t max_upload_bytes = 20 << 20;
   std::string storage_plugin = "storage-local";
   std::string embedder_plugin = "local-embedder";
+  std::string vision_plugin;
   std::size_t chunk_size = 1000;
   std::size_t chunk_overlap = 200;
 };

@@ -91,6 +91,42 @@ void AddRoutes(api::Api& api, KnowledgeService& service) {
       },
       upload);
 
+  api.Add(
+      "POST", "/api/photos/upload", api::Access::kTenant,
+      [&service](api::Context& ctx) {
+        const Form f = ReadMultipart(ctx.request);
+        return http::Response::Json(
+            202, service.UploadPhoto(ctx.tx, ctx.tenant(), f.filename, f.title, f.data));
+      },
+      upload);
+
+  api.Add("GET", "/api/photos", api::Access::kTenant, [](api::Context& ctx) {
+    const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
+    auto r =
+        ctx.tx.Exec(std::string("SELECT ") + kColumns +
+                        " FROM documents WHERE kind = 'photo' AND id > $1 ORDER BY id LIMIT $2",
+                    page.after, page.limit + 1);
+    return http::Response::Json(200, api::PageOfRows(r, page, Status));
+  });
+
+  api.Add("GET", "/api/photos/{id}/analysis", api::Access::kTenant, [](api::Context& ctx) {
+    const auto id = api::IdParam(ctx.request.Param("id"), "id");
+    auto r = ctx.tx.Exec(std::string("SELECT ") + kColumns +
+                             ", analysis::text FROM documents WHERE id = $1 AND kind = 'photo'",
+                         id);
+    if (r.Empty()) throw http::ApiError(404, "not_found", "no such photo", "id");
+    json out = Status(r, 0);
+    out["analysis"] = r.IsNull(0, 8) ? json(nullptr) : json::parse(r.Text(0, 8));
+    return http::Response::Json(200, out);
+  });
+
+  api.Add("DELETE", "/api/photos/{id}", api::Access::kTenant, [&service](api::Context& ctx) {
+    const auto id = api::IdParam(ctx.request.Param("id"), "id");
+    if (!service.Delete(ctx.tx, ctx.tenant(), id))
+      throw http::ApiError(404, "not_found", "no such photo", "id");
+    return http::Response::NoContent();
+  });
+
   api.Add("GET", "/api/documents", api::Access::kTenant, [](api::Context& ctx) {
     const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
     auto r =
@@ -127,7 +163,7 @@ void AddRoutes(api::Api& api, KnowledgeService& service) {
     const Mode mode = m == "vector" ? Mode::kVector : m == "text" ? Mode::kText : Mode::kHybrid;
     json results = json::array();
     for (const auto& h : service.Search(ctx.tx, ctx.tenant(), query, top_k, mode)) {
-      json source = {{"type", "document"}, {"id", h.document_id}, {"title", h.title}};
+      json source = {{"type", h.kind}, {"id", h.document_id}, {"title", h.title}};
       if (h.page > 0) source["page"] = h.page;
       if (!h.label.empty()) source["label"] = h.label;
       results.push_back(

@@ -68,21 +68,25 @@ void KnowledgeService::Start() {
   };
   auto storage = make(options_.storage_plugin, "storage");
   auto embedder = make(options_.embedder_plugin, "embedder");
+  auto vision = options_.vision_plugin.empty() ? nullptr : make(options_.vision_plugin, "vision");
   std::lock_guard lock(mu_);
   storage_ = std::move(storage);
   embedder_ = std::move(embedder);
+  vision_ = std::move(vision);
 }
 
 void KnowledgeService::Stop() {
   if (listener_) listener_->Stop();
-  std::shared_ptr<plugins::PluginInstance> s, e;
+  std::shared_ptr<plugins::PluginInstance> s, e, v;
   {
     std::lock_guard lock(mu_);
     s = std::move(storage_);
     e = std::move(embedder_);
+    v = std::move(vision_);
   }
-  if (s) s->Stop();
-  if (e) e->Stop();
+  for (const auto& inst : {s, e, v}) {
+    if (inst) inst->Stop();
+  }
 }
 
 std::shared_ptr<plugins::PluginInstance> KnowledgeService::Storage() {
@@ -99,6 +103,7 @@ std::shared_ptr<plugins::PluginInstance> KnowledgeService::Embedder() {
 
 void KnowledgeService::Register(jobs::WorkerPool& jobs) {
   jobs.Register("knowledge.ingest", [this](jobs::JobContext& ctx) { Ingest(ctx); });
+  jobs.Register("knowledge.analyze", [this](jobs::JobContext& ctx) { Analyze(ctx); });
 }
 
 std::vector<float> KnowledgeService::Embed(const std::vector<std::string>& texts) {
@@ -200,16 +205,25 @@ void KnowledgeService::Ingest(jobs::JobContext& ctx) {
     fail(std::string("the file could not be read: ") + e.what());
     return;
   }
-  const auto chunks = ChunkSections(sections, options_.chunks);
-  if (chunks.empty()) {
+  const int n = IndexSections(tx, ctx.job.tenant_id.value_or(0), id, sections);
+  if (n == 0) {
     fail("the document contains no text");
     return;
   }
+  tx.Exec(
+      "UPDATE documents SET status = 'completed', error = NULL, chunk_count = $2, updated_at = "
+      "now() WHERE id = $1",
+      id, n);
+}
+
+int KnowledgeService::IndexSections(db::Transaction& tx, std::int64_t tenant, std::int64_t id,
+                                    const std::vector<Section>& sections) {
+  const auto chunks = ChunkSections(sections, options_.chunks);
+  if (chunks.empty()) return 0;
   std::vector<std::string> texts;
   for (const auto& c : chunks) texts.push_back(c.text);
   const auto vectors = Embed(texts);
   const std::uint32_t dim = static_cast<std::uint32_t>(vectors.size() / chunks.size());
-  const std::int64_t tenant = ctx.job.tenant_id.value_or(0);
   auto old = tx.Exec("DELETE FROM chunks WHERE document_id = $1 RETURNING id", id);
   std::vector<std::int64_t> old_ids;
   for (int i = 0; i < old.Rows(); ++i) old_ids.push_back(old.Int(i, 0));
@@ -227,10 +241,89 @@ void KnowledgeService::Ingest(jobs::JobContext& ctx) {
                                     vectors.begin() + static_cast<long>((i + 1) * dim)));
   }
   db::Notify(tx, kKnowledgeChannel, std::to_string(tenant) + ":" + host_id_);
+  return static_cast<int>(chunks.size());
+}
+
+json KnowledgeService::UploadPhoto(db::Transaction& tx, std::int64_t tenant,
+                                   const std::string& filename, const std::string& title,
+                                   const std::string& data) {
+  if (data.empty()) throw http::ApiError(400, "invalid_argument", "the file is empty", "file");
+  if (data.size() > options_.max_upload_bytes)
+    throw http::ApiError(413, "too_large", "the photo is too large", "file");
+  const std::string format = DetectFormat(std::string_view(data).substr(0, 64), filename);
+  if (format != "jpeg" && format != "png" && format != "webp") {
+    throw http::ApiError(415, "unsupported_type", "photos must be JPEG, PNG or WebP (by content)",
+                         "file");
+  }
+  billing::UsageMeter meter;
+  meter.Consume(tx, tenant, "photos");
+  meter.Consume(
+      tx, tenant, "storage_mb",
+      std::max<std::int64_t>(1, static_cast<std::int64_t>((data.size() + (1 << 20) - 1) >> 20)));
+  auto r = tx.Exec(
+      "INSERT INTO documents (kind, title, filename, format, size_bytes, storage_key) VALUES "
+      "('photo', left($1, 300), left($2, 300), $3, $4, '') RETURNING id",
+      title.empty() ? (filename.empty() ? std::string("Photo") : filename) : title, filename,
+      format, static_cast<std::int64_t>(data.size()));
+  const std::int64_t id = r.Int(0, 0);
+  const std::string key = std::to_string(tenant) + "/photos/" + std::to_string(id) + "." + format;
+  StoreBlob(key, data);
+  tx.Exec("UPDATE documents SET storage_key = $2 WHERE id = $1", id, key);
+  jobs::EnqueueOptions o;
+  o.tenant_id = tenant;
+  o.max_attempts = 5;
+  jobs::Enqueue(tx, "knowledge.analyze", {{"document_id", id}}, o);
+  return {{"id", id}, {"status", "pending"}, {"format", format}};
+}
+
+void KnowledgeService::Analyze(jobs::JobContext& ctx) {
+  auto& tx = ctx.tx;
+  const std::int64_t id = ctx.job.payload.value("document_id", std::int64_t{0});
+  auto doc = tx.Exec(
+      "SELECT format, storage_key, status, title FROM documents WHERE id = $1 AND kind = 'photo' "
+      "FOR UPDATE",
+      id);
+  if (doc.Empty() || doc.Text(0, 2) == "completed") return;
+  std::shared_ptr<plugins::PluginInstance> vision;
+  {
+    std::lock_guard lock(mu_);
+    vision = vision_;
+  }
+  if (!vision) {  // offline: kept, searchable by its title, not analysed
+    tx.Exec(
+        "UPDATE documents SET status = 'completed', analysis = '{\"skipped\": \"no vision "
+        "provider is configured\"}', updated_at = now() WHERE id = $1",
+        id);
+    return;
+  }
+  const auto blob = Storage()->Get(doc.Text(0, 1));
+  if (!blob.ok()) throw std::runtime_error("cannot read the stored photo: " + blob.error);
+  const auto out = vision->Analyze(blob.output, "image/" + doc.Text(0, 0), "{}");
+  if (out.status == SLOTH_INVALID_ARGUMENT) {
+    tx.Exec(
+        "UPDATE documents SET status = 'failed', error = left($2, 1000), updated_at = now() "
+        "WHERE id = $1",
+        id, out.error);
+    return;
+  }
+  if (!out.ok()) throw std::runtime_error("vision: " + out.error);  // retried with backoff
+  const json analysis = json::parse(out.output);
+  std::string text = "Photo: " + doc.Text(0, 3) + ".";
+  std::string labels;
+  for (const auto& l : analysis.value("labels", json::array()))
+    labels += (labels.empty() ? "" : ", ") + l.value("name", "");
+  if (!labels.empty()) text += " Shows: " + labels + ".";
+  std::string objects;
+  for (const auto& o : analysis.value("objects", json::array()))
+    objects += (objects.empty() ? "" : ", ") + o.value("name", "");
+  if (!objects.empty()) text += " Objects: " + objects + ".";
+  if (!analysis.value("text", "").empty())
+    text += " Text in the photo: " + analysis.value("text", "");
+  const int n = IndexSections(tx, ctx.job.tenant_id.value_or(0), id, {{text, "photo", 0}});
   tx.Exec(
-      "UPDATE documents SET status = 'completed', error = NULL, chunk_count = $2, updated_at = "
-      "now() WHERE id = $1",
-      id, static_cast<int>(chunks.size()));
+      "UPDATE documents SET status = 'completed', error = NULL, analysis = $2::jsonb, "
+      "chunk_count = $3, updated_at = now() WHERE id = $1",
+      id, analysis.dump(), n);
 }
 
 std::vector<SearchHit> KnowledgeService::Search(db::Transaction& tx, std::int64_t tenant,
@@ -263,11 +356,12 @@ std::vector<SearchHit> KnowledgeService::Search(db::Transaction& tx, std::int64_
   std::vector<SearchHit> hits;
   for (const auto& [score, id] : ranked) {
     auto r = tx.Exec(
-        "SELECT c.text, c.document_id, d.title, coalesce(c.label, ''), c.page FROM chunks c JOIN "
+        "SELECT c.text, c.document_id, d.title, coalesce(c.label, ''), c.page, d.kind FROM chunks "
+        "c JOIN "
         "documents d ON d.id = c.document_id WHERE c.id = $1",
         id);
     if (r.Empty()) continue;
-    hits.push_back({id, r.Text(0, 0), score, r.Int(0, 1), r.Text(0, 2), r.Text(0, 3),
+    hits.push_back({id, r.Text(0, 0), score, r.Int(0, 1), r.Text(0, 5), r.Text(0, 2), r.Text(0, 3),
                     static_cast<int>(r.Int(0, 4))});
   }
   return hits;

@@ -24,6 +24,7 @@ struct KnowledgeOptions {
   std::string database_url;  // a direct connection for LISTEN (index freshness across hosts)
   std::string storage_plugin = "storage-local";
   std::string embedder_plugin = "local-embedder";
+  std::string vision_plugin;  // empty: photos are stored without analysis
   std::size_t max_upload_bytes = 20u << 20;
   ChunkOptions chunks;
 };
@@ -33,6 +34,7 @@ struct SearchHit {
   std::string text;
   double score = 0;
   std::int64_t document_id = 0;
+  std::string kind;  // document | photo
   std::string title;
   std::string label;
   int page = 0;
@@ -55,6 +57,10 @@ class KnowledgeService {
   // the caller's (tenant) transaction. Throws http::ApiError for bad input or quotas.
   nlohmann::json Upload(db::Transaction& tx, std::int64_t tenant, const std::string& filename,
                         const std::string& title, const std::string& data);
+  // A photo (JPEG, PNG, WebP by content): stored, then analysed and indexed by a job.
+  nlohmann::json UploadPhoto(db::Transaction& tx, std::int64_t tenant, const std::string& filename,
+                             const std::string& title, const std::string& data);
+  void Analyze(jobs::JobContext& ctx);
   // Deletes the blob, the chunks and the row. False when there is no such document.
   bool Delete(db::Transaction& tx, std::int64_t tenant, std::int64_t id);
   void Ingest(jobs::JobContext& ctx);
@@ -69,11 +75,14 @@ class KnowledgeService {
  private:
   std::shared_ptr<plugins::PluginInstance> Storage();
   std::shared_ptr<plugins::PluginInstance> Embedder();
+  // Chunks, embeds and indexes `sections` as document `id` (replacing earlier chunks).
+  int IndexSections(db::Transaction& tx, std::int64_t tenant, std::int64_t id,
+                    const std::vector<Section>& sections);
 
   plugins::PluginManager& plugins_;
   KnowledgeOptions options_;
   std::mutex mu_;
-  std::shared_ptr<plugins::PluginInstance> storage_, embedder_;
+  std::shared_ptr<plugins::PluginInstance> storage_, embedder_, vision_;
   std::uint32_t dimension_ = 0;
   VectorIndexes indexes_;
   std::string host_id_;  // tells this host's own notifications apart
