@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/host_app.hpp"
+#include "fakes/fake_openai.hpp"
 #include "fakes/fake_vision.hpp"
 #include "support/host_process.hpp"
 #include "support/test_db.hpp"
@@ -467,6 +468,50 @@ TEST_F(VisionTest, PhotosAreAnalysedAndTheirTextAndLabelsSearchable) {
   EXPECT_NE(bad["error"].get<std::string>().find("Bad image data"), std::string::npos);
   // Not a photo by its bytes.
   EXPECT_EQ(upload("fake.jpg", "%PDF-1.4 not a photo").status, 415);
+}
+
+// The OpenAI embedder against a fake OpenAI, and the re-embed job after a model change.
+TEST_F(KnowledgeTest, AModelChangeIsFollowedByARebuildWithTheNewEmbedder) {
+  const auto token = Register("rebuild@kb.test");
+  const auto up = Upload(token, "prices.md", ReadFile("eval/prices_en.md"));
+  ASSERT_EQ(WaitDone(token, json::parse(up.body)["id"])["status"], "completed");
+  ASSERT_FALSE(Search(token, "gel extensions refill", "vector").empty());
+
+  fakes::FakeOpenAi openai("sk-fake-openai");
+  openai.RateLimitNext(1);  // the first call is told to wait 300 ms, then succeeds
+  setenv("SLOTH_PLUGIN_OPENAI_API_KEY", "sk-fake-openai", 1);
+  app_->Stop();
+  const std::string yaml =
+      "http:\n  host: 127.0.0.1\n  port: 0\ndatabase:\n  url: \"" + db_.url() +
+      "\"\nplans_file: " + SLOTH_SOURCE_DIR +
+      "/config/plans.yaml\nauth:\n  jwt_secret: knowledge-secret-0123456789-abcdefghijk\n"
+      "secrets:\n  master_key: \"" +
+      std::string(64, 'c') +
+      "\"\njobs:\n  poll_ms: 100\n"
+      "scheduler:\n  enabled: false\nplugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
+      "\"]\n  config:\n    storage-local: {data_dir: \"" +
+      data_dir_.string() +
+      "\"}\n    openai: {dimensions: 256}\nknowledge:\n  embedder_plugin: openai\n"
+      "outbound_http:\n  allow_private: true\n  rewrite:\n    \"https://api.openai.com\": \"" +
+      openai.base_url() + "\"\n";
+  app_ = std::make_unique<app::HostApp>(
+      config::ParseHostConfig(yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
+  app_->Start();
+  // Old vectors are another model's: vector search has nothing until the rebuild.
+  EXPECT_TRUE(Search(token, "gel extensions refill", "vector").empty());
+  auto r = testing::HttpCall(app_->port(), "POST", "/api/knowledge/rebuild", "{}", token);
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_GT(json::parse(r.body)["stale_chunks"].get<int>(), 0);
+  json hits;
+  for (int i = 0; i < 50 && hits.empty(); ++i) {
+    std::this_thread::sleep_for(100ms);
+    hits = Search(token, "gel extensions refill", "vector");
+  }
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(
+      json::parse(testing::HttpCall(app_->port(), "POST", "/api/knowledge/rebuild", "{}", token)
+                      .body)["stale_chunks"],
+      0);
 }
 
 }  // namespace

@@ -150,6 +150,11 @@ void AddRoutes(api::Api& api, KnowledgeService& service) {
     return http::Response::NoContent();
   });
 
+  api.Add("POST", "/api/knowledge/rebuild", api::Access::kOwner, [&service](api::Context& ctx) {
+    const auto stale = service.QueueRebuild(ctx.tx, ctx.tenant());
+    return http::Response::Json(202, {{"stale_chunks", stale}, {"queued", stale > 0}});
+  });
+
   api.Add("POST", "/api/knowledge/search", api::Access::kTenant, [&service](api::Context& ctx) {
     const auto body = ctx.request.Json();
     api::OnlyFields(body, {"query", "top_k", "mode"});

@@ -104,6 +104,7 @@ std::shared_ptr<plugins::PluginInstance> KnowledgeService::Embedder() {
 void KnowledgeService::Register(jobs::WorkerPool& jobs) {
   jobs.Register("knowledge.ingest", [this](jobs::JobContext& ctx) { Ingest(ctx); });
   jobs.Register("knowledge.analyze", [this](jobs::JobContext& ctx) { Analyze(ctx); });
+  jobs.Register("knowledge.rebuild", [this](jobs::JobContext& ctx) { Rebuild(ctx); });
 }
 
 std::vector<float> KnowledgeService::Embed(const std::vector<std::string>& texts) {
@@ -324,6 +325,39 @@ void KnowledgeService::Analyze(jobs::JobContext& ctx) {
       "UPDATE documents SET status = 'completed', error = NULL, analysis = $2::jsonb, "
       "chunk_count = $3, updated_at = now() WHERE id = $1",
       id, analysis.dump(), n);
+}
+
+std::int64_t KnowledgeService::QueueRebuild(db::Transaction& tx, std::int64_t tenant) {
+  const auto stale =
+      tx.Exec("SELECT count(*) FROM chunks WHERE model <> $1", options_.embedder_plugin).Int(0, 0);
+  if (stale > 0) {
+    jobs::EnqueueOptions o;
+    o.tenant_id = tenant;
+    jobs::Enqueue(tx, "knowledge.rebuild", json::object(), o);
+  }
+  return stale;
+}
+
+void KnowledgeService::Rebuild(jobs::JobContext& ctx) {
+  constexpr int kBatch = 256;
+  auto& tx = ctx.tx;
+  const std::int64_t tenant = ctx.job.tenant_id.value_or(0);
+  auto r = tx.Exec(
+      "SELECT id, text FROM chunks WHERE model <> $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
+      options_.embedder_plugin, kBatch);
+  if (r.Empty()) return;
+  std::vector<std::string> texts;
+  for (int i = 0; i < r.Rows(); ++i) texts.push_back(r.Text(i, 1));
+  const auto vectors = Embed(texts);
+  const std::uint32_t dim = static_cast<std::uint32_t>(vectors.size() / texts.size());
+  for (int i = 0; i < r.Rows(); ++i) {
+    tx.Exec("UPDATE chunks SET embedding = $2::real[], model = $3 WHERE id = $1", r.Int(i, 0),
+            ToArray(vectors.data() + static_cast<std::size_t>(i) * dim, dim),
+            options_.embedder_plugin);
+  }
+  indexes_.Invalidate(tenant);  // vectors of a new model: the next search builds afresh
+  db::Notify(tx, kKnowledgeChannel, std::to_string(tenant) + ":" + host_id_);
+  if (r.Rows() == kBatch) QueueRebuild(tx, tenant);  // the rest in the next job
 }
 
 std::vector<SearchHit> KnowledgeService::Search(db::Transaction& tx, std::int64_t tenant,

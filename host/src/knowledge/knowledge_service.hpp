@@ -61,6 +61,10 @@ class KnowledgeService {
   nlohmann::json UploadPhoto(db::Transaction& tx, std::int64_t tenant, const std::string& filename,
                              const std::string& title, const std::string& data);
   void Analyze(jobs::JobContext& ctx);
+  // Re-embeds the tenant's chunks made by another model than the configured embedder (after
+  // a model change), a batch per job; returns how many chunks are stale now.
+  std::int64_t QueueRebuild(db::Transaction& tx, std::int64_t tenant);
+  void Rebuild(jobs::JobContext& ctx);
   // Deletes the blob, the chunks and the row. False when there is no such document.
   bool Delete(db::Transaction& tx, std::int64_t tenant, std::int64_t id);
   void Ingest(jobs::JobContext& ctx);
