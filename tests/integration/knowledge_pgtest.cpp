@@ -514,5 +514,27 @@ TEST_F(KnowledgeTest, AModelChangeIsFollowedByARebuildWithTheNewEmbedder) {
       0);
 }
 
+TEST_F(KnowledgeTest, PerTenantSettingsCutAndStemTheirDocuments) {
+  const auto token = Register("settings@kb.test");
+  auto put = [&](const json& body) {
+    return testing::HttpCall(app_->port(), "PUT", "/api/knowledge/settings", body.dump(), token);
+  };
+  auto bad = put({{"chunk_size", 100}, {"chunk_overlap", 80}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["error"]["field"], "chunk_overlap");
+  EXPECT_EQ(put({{"embedding_model", "x"}}).status, 400);
+  auto ok = put({{"chunk_size", 200}, {"chunk_overlap", 40}, {"language", "en"}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(json::parse(ok.body)["text_search_config"], "english");
+  const auto up = Upload(token, "policies.md", ReadFile("eval/policies_en.md"));
+  const auto st = WaitDone(token, json::parse(up.body)["id"]);
+  ASSERT_EQ(st["status"], "completed");
+  EXPECT_GE(st["chunk_count"].get<int>(), 5);  // 200-character chunks
+  // English stemming: "cancelling" finds "Cancellations"; 'simple' would not.
+  const auto hits = Search(token, "cancelling", "text");
+  ASSERT_FALSE(hits.empty());
+  EXPECT_NE(hits[0]["text"].get<std::string>().find("Cancel"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sloth::knowledge

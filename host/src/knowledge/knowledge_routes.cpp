@@ -150,6 +150,22 @@ void AddRoutes(api::Api& api, KnowledgeService& service) {
     return http::Response::NoContent();
   });
 
+  auto settings_json = [](const TenantSettings& t) {
+    return json{{"chunk_size", t.chunks.size},
+                {"chunk_overlap", t.chunks.overlap},
+                {"text_search_config", t.text_config}};
+  };
+  api.Add("GET", "/api/knowledge/settings", api::Access::kTenant,
+          [&service, settings_json](api::Context& ctx) {
+            return http::Response::Json(200, settings_json(service.Settings(ctx.tx)));
+          });
+  api.Add("PUT", "/api/knowledge/settings", api::Access::kOwner,
+          [&service, settings_json](api::Context& ctx) {
+            const auto body = ctx.request.Json();
+            api::OnlyFields(body, {"chunk_size", "chunk_overlap", "language"});
+            return http::Response::Json(200, settings_json(service.UpdateSettings(ctx.tx, body)));
+          });
+
   api.Add("POST", "/api/knowledge/rebuild", api::Access::kOwner, [&service](api::Context& ctx) {
     const auto stale = service.QueueRebuild(ctx.tx, ctx.tenant());
     return http::Response::Json(202, {{"stale_chunks", stale}, {"queued", stale > 0}});

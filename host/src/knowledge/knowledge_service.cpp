@@ -217,9 +217,62 @@ void KnowledgeService::Ingest(jobs::JobContext& ctx) {
       id, n);
 }
 
+TenantSettings KnowledgeService::Settings(db::Transaction& tx) {
+  TenantSettings t;
+  t.chunks = options_.chunks;
+  auto r = tx.Exec("SELECT chunk_size, chunk_overlap, text_config FROM knowledge_settings");
+  if (!r.Empty()) {
+    t.chunks = {static_cast<std::size_t>(r.Int(0, 0)), static_cast<std::size_t>(r.Int(0, 1))};
+    t.text_config = r.Text(0, 2);
+  }
+  return t;
+}
+
+TenantSettings KnowledgeService::UpdateSettings(db::Transaction& tx, const json& body) {
+  TenantSettings t = Settings(tx);
+  if (body.contains("chunk_size")) {
+    if (!body["chunk_size"].is_number_integer() || body["chunk_size"] < 100 ||
+        body["chunk_size"] > 20000)
+      throw http::ApiError(400, "invalid_argument", "chunk_size must be 100..20000", "chunk_size");
+    t.chunks.size = body["chunk_size"].get<std::size_t>();
+  }
+  if (body.contains("chunk_overlap")) {
+    if (!body["chunk_overlap"].is_number_integer() || body["chunk_overlap"] < 0)
+      throw http::ApiError(400, "invalid_argument", "chunk_overlap must be >= 0", "chunk_overlap");
+    t.chunks.overlap = body["chunk_overlap"].get<std::size_t>();
+  }
+  if (t.chunks.overlap * 2 > t.chunks.size) {
+    throw http::ApiError(400, "invalid_argument",
+                         "chunk_overlap must be at most half of chunk_size", "chunk_overlap");
+  }
+  if (body.contains("language")) {
+    // A language PostgreSQL stems (english, german, ...) where it has one, else 'simple'.
+    const std::string lang =
+        body["language"].is_string() ? body["language"].get<std::string>() : "";
+    static const std::map<std::string, std::string> names = {
+        {"en", "english"}, {"uk", "ukrainian"}, {"de", "german"}, {"fr", "french"},
+        {"es", "spanish"}, {"it", "italian"},   {"pl", "polish"}, {"ru", "russian"}};
+    const auto it = names.find(lang);
+    const std::string cfg = it == names.end() ? "simple" : it->second;
+    t.text_config = tx.Exec(
+                          "SELECT coalesce((SELECT cfgname::text FROM pg_ts_config WHERE cfgname = "
+                          "$1), 'simple')",
+                          cfg)
+                        .Text(0, 0);
+  }
+  tx.Exec(
+      "INSERT INTO knowledge_settings (id, chunk_size, chunk_overlap, text_config) VALUES (1, $1, "
+      "$2, $3) ON CONFLICT (id) DO UPDATE SET chunk_size = $1, chunk_overlap = $2, text_config = "
+      "$3, updated_at = now()",
+      static_cast<std::int64_t>(t.chunks.size), static_cast<std::int64_t>(t.chunks.overlap),
+      t.text_config);
+  return t;
+}
+
 int KnowledgeService::IndexSections(db::Transaction& tx, std::int64_t tenant, std::int64_t id,
                                     const std::vector<Section>& sections) {
-  const auto chunks = ChunkSections(sections, options_.chunks);
+  const TenantSettings settings = Settings(tx);
+  const auto chunks = ChunkSections(sections, settings.chunks);
   if (chunks.empty()) return 0;
   std::vector<std::string> texts;
   for (const auto& c : chunks) texts.push_back(c.text);
@@ -231,11 +284,11 @@ int KnowledgeService::IndexSections(db::Transaction& tx, std::int64_t tenant, st
   indexes_.Remove(tenant, old_ids);
   for (std::size_t i = 0; i < chunks.size(); ++i) {
     auto ins = tx.Exec(
-        "INSERT INTO chunks (document_id, position, label, page, text, tsv, embedding, model) "
-        "VALUES ($1, $2, nullif($3, ''), $4, $5, to_tsvector('simple', $5), $6::real[], $7) "
-        "RETURNING id",
+        "INSERT INTO chunks (document_id, position, label, page, text, tsv, embedding, model, "
+        "text_config) VALUES ($1, $2, nullif($3, ''), $4, $5, to_tsvector($8::regconfig, $5), "
+        "$6::real[], $7, $8) RETURNING id",
         id, chunks[i].position, chunks[i].label, chunks[i].page, chunks[i].text,
-        ToArray(vectors.data() + i * dim, dim), options_.embedder_plugin);
+        ToArray(vectors.data() + i * dim, dim), options_.embedder_plugin, settings.text_config);
     // A rolled-back ingestion leaves an id here that no row matches; search skips it.
     indexes_.Add(tenant, ins.Int(0, 0),
                  std::vector<float>(vectors.begin() + static_cast<long>(i * dim),
@@ -368,11 +421,10 @@ std::vector<SearchHit> KnowledgeService::Search(db::Transaction& tx, std::int64_
   if (mode != Mode::kVector) {
     // Any of the query's words (OR), ranked by cover density.
     auto r = tx.Exec(
-        "WITH q AS (SELECT to_tsquery('simple', nullif(replace(plainto_tsquery('simple', "
-        "$1)::text, "
-        "' & ', ' | '), '')) AS q) SELECT c.id FROM chunks c, q WHERE q.q IS NOT NULL AND c.tsv @@ "
-        "q.q ORDER BY ts_rank_cd(c.tsv, q.q) DESC, c.id LIMIT $2",
-        query, kCandidates);
+        "WITH q AS (SELECT to_tsquery($3::regconfig, nullif(replace(plainto_tsquery("
+        "$3::regconfig, $1)::text, ' & ', ' | '), '')) AS q) SELECT c.id FROM chunks c, q WHERE "
+        "q.q IS NOT NULL AND c.tsv @@ q.q ORDER BY ts_rank_cd(c.tsv, q.q) DESC, c.id LIMIT $2",
+        query, kCandidates, Settings(tx).text_config);
     for (int i = 0; i < r.Rows(); ++i) fused[r.Int(i, 0)] += 1.0 / (kRrf + i + 1);
   }
   if (mode != Mode::kText) {

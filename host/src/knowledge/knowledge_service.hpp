@@ -29,6 +29,12 @@ struct KnowledgeOptions {
   ChunkOptions chunks;
 };
 
+// A tenant's vector-store settings (defaults from host.yaml until the owner changes them).
+struct TenantSettings {
+  ChunkOptions chunks;
+  std::string text_config = "simple";  // a PostgreSQL text search configuration
+};
+
 struct SearchHit {
   std::int64_t chunk_id = 0;
   std::string text;
@@ -73,6 +79,9 @@ class KnowledgeService {
                                 int top_k, Mode mode = Mode::kHybrid);
   VectorIndexes& indexes() { return indexes_; }
   std::vector<float> Embed(const std::vector<std::string>& texts);
+  TenantSettings Settings(db::Transaction& tx);
+  // Validates and stores them; chunks already made keep their cut until re-uploaded.
+  TenantSettings UpdateSettings(db::Transaction& tx, const nlohmann::json& body);
   // Puts bytes into the tenant's storage (keys start with the tenant id); throws on failure.
   void StoreBlob(const std::string& key, const std::string& data);
 
