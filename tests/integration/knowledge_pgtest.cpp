@@ -40,17 +40,7 @@ class KnowledgeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     data_dir_ = std::filesystem::temp_directory_path() / ("sloth-kn-" + db_.name());
-    const std::string yaml =
-        "http:\n  host: 127.0.0.1\n  port: 0\ndatabase:\n  url: \"" + db_.url() +
-        "\"\n  pool_size: 8\nplans_file: " + SLOTH_SOURCE_DIR +
-        "/config/plans.yaml\nauth:\n  jwt_secret: knowledge-secret-0123456789-abcdefghijk\n"
-        "secrets:\n  master_key: \"" +
-        std::string(64, 'c') +
-        "\"\n"
-        "jobs:\n  poll_ms: 100\nscheduler:\n  enabled: false\n"
-        "plugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
-        "\"]\n  config:\n    storage-local: {data_dir: \"" +
-        data_dir_.string() + "\"}\nknowledge:\n  chunk_size: 150\n  chunk_overlap: 30\n";
+    const std::string yaml = Yaml("", "knowledge:\n  chunk_size: 150\n  chunk_overlap: 30\n");
     app_ = std::make_unique<app::HostApp>(config::ParseHostConfig(
         yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
     app_->Start();
@@ -58,6 +48,20 @@ class KnowledgeTest : public ::testing::Test {
   void TearDown() override {
     app_->Stop();
     std::filesystem::remove_all(data_dir_);
+  }
+
+  // The host config these tests share: `plugin_config` adds entries under plugins.config,
+  // `rest` adds top-level sections.
+  std::string Yaml(const std::string& plugin_config = "", const std::string& rest = "",
+                   bool workers = true) const {
+    return "http:\n  host: 127.0.0.1\n  port: 0\ndatabase:\n  url: \"" + db_.url() +
+           "\"\n  pool_size: 8\nplans_file: " + SLOTH_SOURCE_DIR +
+           "/config/plans.yaml\nauth:\n  jwt_secret: knowledge-secret-0123456789-abcdefghijk\n"
+           "secrets:\n  master_key: \"" +
+           std::string(64, 'c') + "\"\njobs:\n  workers: " + (workers ? "true" : "false") +
+           "\n  poll_ms: 100\nscheduler:\n  enabled: false\nplugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
+           "\"]\n  config:\n    storage-local: {data_dir: \"" +
+           data_dir_.string() + "\"}\n" + plugin_config + rest;
   }
 
   std::string Register(const std::string& email) {
@@ -246,16 +250,7 @@ class KnowledgeEvalTest : public KnowledgeTest {};
 TEST_F(KnowledgeEvalTest, HybridRetrievalAnswersNineInTenAtFive) {
   // Default chunking (1000/200), as a salon gets it.
   app_->Stop();
-  const std::string yaml =
-      "http:\n  host: 127.0.0.1\n  port: 0\ndatabase:\n  url: \"" + db_.url() +
-      "\"\n  pool_size: 8\nplans_file: " + SLOTH_SOURCE_DIR +
-      "/config/plans.yaml\nauth:\n  jwt_secret: knowledge-secret-0123456789-abcdefghijk\n"
-      "secrets:\n  master_key: \"" +
-      std::string(64, 'c') +
-      "\"\njobs:\n  poll_ms: 100\n"
-      "scheduler:\n  enabled: false\nplugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
-      "\"]\n  config:\n    storage-local: {data_dir: \"" +
-      data_dir_.string() + "\"}\n";
+  const std::string yaml = Yaml();
   app_ = std::make_unique<app::HostApp>(
       config::ParseHostConfig(yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
   app_->Start();
@@ -340,16 +335,9 @@ TEST_F(KnowledgeTest, TheVectorIndexIsPerTenantFreshAcrossHostsAndRebuiltIdentic
 
   // A second host on the same database changes tenant A: this host hears it and rebuilds.
   {
-    auto other = std::make_unique<app::HostApp>(config::ParseHostConfig(
-        "http:\n  host: 127.0.0.1\n  port: 0\ndatabase:\n  url: \"" + db_.url() +
-            "\"\nplans_file: " + SLOTH_SOURCE_DIR +
-            "/config/plans.yaml\nauth:\n  jwt_secret: knowledge-secret-0123456789-abcdefghijk\n"
-            "secrets:\n  master_key: \"" +
-            std::string(64, 'c') +
-            "\"\njobs:\n  workers: false\nscheduler:\n  enabled: false\nplugins:\n  dirs: "
-            "[\"" SLOTH_PLUGIN_DIR "\"]\n  config:\n    storage-local: {data_dir: \"" +
-            data_dir_.string() + "\"}\n",
-        "other.yaml", [](const std::string&) { return std::nullopt; }));
+    auto other = std::make_unique<app::HostApp>(
+        config::ParseHostConfig(Yaml("", "", /*workers=*/false), "other.yaml",
+                                [](const std::string&) { return std::nullopt; }));
     other->Start();
     other->pool().InTenant(db::TenantId{ta}, [&](db::Transaction& tx) {
       other->knowledge().Delete(tx, ta, doc_a);  // through the other host's service
@@ -406,18 +394,10 @@ class VisionTest : public KnowledgeTest {
     setenv("SLOTH_PLUGIN_VISION_API_KEY", "vision-key-123", 1);
     data_dir_ = std::filesystem::temp_directory_path() / ("sloth-kv-" + db_.name());
     const std::string yaml =
-        "http:\n  host: 127.0.0.1\n  port: 0\ndatabase:\n  url: \"" + db_.url() +
-        "\"\nplans_file: " + SLOTH_SOURCE_DIR +
-        "/config/plans.yaml\nauth:\n  jwt_secret: knowledge-secret-0123456789-abcdefghijk\n"
-        "secrets:\n  master_key: \"" +
-        std::string(64, 'c') +
-        "\"\njobs:\n  poll_ms: 100\n"
-        "scheduler:\n  enabled: false\nplugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
-        "\"]\n  config:\n    storage-local: {data_dir: \"" +
-        data_dir_.string() +
-        "\"}\nknowledge:\n  vision_plugin: vision\noutbound_http:\n  allow_private: true\n"
-        "  rewrite:\n    \"https://vision.googleapis.com\": \"" +
-        fake_.base_url() + "\"\n";
+        Yaml("",
+             "knowledge:\n  vision_plugin: vision\noutbound_http:\n  allow_private: true\n"
+             "  rewrite:\n    \"https://vision.googleapis.com\": \"" +
+                 fake_.base_url() + "\"\n");
     app_ = std::make_unique<app::HostApp>(config::ParseHostConfig(
         yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
     app_->Start();
@@ -482,18 +462,10 @@ TEST_F(KnowledgeTest, AModelChangeIsFollowedByARebuildWithTheNewEmbedder) {
   setenv("SLOTH_PLUGIN_OPENAI_API_KEY", "sk-fake-openai", 1);
   app_->Stop();
   const std::string yaml =
-      "http:\n  host: 127.0.0.1\n  port: 0\ndatabase:\n  url: \"" + db_.url() +
-      "\"\nplans_file: " + SLOTH_SOURCE_DIR +
-      "/config/plans.yaml\nauth:\n  jwt_secret: knowledge-secret-0123456789-abcdefghijk\n"
-      "secrets:\n  master_key: \"" +
-      std::string(64, 'c') +
-      "\"\njobs:\n  poll_ms: 100\n"
-      "scheduler:\n  enabled: false\nplugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
-      "\"]\n  config:\n    storage-local: {data_dir: \"" +
-      data_dir_.string() +
-      "\"}\n    openai: {dimensions: 256}\nknowledge:\n  embedder_plugin: openai\n"
-      "outbound_http:\n  allow_private: true\n  rewrite:\n    \"https://api.openai.com\": \"" +
-      openai.base_url() + "\"\n";
+      Yaml("    openai: {dimensions: 256}\n",
+           "knowledge:\n  embedder_plugin: openai\noutbound_http:\n  allow_private: true\n"
+           "  rewrite:\n    \"https://api.openai.com\": \"" +
+               openai.base_url() + "\"\n");
   app_ = std::make_unique<app::HostApp>(
       config::ParseHostConfig(yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
   app_->Start();
