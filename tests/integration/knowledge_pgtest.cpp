@@ -508,5 +508,23 @@ TEST_F(KnowledgeTest, PerTenantSettingsCutAndStemTheirDocuments) {
   EXPECT_NE(hits[0]["text"].get<std::string>().find("Cancel"), std::string::npos);
 }
 
+TEST_F(KnowledgeTest, WeeklyCleanupRemovesOnlyOrphanedFiles) {
+  const auto token = Register("cleanup@kb.test");
+  const auto up = Upload(token, "faq.md", ReadFile("eval/faq_en.md"));
+  ASSERT_EQ(WaitDone(token, json::parse(up.body)["id"])["status"], "completed");
+  const auto tenant = app_->pool().InTransaction(
+      [](db::Transaction& tx) { return tx.Exec("SELECT id FROM public.tenants").Int(0, 0); });
+  const std::string orphan = std::to_string(tenant) + "/documents/999.txt";
+  app_->knowledge().StoreBlob(orphan, "left behind");
+  ASSERT_TRUE(std::filesystem::exists(data_dir_ / orphan));
+  const int removed = app_->pool().InTransaction(
+      [&](db::Transaction& tx) { return app_->knowledge().CleanupOrphans(tx); });
+  EXPECT_EQ(removed, 1);
+  EXPECT_FALSE(std::filesystem::exists(data_dir_ / orphan));
+  const std::string kept =
+      std::to_string(tenant) + "/documents/" + json::parse(up.body)["id"].dump() + ".md";
+  EXPECT_TRUE(std::filesystem::exists(data_dir_ / kept)) << kept;
+}
+
 }  // namespace
 }  // namespace sloth::knowledge

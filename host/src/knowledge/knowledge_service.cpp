@@ -105,6 +105,9 @@ void KnowledgeService::Register(jobs::WorkerPool& jobs) {
   jobs.Register("knowledge.ingest", [this](jobs::JobContext& ctx) { Ingest(ctx); });
   jobs.Register("knowledge.analyze", [this](jobs::JobContext& ctx) { Analyze(ctx); });
   jobs.Register("knowledge.rebuild", [this](jobs::JobContext& ctx) { Rebuild(ctx); });
+  jobs.Register("knowledge.cleanup", [this](jobs::JobContext& ctx) {
+    spdlog::info("knowledge: {} orphaned file(s) removed", CleanupOrphans(ctx.tx));
+  });
 }
 
 std::vector<float> KnowledgeService::Embed(const std::vector<std::string>& texts) {
@@ -411,6 +414,36 @@ void KnowledgeService::Rebuild(jobs::JobContext& ctx) {
   indexes_.Invalidate(tenant);  // vectors of a new model: the next search builds afresh
   db::Notify(tx, kKnowledgeChannel, std::to_string(tenant) + ":" + host_id_);
   if (r.Rows() == kBatch) QueueRebuild(tx, tenant);  // the rest in the next job
+}
+
+int KnowledgeService::CleanupOrphans(db::Transaction& tx) {
+  int removed = 0;
+  auto tenants = tx.Exec("SELECT id FROM public.tenants ORDER BY id");
+  for (int t = 0; t < tenants.Rows(); ++t) {
+    const db::TenantId tenant{tenants.Int(t, 0)};
+    for (const char* kind : {"documents", "photos"}) {
+      const std::string prefix = std::to_string(tenant.value) + "/" + kind + "/";
+      std::string cursor;
+      for (;;) {
+        const auto page = Storage()->List(prefix, cursor, 1000);
+        if (!page.ok()) throw std::runtime_error("storage list failed: " + page.error);
+        const auto j = json::parse(page.output);
+        for (const auto& item : j.value("items", json::array())) {
+          const std::string key = item.value("key", "");
+          const bool used =
+              !tx.Exec("SELECT 1 FROM " + tenant.Schema() + ".documents WHERE storage_key = $1",
+                       key)
+                   .Empty();
+          if (used) continue;
+          const auto gone = Storage()->Remove(key);
+          if (gone.ok()) ++removed;
+        }
+        if (!j.contains("next_cursor") || !j["next_cursor"].is_string()) break;
+        cursor = j["next_cursor"].get<std::string>();
+      }
+    }
+  }
+  return removed;
 }
 
 std::vector<SearchHit> KnowledgeService::Search(db::Transaction& tx, std::int64_t tenant,

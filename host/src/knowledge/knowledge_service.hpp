@@ -71,6 +71,9 @@ class KnowledgeService {
   // a model change), a batch per job; returns how many chunks are stale now.
   std::int64_t QueueRebuild(db::Transaction& tx, std::int64_t tenant);
   void Rebuild(jobs::JobContext& ctx);
+  // Removes stored files no document refers to (an upload rolled back after its file was
+  // written, a delete whose file removal failed). Returns how many were removed.
+  int CleanupOrphans(db::Transaction& tx);
   // Deletes the blob, the chunks and the row. False when there is no such document.
   bool Delete(db::Transaction& tx, std::int64_t tenant, std::int64_t id);
   void Ingest(jobs::JobContext& ctx);
