@@ -91,44 +91,39 @@ bool FakeWhatsApp::WaitForSent(std::size_t n, std::chrono::milliseconds timeout)
   return cv_.wait_for(lock, timeout, [&] { return sent_.size() >= n; });
 }
 
+namespace {
+
+// A notification as Meta wraps it: one entry, one change of field "messages".
+json Envelope(json value) {
+  value["messaging_product"] = "whatsapp";
+  value["metadata"] = {{"display_phone_number", "15550783881"},
+                       {"phone_number_id", "106540352242922"}};
+  return {{"object", "whatsapp_business_account"},
+          {"entry",
+           {{{"id", "102290129340398"},
+             {"changes", {{{"field", "messages"}, {"value", std::move(value)}}}}}}}};
+}
+
+}  // namespace
+
 json FakeWhatsApp::TextNotification(const std::string& from, const std::string& id,
                                     const std::string& text, long long timestamp) {
-  return {
-      {"object", "whatsapp_business_account"},
-      {"entry",
-       {{{"id", "102290129340398"},
-         {"changes",
-          {{{"field", "messages"},
-            {"value",
-             {{"messaging_product", "whatsapp"},
-              {"metadata",
-               {{"display_phone_number", "15550783881"}, {"phone_number_id", "106540352242922"}}},
-              {"contacts", {{{"profile", {{"name", "Kerry Fisher"}}}, {"wa_id", from}}}},
-              {"messages",
-               {{{"from", from},
-                 {"id", id},
-                 {"timestamp", std::to_string(timestamp)},
-                 {"type", "text"},
-                 {"text", {{"body", text}}}}}}}}}}}}}}};
+  return Envelope({{"contacts", {{{"profile", {{"name", "Kerry Fisher"}}}, {"wa_id", from}}}},
+                   {"messages",
+                    {{{"from", from},
+                      {"id", id},
+                      {"timestamp", std::to_string(timestamp)},
+                      {"type", "text"},
+                      {"text", {{"body", text}}}}}}});
 }
 
 json FakeWhatsApp::StatusNotification(const std::string& message_id, const std::string& to,
                                       const std::string& status) {
-  return {
-      {"object", "whatsapp_business_account"},
-      {"entry",
-       {{{"id", "102290129340398"},
-         {"changes",
-          {{{"field", "messages"},
-            {"value",
-             {{"messaging_product", "whatsapp"},
-              {"metadata",
-               {{"display_phone_number", "15550783881"}, {"phone_number_id", "106540352242922"}}},
-              {"statuses",
-               {{{"id", message_id},
-                 {"status", status},
-                 {"timestamp", "1700000100"},
-                 {"recipient_id", to}}}}}}}}}}}}};
+  return Envelope({{"statuses",
+                    {{{"id", message_id},
+                      {"status", status},
+                      {"timestamp", "1700000100"},
+                      {"recipient_id", to}}}}});
 }
 
 std::string FakeWhatsApp::Sign(const std::string& body, const std::string& app_secret) {

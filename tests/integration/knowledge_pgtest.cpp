@@ -340,7 +340,7 @@ TEST_F(KnowledgeTest, TheVectorIndexIsPerTenantFreshAcrossHostsAndRebuiltIdentic
                                 [](const std::string&) { return std::nullopt; }));
     other->Start();
     other->pool().InTenant(db::TenantId{ta}, [&](db::Transaction& tx) {
-      other->knowledge().Delete(tx, ta, doc_a);  // through the other host's service
+      other->knowledge().Delete(tx, ta, doc_a, "document");  // through the other host's service
     });
     other->Stop();
   }

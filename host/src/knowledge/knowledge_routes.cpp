@@ -6,6 +6,7 @@
 #include <Poco/StreamCopier.h>
 
 #include <sstream>
+#include <tuple>
 
 #include "api/validation.hpp"
 #include "http/api_error.hpp"
@@ -100,15 +101,6 @@ void AddRoutes(api::Api& api, KnowledgeService& service) {
       },
       upload);
 
-  api.Add("GET", "/api/photos", api::Access::kTenant, [](api::Context& ctx) {
-    const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
-    auto r =
-        ctx.tx.Exec(std::string("SELECT ") + kColumns +
-                        " FROM documents WHERE kind = 'photo' AND id > $1 ORDER BY id LIMIT $2",
-                    page.after, page.limit + 1);
-    return http::Response::Json(200, api::PageOfRows(r, page, Status));
-  });
-
   api.Add("GET", "/api/photos/{id}/analysis", api::Access::kTenant, [](api::Context& ctx) {
     const auto id = api::IdParam(ctx.request.Param("id"), "id");
     auto r = ctx.tx.Exec(std::string("SELECT ") + kColumns +
@@ -120,22 +112,6 @@ void AddRoutes(api::Api& api, KnowledgeService& service) {
     return http::Response::Json(200, out);
   });
 
-  api.Add("DELETE", "/api/photos/{id}", api::Access::kTenant, [&service](api::Context& ctx) {
-    const auto id = api::IdParam(ctx.request.Param("id"), "id");
-    if (!service.Delete(ctx.tx, ctx.tenant(), id))
-      throw http::ApiError(404, "not_found", "no such photo", "id");
-    return http::Response::NoContent();
-  });
-
-  api.Add("GET", "/api/documents", api::Access::kTenant, [](api::Context& ctx) {
-    const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
-    auto r =
-        ctx.tx.Exec(std::string("SELECT ") + kColumns +
-                        " FROM documents WHERE kind = 'document' AND id > $1 ORDER BY id LIMIT $2",
-                    page.after, page.limit + 1);
-    return http::Response::Json(200, api::PageOfRows(r, page, Status));
-  });
-
   api.Add("GET", "/api/documents/{id}/status", api::Access::kTenant, [](api::Context& ctx) {
     const auto id = api::IdParam(ctx.request.Param("id"), "id");
     auto r = ctx.tx.Exec(std::string("SELECT ") + kColumns + " FROM documents WHERE id = $1", id);
@@ -143,12 +119,25 @@ void AddRoutes(api::Api& api, KnowledgeService& service) {
     return http::Response::Json(200, Status(r, 0));
   });
 
-  api.Add("DELETE", "/api/documents/{id}", api::Access::kTenant, [&service](api::Context& ctx) {
-    const auto id = api::IdParam(ctx.request.Param("id"), "id");
-    if (!service.Delete(ctx.tx, ctx.tenant(), id))
-      throw http::ApiError(404, "not_found", "no such document", "id");
-    return http::Response::NoContent();
-  });
+  // Documents and photos are one table told apart by kind: the same list and delete.
+  for (const auto& [path, kind, noun] : {std::tuple{"/api/documents", "document", "document"},
+                                         std::tuple{"/api/photos", "photo", "photo"}}) {
+    const std::string k = kind, what = noun;
+    api.Add("GET", path, api::Access::kTenant, [k](api::Context& ctx) {
+      const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
+      auto r = ctx.tx.Exec(std::string("SELECT ") + kColumns +
+                               " FROM documents WHERE kind = $3 AND id > $1 ORDER BY id LIMIT $2",
+                           page.after, page.limit + 1, k);
+      return http::Response::Json(200, api::PageOfRows(r, page, Status));
+    });
+    api.Add("DELETE", std::string(path) + "/{id}", api::Access::kTenant,
+            [&service, k, what](api::Context& ctx) {
+              const auto id = api::IdParam(ctx.request.Param("id"), "id");
+              if (!service.Delete(ctx.tx, ctx.tenant(), id, k))
+                throw http::ApiError(404, "not_found", "no such " + what, "id");
+              return http::Response::NoContent();
+            });
+  }
 
   auto settings_json = [](const TenantSettings& t) {
     return json{{"chunk_size", t.chunks.size},

@@ -29,6 +29,11 @@ std::string ToArray(const float* v, std::uint32_t n) {
   return s + "}";
 }
 
+// Storage is counted in whole megabytes, at least one per file.
+std::int64_t Megabytes(std::size_t bytes) {
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>((bytes + (1 << 20) - 1) >> 20));
+}
+
 }  // namespace
 
 void KnowledgeService::Start() {
@@ -112,16 +117,42 @@ void KnowledgeService::Register(jobs::WorkerPool& jobs) {
 
 std::vector<float> KnowledgeService::Embed(const std::vector<std::string>& texts) {
   std::vector<float> out;
-  std::uint32_t dim = 0;
+  std::uint32_t dim = 0;  // the plugin reports it; rows of `out` are that long
   const auto r = Embedder()->Embed(texts, out, dim);
   if (!r.ok()) throw std::runtime_error("embedding failed: " + r.error);
-  dimension_ = dim;
   return out;
 }
 
 void KnowledgeService::StoreBlob(const std::string& key, const std::string& data) {
   const auto put = Storage()->Put(key, data, "application/octet-stream");
   if (!put.ok()) throw std::runtime_error(put.error);
+}
+
+// The upload's common path: quotas checked and counted, the row, the file, and its job —
+// all in the caller's transaction, so a refused quota leaves nothing behind but a file the
+// weekly cleanup removes.
+json KnowledgeService::Accept(db::Transaction& tx, std::int64_t tenant, const UploadKind& kind,
+                              const std::string& filename, const std::string& title,
+                              const std::string& format, const std::string& data) {
+  billing::UsageMeter meter;
+  meter.Consume(tx, tenant, kind.quota);
+  meter.Consume(tx, tenant, "storage_mb", Megabytes(data.size()));
+  auto r = tx.Exec(
+      "INSERT INTO documents (kind, title, filename, format, size_bytes, storage_key) VALUES ($1, "
+      "left($2, 300), left($3, 300), $4, $5, '') RETURNING id",
+      kind.kind, title, filename, format, static_cast<std::int64_t>(data.size()));
+  const std::int64_t id = r.Int(0, 0);
+  const std::string key =
+      std::to_string(tenant) + "/" + kind.quota + "/" + std::to_string(id) + "." + format;
+  const auto put = Storage()->Put(key, data, "application/octet-stream");
+  if (!put.ok())
+    throw http::ApiError(503, "unavailable", "the file could not be stored: " + put.error);
+  tx.Exec("UPDATE documents SET storage_key = $2 WHERE id = $1", id, key);
+  jobs::EnqueueOptions o;
+  o.tenant_id = tenant;
+  o.max_attempts = kind.max_attempts;
+  jobs::Enqueue(tx, kind.job, {{"document_id", id}}, o);
+  return {{"id", id}, {"status", "pending"}, {"format", format}};
 }
 
 json KnowledgeService::Upload(db::Transaction& tx, std::int64_t tenant, const std::string& filename,
@@ -139,33 +170,17 @@ json KnowledgeService::Upload(db::Transaction& tx, std::int64_t tenant, const st
                          "documents must be PDF, DOCX, XLSX, TXT, MD or CSV (decided by content)",
                          "file");
   }
-  billing::UsageMeter meter;
-  meter.Consume(tx, tenant, "documents");
-  meter.Consume(
-      tx, tenant, "storage_mb",
-      std::max<std::int64_t>(1, static_cast<std::int64_t>((data.size() + (1 << 20) - 1) >> 20)));
-  auto r = tx.Exec(
-      "INSERT INTO documents (title, filename, format, size_bytes, storage_key) VALUES (left($1, "
-      "300), left($2, 300), $3, $4, '') RETURNING id",
-      title.empty() ? (filename.empty() ? std::string("Untitled") : filename) : title, filename,
-      format, static_cast<std::int64_t>(data.size()));
-  const std::int64_t id = r.Int(0, 0);
-  const std::string key =
-      std::to_string(tenant) + "/documents/" + std::to_string(id) + "." + format;
-  const auto put = Storage()->Put(key, data, "application/octet-stream");
-  if (!put.ok())
-    throw http::ApiError(503, "unavailable", "the file could not be stored: " + put.error);
-  tx.Exec("UPDATE documents SET storage_key = $2 WHERE id = $1", id, key);
-  jobs::EnqueueOptions o;
-  o.tenant_id = tenant;
-  o.max_attempts = 3;
-  jobs::Enqueue(tx, "knowledge.ingest", {{"document_id", id}}, o);
-  return {{"id", id}, {"status", "pending"}, {"format", format}};
+  return Accept(tx, tenant, {"document", "documents", "knowledge.ingest", 3}, filename,
+                title.empty() ? (filename.empty() ? std::string("Untitled") : filename) : title,
+                format, data);
 }
 
-bool KnowledgeService::Delete(db::Transaction& tx, std::int64_t tenant, std::int64_t id) {
+bool KnowledgeService::Delete(db::Transaction& tx, std::int64_t tenant, std::int64_t id,
+                              const std::string& kind) {
   auto gone = tx.Exec("SELECT id FROM chunks WHERE document_id = $1", id);
-  auto r = tx.Exec("DELETE FROM documents WHERE id = $1 RETURNING storage_key, size_bytes", id);
+  auto r =
+      tx.Exec("DELETE FROM documents WHERE id = $1 AND kind = $2 RETURNING storage_key, size_bytes",
+              id, kind);
   if (r.Empty()) return false;
   std::vector<std::int64_t> chunk_ids;
   for (int i = 0; i < gone.Rows(); ++i) chunk_ids.push_back(gone.Int(i, 0));
@@ -174,12 +189,12 @@ bool KnowledgeService::Delete(db::Transaction& tx, std::int64_t tenant, std::int
   const auto removed = Storage()->Remove(r.Text(0, 0));
   if (!removed.ok())
     spdlog::warn("knowledge: blob {} not removed: {}", r.Text(0, 0), removed.error);
-  // Give the quota back: one document and its megabytes.
+  // Give the totals back: its megabytes, and one document (photos count per month instead).
   tx.Exec(
       "UPDATE public.usage_counters SET used = greatest(0, used - CASE metric WHEN 'documents' "
-      "THEN 1 ELSE greatest(1, ($2::bigint + 1048575) / 1048576) END) WHERE tenant_id = $1 AND "
-      "metric IN ('documents', 'storage_mb') AND period_start = '1970-01-01T00:00:00Z'",
-      tenant, r.Int(0, 1));
+      "THEN 1 ELSE $2::bigint END) WHERE tenant_id = $1 AND (metric = 'storage_mb' OR (metric = "
+      "'documents' AND $3 = 'document')) AND period_start = '1970-01-01T00:00:00Z'",
+      tenant, Megabytes(static_cast<std::size_t>(r.Int(0, 1))), kind);
   return true;
 }
 
@@ -312,25 +327,9 @@ json KnowledgeService::UploadPhoto(db::Transaction& tx, std::int64_t tenant,
     throw http::ApiError(415, "unsupported_type", "photos must be JPEG, PNG or WebP (by content)",
                          "file");
   }
-  billing::UsageMeter meter;
-  meter.Consume(tx, tenant, "photos");
-  meter.Consume(
-      tx, tenant, "storage_mb",
-      std::max<std::int64_t>(1, static_cast<std::int64_t>((data.size() + (1 << 20) - 1) >> 20)));
-  auto r = tx.Exec(
-      "INSERT INTO documents (kind, title, filename, format, size_bytes, storage_key) VALUES "
-      "('photo', left($1, 300), left($2, 300), $3, $4, '') RETURNING id",
-      title.empty() ? (filename.empty() ? std::string("Photo") : filename) : title, filename,
-      format, static_cast<std::int64_t>(data.size()));
-  const std::int64_t id = r.Int(0, 0);
-  const std::string key = std::to_string(tenant) + "/photos/" + std::to_string(id) + "." + format;
-  StoreBlob(key, data);
-  tx.Exec("UPDATE documents SET storage_key = $2 WHERE id = $1", id, key);
-  jobs::EnqueueOptions o;
-  o.tenant_id = tenant;
-  o.max_attempts = 5;
-  jobs::Enqueue(tx, "knowledge.analyze", {{"document_id", id}}, o);
-  return {{"id", id}, {"status", "pending"}, {"format", format}};
+  return Accept(tx, tenant, {"photo", "photos", "knowledge.analyze", 5}, filename,
+                title.empty() ? (filename.empty() ? std::string("Photo") : filename) : title,
+                format, data);
 }
 
 void KnowledgeService::Analyze(jobs::JobContext& ctx) {
@@ -472,16 +471,22 @@ std::vector<SearchHit> KnowledgeService::Search(db::Transaction& tx, std::int64_
   });
   if (ranked.size() > static_cast<std::size_t>(top_k))
     ranked.resize(static_cast<std::size_t>(top_k));
+  // One query for all the winners; a chunk gone since it was ranked is skipped.
+  std::string ids = "{";
+  for (const auto& [score, id] : ranked) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+  auto r = tx.Exec(
+      "SELECT c.id, c.text, c.document_id, d.title, coalesce(c.label, ''), c.page, d.kind FROM "
+      "chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY ($1::bigint[])",
+      ids + "}");
+  std::map<std::int64_t, int> row_of;
+  for (int i = 0; i < r.Rows(); ++i) row_of[r.Int(i, 0)] = i;
   std::vector<SearchHit> hits;
   for (const auto& [score, id] : ranked) {
-    auto r = tx.Exec(
-        "SELECT c.text, c.document_id, d.title, coalesce(c.label, ''), c.page, d.kind FROM chunks "
-        "c JOIN "
-        "documents d ON d.id = c.document_id WHERE c.id = $1",
-        id);
-    if (r.Empty()) continue;
-    hits.push_back({id, r.Text(0, 0), score, r.Int(0, 1), r.Text(0, 5), r.Text(0, 2), r.Text(0, 3),
-                    static_cast<int>(r.Int(0, 4))});
+    const auto it = row_of.find(id);
+    if (it == row_of.end()) continue;
+    const int i = it->second;
+    hits.push_back({id, r.Text(i, 1), score, r.Int(i, 2), r.Text(i, 6), r.Text(i, 3), r.Text(i, 4),
+                    static_cast<int>(r.Int(i, 5))});
   }
   return hits;
 }

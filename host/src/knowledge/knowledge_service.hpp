@@ -75,7 +75,7 @@ class KnowledgeService {
   // written, a delete whose file removal failed). Returns how many were removed.
   int CleanupOrphans(db::Transaction& tx);
   // Deletes the blob, the chunks and the row. False when there is no such document.
-  bool Delete(db::Transaction& tx, std::int64_t tenant, std::int64_t id);
+  bool Delete(db::Transaction& tx, std::int64_t tenant, std::int64_t id, const std::string& kind);
   void Ingest(jobs::JobContext& ctx);
 
   std::vector<SearchHit> Search(db::Transaction& tx, std::int64_t tenant, const std::string& query,
@@ -91,6 +91,15 @@ class KnowledgeService {
  private:
   std::shared_ptr<plugins::PluginInstance> Storage();
   std::shared_ptr<plugins::PluginInstance> Embedder();
+  struct UploadKind {
+    const char* kind;   // documents.kind
+    const char* quota;  // usage metric, also the storage folder
+    const char* job;
+    int max_attempts;
+  };
+  nlohmann::json Accept(db::Transaction& tx, std::int64_t tenant, const UploadKind& kind,
+                        const std::string& filename, const std::string& title,
+                        const std::string& format, const std::string& data);
   // Chunks, embeds and indexes `sections` as document `id` (replacing earlier chunks).
   int IndexSections(db::Transaction& tx, std::int64_t tenant, std::int64_t id,
                     const std::vector<Section>& sections);
@@ -99,7 +108,6 @@ class KnowledgeService {
   KnowledgeOptions options_;
   std::mutex mu_;
   std::shared_ptr<plugins::PluginInstance> storage_, embedder_, vision_;
-  std::uint32_t dimension_ = 0;
   VectorIndexes indexes_;
   std::string host_id_;  // tells this host's own notifications apart
   std::unique_ptr<db::Listener> listener_;
