@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
 #include <filesystem>
@@ -75,9 +76,11 @@ class KnowledgeTest : public ::testing::Test {
     return json::parse(r.body)["access_token"];
   }
 
-  testing::HttpResult Upload(const std::string& token, const std::string& filename,
-                             const std::string& data, const std::string& title = "") {
-    const std::string boundary = "----sloth-test-boundary-7MA4YWxk";
+  static constexpr const char* kBoundary = "----sloth-test-boundary-7MA4YWxk";
+
+  static std::string Multipart(const std::string& filename, const std::string& data,
+                               const std::string& title = "") {
+    const std::string boundary = kBoundary;
     std::string body;
     if (!title.empty()) {
       body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n" +
@@ -86,8 +89,36 @@ class KnowledgeTest : public ::testing::Test {
     body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
             filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + data + "\r\n--" +
             boundary + "--\r\n";
-    return testing::HttpCall(app_->port(), "POST", "/api/documents/upload", body, token,
-                             {{"Content-Type", "multipart/form-data; boundary=" + boundary}});
+    return body;
+  }
+
+  testing::HttpResult Upload(const std::string& token, const std::string& filename,
+                             const std::string& data, const std::string& title = "") {
+    return testing::HttpCall(
+        app_->port(), "POST", "/api/documents/upload", Multipart(filename, data, title), token,
+        {{"Content-Type", std::string("multipart/form-data; boundary=") + kBoundary}});
+  }
+
+  // Restarts the host with another configuration (same database and data directory).
+  void Restart(const std::string& yaml) {
+    app_->Stop();
+    app_ = std::make_unique<app::HostApp>(config::ParseHostConfig(
+        yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
+    app_->Start();
+  }
+
+  // Files under the data directory whose name starts with `prefix` (".tmp-": unfinished).
+  int FilesNamed(const std::string& prefix) const {
+    int n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(data_dir_)) {
+      if (e.is_regular_file() && e.path().filename().string().rfind(prefix, 0) == 0) ++n;
+    }
+    return n;
+  }
+
+  json Usage(const std::string& token) {
+    return json::parse(testing::HttpCall(app_->port(), "GET", "/api/subscriptions/usage", "", token)
+                           .body)["usage"];
   }
 
   json WaitDone(const std::string& token, std::int64_t id) {
@@ -521,9 +552,96 @@ TEST_F(KnowledgeTest, WeeklyCleanupRemovesOnlyOrphanedFiles) {
       [&](db::Transaction& tx) { return app_->knowledge().CleanupOrphans(tx); });
   EXPECT_EQ(removed, 1);
   EXPECT_FALSE(std::filesystem::exists(data_dir_ / orphan));
-  const std::string kept =
-      std::to_string(tenant) + "/documents/" + json::parse(up.body)["id"].dump() + ".md";
+  const std::string kept = app_->pool().InTenant(db::TenantId{tenant}, [](db::Transaction& tx) {
+    return tx.Exec("SELECT storage_key FROM documents").Text(0, 0);
+  });
+  EXPECT_EQ(kept.rfind(std::to_string(tenant) + "/documents/", 0), 0u) << kept;
   EXPECT_TRUE(std::filesystem::exists(data_dir_ / kept)) << kept;
+}
+
+// A text of `n` bytes, lines a reader could search ("Line 17: ...").
+std::string LongText(std::size_t n) {
+  std::string s;
+  for (int i = 0; s.size() < n; ++i)
+    s += "Line " + std::to_string(i) + ": gel polish, lash lift and brow tint for every client.\n";
+  s.resize(n);
+  return s;
+}
+
+TEST_F(KnowledgeTest, UploadsStreamToStorageAndStopAtTheirLimit) {
+  Restart(Yaml("", "knowledge:\n  max_upload_bytes: 3000000\n"));
+  const auto token = Register("stream@kb.test");
+  // 2.5 MB: three parts of the storage plugin's streamed write, stored byte for byte.
+  const std::string text = LongText(2500000);
+  auto up = Upload(token, "long.txt", text);
+  ASSERT_EQ(up.status, 202) << up.body;
+  const std::string key = app_->pool().InTransaction([](db::Transaction& tx) {
+    const auto t = tx.Exec("SELECT id FROM public.tenants").Int(0, 0);
+    return tx.Exec("SELECT storage_key FROM tenant_" + std::to_string(t) + ".documents").Text(0, 0);
+  });
+  std::ifstream stored(data_dir_ / key, std::ios::binary);
+  EXPECT_TRUE(std::string(std::istreambuf_iterator<char>(stored), {}) == text);
+  EXPECT_EQ(Usage(token)["storage_mb"]["used"], 3);
+  EXPECT_EQ(Usage(token)["documents"]["used"], 1);
+
+  // Over the limit, sent without a Content-Length (chunked) so only reading can tell:
+  // 413 naming the file, nothing stored, nothing counted.
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(app_->port()));
+  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/api/documents/upload",
+                             Poco::Net::HTTPMessage::HTTP_1_1);
+  req.setChunkedTransferEncoding(true);
+  req.set("Authorization", "Bearer " + token);
+  req.setContentType(std::string("multipart/form-data; boundary=") + kBoundary);
+  session.sendRequest(req) << Multipart("huge.txt", LongText(3100000));
+  Poco::Net::HTTPResponse resp;
+  std::string body;
+  Poco::StreamCopier::copyToString(session.receiveResponse(resp), body);
+  EXPECT_EQ(resp.getStatus(), 413) << body;
+  EXPECT_EQ(json::parse(body)["error"]["field"], "file");
+  EXPECT_EQ(Usage(token)["storage_mb"]["used"], 3);
+  EXPECT_EQ(Usage(token)["documents"]["used"], 1);
+
+  // A client gone halfway through its body: nothing stored, the host keeps serving.
+  {
+    Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", app_->port()));
+    const std::string part = Multipart("cut.txt", LongText(2000000)).substr(0, 700000);
+    const std::string head =
+        "POST /api/documents/upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+        "\r\nContent-Type: multipart/form-data; boundary=" + kBoundary +
+        "\r\nContent-Length: 2000300\r\n\r\n";
+    s.sendBytes(head.data(), static_cast<int>(head.size()));
+    s.sendBytes(part.data(), static_cast<int>(part.size()));
+    std::this_thread::sleep_for(200ms);
+    s.close();
+  }
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(FilesNamed(".tmp-"), 0);
+  EXPECT_EQ(Usage(token)["documents"]["used"], 1);
+  const auto st = WaitDone(token, json::parse(up.body)["id"]);
+  EXPECT_EQ(st["status"], "completed");
+  EXPECT_EQ(st["size_bytes"], 2500000);
+  int blobs = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(data_dir_))
+    blobs += e.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(blobs, 1);  // the one recorded upload, nothing else
+}
+
+TEST_F(KnowledgeTest, AStoragePluginBuiltForAbi10GetsWholeUploads) {
+  // frozen-c was built against the 1.0 header: no streamed writes, so the host gathers the
+  // upload and calls put once.
+  std::string yaml = Yaml("", "knowledge:\n  storage_plugin: frozen-c\n");
+  const std::string dirs = "dirs: [\"" SLOTH_PLUGIN_DIR "\"";
+  yaml.replace(yaml.find(dirs), dirs.size(), dirs + ", \"" SLOTH_TEST_PLUGIN_DIR "\"");
+  Restart(yaml);
+  const auto token = Register("abi10@kb.test");
+  const auto up = Upload(token, "prices.md", ReadFile("eval/prices_en.md"));
+  ASSERT_EQ(up.status, 202) << up.body;
+  ASSERT_EQ(WaitDone(token, json::parse(up.body)["id"])["status"], "completed");
+  EXPECT_FALSE(Search(token, "gel extensions refill").empty());
+  EXPECT_FALSE(std::filesystem::exists(data_dir_ / "1"));  // not in storage-local's folder
+  const int removed = app_->pool().InTransaction(
+      [&](db::Transaction& tx) { return app_->knowledge().CleanupOrphans(tx); });
+  EXPECT_EQ(removed, 0);
 }
 
 }  // namespace

@@ -2,9 +2,12 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <sstream>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "http/body_stream.hpp"
 #include "http/server.hpp"
 
 namespace sloth::http {
@@ -99,6 +102,33 @@ TEST_F(HttpServerTest, MetricsSeeRefusedRequests) {
   EXPECT_EQ(metrics_.CounterValue("sloth_http_requests_total",
                                   {{"method", "POST"}, {"route", "unmatched"}, {"status", "413"}}),
             1);
+}
+
+TEST(BodyStream, ReadsUpToItsLimitAndTellsWhy) {
+  std::istringstream small("0123456789");
+  BodyStream whole(small, 10);
+  std::string got((std::istreambuf_iterator<char>(whole)), {});
+  EXPECT_EQ(got, "0123456789");
+  EXPECT_FALSE(whole.too_large());
+  EXPECT_TRUE(whole.drained());
+  EXPECT_EQ(whole.tail(), "0123456789");
+
+  std::istringstream big("0123456789x");
+  BodyStream cut(big, 10);
+  got.assign(std::istreambuf_iterator<char>(cut), {});
+  EXPECT_EQ(got, "0123456789");  // never more than the limit
+  EXPECT_TRUE(cut.too_large());
+
+  // The tail keeps the end of a long body across reads.
+  std::string long_body(200000, 'a');
+  long_body += "--end--";
+  std::istringstream in(long_body);
+  BodyStream stream(in, 1 << 20);
+  got.assign(std::istreambuf_iterator<char>(stream), {});
+  EXPECT_EQ(got.size(), long_body.size());
+  const auto tail = stream.tail();
+  EXPECT_GE(tail.size(), 256u);
+  EXPECT_EQ(tail.substr(tail.size() - 7), "--end--");
 }
 
 }  // namespace

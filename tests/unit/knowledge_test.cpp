@@ -99,6 +99,33 @@ TEST(BlobStore, KeysCannotLeaveTheRoot) {
   std::filesystem::remove_all(root);
 }
 
+TEST(BlobStore, StreamedWritesAppearWholeOrNotAtAll) {
+  const auto root =
+      std::filesystem::temp_directory_path() / ("sloth-stream-" + std::to_string(getpid()));
+  storage_local::BlobStore store(root);
+  const auto id = store.Begin("3/documents/a.txt");
+  store.Append(id, "hello ");
+  EXPECT_FALSE(store.Get("3/documents/a.txt"));  // nothing visible before the commit
+  store.Append(id, "world");
+  const auto done = store.Commit(id);
+  EXPECT_EQ(done.key, "3/documents/a.txt");
+  EXPECT_EQ(done.size, 11u);
+  EXPECT_EQ(store.Get("3/documents/a.txt"), "hello world");
+  EXPECT_THROW(store.Append(id, "more"), storage_local::BadKey);  // finished uploads are gone
+
+  const auto cut = store.Begin("3/documents/b.txt");
+  store.Append(cut, "half");
+  store.Abort(cut);
+  EXPECT_FALSE(store.Get("3/documents/b.txt"));
+  EXPECT_EQ(store.List("3/", "", 10).size(), 1u);
+  std::size_t files = 0;  // no temporary file left behind
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root))
+    files += e.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(files, 1u);
+  EXPECT_THROW(store.Begin("../escape"), storage_local::BadKey);
+  std::filesystem::remove_all(root);
+}
+
 // A zip with the given (name, content) entries, deflated.
 std::string Zip(const std::vector<std::pair<std::string, std::string>>& entries) {
   std::ostringstream out;

@@ -18,60 +18,86 @@ Api::Api(http::Router& router, db::Pool& pool, const accounts::TokenService& tok
          http::RateLimiter& limiter, Limits limits)
     : router_(router), pool_(pool), tokens_(tokens), limiter_(limiter), limits_(limits) {}
 
+std::optional<accounts::Principal> Api::Authorize(const http::Request& req, Access access) {
+  std::optional<accounts::Principal> principal;
+  std::optional<http::ApiError> refused;
+  const auto auth = req.Header("authorization");
+  try {
+    if (auth && auth->rfind("Bearer ", 0) == 0) {
+      principal = tokens_.VerifyAccess(auth->substr(7));
+    } else if (auth) {
+      throw http::ApiError(401, "unauthenticated", "use the Bearer scheme");
+    }
+  } catch (const http::ApiError& e) {
+    refused = e;
+  }
+  // Limits first, so callers with bad or missing tokens are throttled like anyone.
+  if (principal) {
+    EnforceLimit(limiter_, "user:" + std::to_string(principal->user_id), limits_.user);
+  } else {
+    EnforceLimit(limiter_, "ip:" + req.remote_ip, limits_.anonymous);
+  }
+  if (access != Access::kPublic) {
+    if (refused) throw *refused;
+    if (!principal) {
+      throw http::ApiError(401, "unauthenticated", "sign in first")
+          .WithHeader("WWW-Authenticate", "Bearer");
+    }
+  }  // a public route treats a caller with a bad token as anonymous
+  if (access == Access::kAdmin && !principal->IsAdmin()) {
+    throw http::ApiError(403, "forbidden", "platform administrators only");
+  }
+  const bool tenant = access == Access::kTenant || access == Access::kOwner;
+  if (tenant && !principal->tenant_id) {
+    throw http::ApiError(403, "forbidden", "this route acts on an organisation");
+  }
+  if (access == Access::kOwner && !principal->IsOwner()) {
+    throw http::ApiError(403, "forbidden", "only the organisation's owner may do this");
+  }
+  return principal;
+}
+
+void Api::CheckActive(db::Transaction& tx, const std::optional<accounts::Principal>& principal) {
+  if (!principal) return;
+  // A token outlives a deactivation by at most its TTL unless checked here.
+  accounts::AccountRepository repo;
+  if (!repo.IsActive(tx, principal->user_id)) {
+    throw http::ApiError(401, "unauthenticated", "the account is not active");
+  }
+}
+
 void Api::Add(const std::string& method, const std::string& pattern, Access access, Handler handler,
               http::RouteOptions options) {
   options.tenant_scoped = access == Access::kTenant || access == Access::kOwner;
   router_.Add(
       method, pattern,
       [this, access, handler = std::move(handler)](http::Request& req) -> http::Response {
-        std::optional<accounts::Principal> principal;
-        std::optional<http::ApiError> refused;
-        const auto auth = req.Header("authorization");
-        try {
-          if (auth && auth->rfind("Bearer ", 0) == 0) {
-            principal = tokens_.VerifyAccess(auth->substr(7));
-          } else if (auth) {
-            throw http::ApiError(401, "unauthenticated", "use the Bearer scheme");
-          }
-        } catch (const http::ApiError& e) {
-          refused = e;
-        }
-        // Limits first, so callers with bad or missing tokens are throttled like anyone.
-        if (principal) {
-          EnforceLimit(limiter_, "user:" + std::to_string(principal->user_id), limits_.user);
-        } else {
-          EnforceLimit(limiter_, "ip:" + req.remote_ip, limits_.anonymous);
-        }
-        if (access != Access::kPublic) {
-          if (refused) throw *refused;
-          if (!principal) {
-            throw http::ApiError(401, "unauthenticated", "sign in first")
-                .WithHeader("WWW-Authenticate", "Bearer");
-          }
-        }  // a public route treats a caller with a bad token as anonymous
-        if (access == Access::kAdmin && !principal->IsAdmin()) {
-          throw http::ApiError(403, "forbidden", "platform administrators only");
-        }
-        const bool tenant = access == Access::kTenant || access == Access::kOwner;
-        if (tenant && !principal->tenant_id) {
-          throw http::ApiError(403, "forbidden", "this route acts on an organisation");
-        }
-        if (access == Access::kOwner && !principal->IsOwner()) {
-          throw http::ApiError(403, "forbidden", "only the organisation's owner may do this");
-        }
+        const auto principal = Authorize(req, access);
         auto run = [&](db::Transaction& tx) {
-          if (principal) {
-            // A token outlives a deactivation by at most its TTL unless checked here.
-            accounts::AccountRepository repo;
-            if (!repo.IsActive(tx, principal->user_id)) {
-              throw http::ApiError(401, "unauthenticated", "the account is not active");
-            }
-          }
+          CheckActive(tx, principal);
           Context ctx{req, principal, tx};
           return handler(ctx);
         };
-        if (tenant) return pool_.InTenant(db::TenantId{*principal->tenant_id}, run);
+        if (access == Access::kTenant || access == Access::kOwner)
+          return pool_.InTenant(db::TenantId{*principal->tenant_id}, run);
         return pool_.InTransaction(run);
+      },
+      options);
+}
+
+void Api::AddStreaming(const std::string& method, const std::string& pattern, Access access,
+                       StreamHandler handler, http::RouteOptions options) {
+  if (access != Access::kTenant && access != Access::kOwner)
+    throw std::logic_error("streaming routes act on a tenant: " + pattern);
+  options.tenant_scoped = true;
+  options.stream_body = true;
+  router_.Add(
+      method, pattern,
+      [this, access, handler = std::move(handler)](http::Request& req) -> http::Response {
+        const auto principal = Authorize(req, access);
+        pool_.InTransaction([&](db::Transaction& tx) { CheckActive(tx, principal); });
+        StreamContext ctx{req, *principal, pool_};
+        return handler(ctx);
       },
       options);
 }

@@ -37,6 +37,18 @@ struct Context {
 
 using Handler = std::function<http::Response(Context&)>;
 
+// For routes that read their body as it arrives (uploads): no transaction is held while
+// the client sends; the handler opens the transactions it needs from `pool`.
+struct StreamContext {
+  http::Request& request;  // request.body_stream is the body
+  const accounts::Principal& principal;
+  db::Pool& pool;
+
+  std::int64_t tenant() const { return *principal.tenant_id; }
+};
+
+using StreamHandler = std::function<http::Response(StreamContext&)>;
+
 struct Limits {
   http::RateLimit anonymous{100, std::chrono::hours(1)};
   http::RateLimit user{1000, std::chrono::hours(1)};
@@ -49,11 +61,18 @@ class Api {
 
   void Add(const std::string& method, const std::string& pattern, Access access, Handler handler,
            http::RouteOptions options = {});
+  // A signed-in route (access kTenant or kOwner) whose body streams; see StreamContext.
+  void AddStreaming(const std::string& method, const std::string& pattern, Access access,
+                    StreamHandler handler, http::RouteOptions options = {});
 
   http::RateLimiter& limiter() { return limiter_; }
   const accounts::TokenService& tokens() const { return tokens_; }
 
  private:
+  // Authenticates, rate limits and checks the access level; throws ApiError.
+  std::optional<accounts::Principal> Authorize(const http::Request& req, Access access);
+  void CheckActive(db::Transaction& tx, const std::optional<accounts::Principal>& principal);
+
   http::Router& router_;
   db::Pool& pool_;
   const accounts::TokenService& tokens_;

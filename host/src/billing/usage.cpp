@@ -41,8 +41,8 @@ nlohmann::json Usage::ToJson() const {
           {"alerts", alerts}};
 }
 
-void UsageMeter::Consume(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
-                         std::int64_t amount) {
+UsageMeter::Allowance UsageMeter::Allow(db::Transaction& tx, std::int64_t tenant_id,
+                                        const std::string& metric, std::int64_t amount) {
   const Metric* m = Find(metric);
   if (!m || amount < 1) throw std::invalid_argument("unknown usage metric or amount: " + metric);
   const auto sub = SubscriptionRepository().Find(tx, tenant_id);
@@ -51,8 +51,30 @@ void UsageMeter::Consume(db::Transaction& tx, std::int64_t tenant_id, const std:
     throw http::ApiError(402, "payment_required", "the subscription is " + sub->status);
   }
   const auto plan = FindPlan(tx, sub->plan);
-  const std::int64_t max = plan ? plan->Limit(m->limit) : 0;
-  const std::string period = m->per_period ? sub->usage_period_start : kTotals;
+  return {plan ? plan->Limit(m->limit) : 0, m->per_period ? sub->usage_period_start : kTotals,
+          m->per_period};
+}
+
+std::int64_t UsageMeter::Used(db::Transaction& tx, std::int64_t tenant_id,
+                              const std::string& metric, const std::string& period) {
+  return tx
+      .Exec(
+          "SELECT coalesce((SELECT used FROM public.usage_counters WHERE tenant_id = $1 AND "
+          "metric = $2 AND period_start = $3::timestamptz), 0)",
+          tenant_id, metric, period)
+      .Int(0, 0);
+}
+
+void UsageMeter::Refuse(const std::string& metric, const Allowance& a, std::int64_t used) {
+  throw http::ApiError(429, "limit_exceeded",
+                       "the plan allows " + std::to_string(a.max) + " " + metric +
+                           (a.per_period ? " per period" : "") + "; used " + std::to_string(used),
+                       metric);
+}
+
+void UsageMeter::Consume(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
+                         std::int64_t amount) {
+  const Allowance a = Allow(tx, tenant_id, metric, amount);
   // Insert, or add while the sum stays within the limit; the row lock of ON CONFLICT
   // serialises concurrent requests, so exactly `max` units get through.
   auto r = tx.Exec(
@@ -60,18 +82,16 @@ void UsageMeter::Consume(db::Transaction& tx, std::int64_t tenant_id, const std:
       "SELECT $1, $2, $3::timestamptz, $4 WHERE $5::bigint < 0 OR $4 <= $5::bigint "
       "ON CONFLICT (tenant_id, metric, period_start) DO UPDATE SET used = u.used + excluded.used "
       "WHERE $5::bigint < 0 OR u.used + excluded.used <= $5::bigint RETURNING used",
-      tenant_id, metric, period, amount, max);
-  if (r.Empty()) {
-    auto used = tx.Exec(
-        "SELECT coalesce((SELECT used FROM public.usage_counters WHERE tenant_id = $1 AND "
-        "metric = $2 AND period_start = $3::timestamptz), 0)",
-        tenant_id, metric, period);
-    throw http::ApiError(429, "limit_exceeded",
-                         "the plan allows " + std::to_string(max) + " " + metric +
-                             (m->per_period ? " per period" : "") + "; used " +
-                             std::to_string(used.Int(0, 0)),
-                         metric);
-  }
+      tenant_id, metric, a.period, amount, a.max);
+  if (r.Empty()) Refuse(metric, a, Used(tx, tenant_id, metric, a.period));
+}
+
+void UsageMeter::Check(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
+                       std::int64_t amount) {
+  const Allowance a = Allow(tx, tenant_id, metric, amount);
+  if (a.max < 0) return;
+  const auto used = Used(tx, tenant_id, metric, a.period);
+  if (used + amount > a.max) Refuse(metric, a, used);
 }
 
 Usage UsageMeter::Read(db::Transaction& tx, std::int64_t tenant_id) {
@@ -83,11 +103,7 @@ Usage UsageMeter::Read(db::Transaction& tx, std::int64_t tenant_id) {
   const auto plan = FindPlan(tx, sub->plan);
   for (const auto& m : kMetrics) {
     const std::string period = m.per_period ? sub->usage_period_start : kTotals;
-    const auto r = tx.Exec(
-        "SELECT coalesce((SELECT used FROM public.usage_counters WHERE tenant_id = $1 AND "
-        "metric = $2 AND period_start = $3::timestamptz), 0)",
-        tenant_id, std::string(m.name), period);
-    u.metrics[m.name] = {r.Int(0, 0), plan ? plan->Limit(m.limit) : 0};
+    u.metrics[m.name] = {Used(tx, tenant_id, m.name, period), plan ? plan->Limit(m.limit) : 0};
   }
   auto a = tx.Exec(
       "SELECT metric, level, used, max, public.rfc3339(created_at) FROM public.usage_alerts "

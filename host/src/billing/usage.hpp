@@ -29,10 +29,26 @@ class UsageMeter {
   // exceeded; then nothing is counted.
   void Consume(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
                std::int64_t amount = 1);
+  // The same refusals as Consume, counting nothing: a cheap look before costly work (an
+  // upload read in vain). Consume stays the authority.
+  void Check(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
+             std::int64_t amount = 1);
   Usage Read(db::Transaction& tx, std::int64_t tenant_id);
   // Records every organisation that reached 80% or 100% of a monthly limit in its current
   // window (once per metric, window and level). Returns how many new alerts.
   int CheckAll(db::Transaction& tx);
+
+ private:
+  struct Allowance {
+    std::int64_t max = 0;  // < 0: unlimited
+    std::string period;
+    bool per_period = false;
+  };
+  Allowance Allow(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
+                  std::int64_t amount);
+  static std::int64_t Used(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
+                           const std::string& period);
+  [[noreturn]] static void Refuse(const std::string& metric, const Allowance& a, std::int64_t used);
 };
 
 }  // namespace sloth::billing

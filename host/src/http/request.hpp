@@ -11,6 +11,8 @@
 
 namespace sloth::http {
 
+class BodyStream;
+
 struct Request {
   std::string method;
   std::string path;  // decoded path, no query
@@ -18,6 +20,8 @@ struct Request {
   std::map<std::string, std::string> headers;  // names lower-cased
   std::map<std::string, std::string> params;   // from the route pattern
   std::string body;
+  // Set instead of `body` on routes with RouteOptions::stream_body; valid during the call.
+  BodyStream* body_stream = nullptr;
   std::string request_id;
   std::string remote_ip;
   std::string route;  // the matched pattern, e.g. /api/documents/{id}

@@ -17,6 +17,9 @@ struct RouteOptions {
   bool tenant_scoped = false;
   // Overrides http.max_body_bytes for this route (uploads); 0 keeps the default.
   std::int64_t max_body_bytes = 0;
+  // The handler reads the body from Request::body_stream as it arrives (uploads), instead
+  // of the server buffering it into Request::body first.
+  bool stream_body = false;
 };
 
 struct Route {

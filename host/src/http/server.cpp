@@ -18,6 +18,7 @@
 
 #include "db/pool.hpp"
 #include "http/api_error.hpp"
+#include "http/body_stream.hpp"
 #include "log/log.hpp"
 
 namespace sloth::http {
@@ -78,6 +79,14 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     if (in.hasContentLength() && in.getContentLength64() > limit) {
       close = true;  // the unread body would corrupt the next request on this connection
       return TooLarge(req, limit);
+    }
+    if (match.route && match.route->options.stream_body) {
+      BodyStream body(in.stream(), limit);
+      req.body_stream = &body;
+      Response resp = server_.Dispatch(req);
+      req.body_stream = nullptr;
+      close = !body.drained();  // a handler that stopped early leaves bytes on the wire
+      return resp;
     }
     req.body.reserve(static_cast<std::size_t>(
         std::min<std::int64_t>(in.hasContentLength() ? in.getContentLength64() : 0, limit)));
@@ -244,6 +253,14 @@ Response Server::Dispatch(Request& req) const {
         error_code = "internal";
         access->error("{} {} rid={}: unhandled: {}", req.method, req.path, req.request_id,
                       e.what());
+      }
+      if (req.body_stream && req.body_stream->too_large() && resp.status != 413) {
+        // Whatever the handler made of a body cut off at the limit, this is the answer.
+        resp = ErrorResponse(
+            413, "payload_too_large",
+            "the request body exceeds " + std::to_string(req.body_stream->bytes_read()) + " bytes",
+            "body");
+        error_code = "payload_too_large";
       }
     }
   }

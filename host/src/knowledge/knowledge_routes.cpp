@@ -3,25 +3,31 @@
 #include <Poco/Net/MessageHeader.h>
 #include <Poco/Net/MultipartReader.h>
 #include <Poco/Net/NameValueCollection.h>
-#include <Poco/StreamCopier.h>
 
-#include <sstream>
+#include <limits>
+#include <optional>
 #include <tuple>
 
 #include "api/validation.hpp"
 #include "http/api_error.hpp"
+#include "http/body_stream.hpp"
 
 namespace sloth::knowledge {
 namespace {
 
 using json = nlohmann::json;
 
+constexpr std::size_t kMaxTitleBytes = 1200;  // 300 characters of any script
+
 struct Form {
-  std::string filename, data, title;
-  bool has_file = false;
+  std::optional<KnowledgeService::StoredFile> file;
+  std::string title;
 };
 
-Form ReadMultipart(const http::Request& req) {
+// The multipart body as it arrives: the file part goes straight to storage; a small title
+// part is kept; anything else is skipped. A failure after the file was stored discards it.
+Form ReadMultipart(const http::Request& req, KnowledgeService& service, std::int64_t tenant,
+                   const KnowledgeService::UploadKind& kind) {
   const auto type = req.Header("Content-Type");
   if (!type || type->find("multipart/form-data") == std::string::npos)
     throw http::ApiError(415, "unsupported_media_type", "send multipart/form-data with a file part",
@@ -36,35 +42,66 @@ Form ReadMultipart(const http::Request& req) {
   }
   if (boundary.empty())
     throw http::ApiError(400, "invalid_argument", "the multipart boundary is missing", "file");
+  if (!req.body_stream) throw std::logic_error("upload routes stream their body");
   Form f;
-  std::istringstream in(req.body);
   try {
-    Poco::Net::MultipartReader reader(in, boundary);
+    Poco::Net::MultipartReader reader(*req.body_stream, boundary);
     while (reader.hasNextPart()) {
       Poco::Net::MessageHeader h;
       reader.nextPart(h);
-      std::string disposition, name, filename;
+      std::string disposition;
       Poco::Net::NameValueCollection params;
       Poco::Net::MessageHeader::splitParameters(h.get("Content-Disposition", ""), disposition,
                                                 params);
-      name = params.get("name", "");
-      std::string content;
-      Poco::StreamCopier::copyToString(reader.stream(), content);
+      const std::string name = params.get("name", "");
+      auto& part = reader.stream();
       if (name == "file") {
-        f.has_file = true;
-        f.filename = params.get("filename", "");
-        f.data = std::move(content);
+        if (f.file)
+          throw http::ApiError(400, "invalid_argument", "send one file per upload", "file");
+        f.file = service.Receive(tenant, kind, params.get("filename", ""), part);
       } else if (name == "title") {
-        f.title = content.substr(0, 300);
+        std::string title(kMaxTitleBytes + 1, '\0');
+        part.read(title.data(), static_cast<std::streamsize>(title.size()));
+        title.resize(static_cast<std::size_t>(part.gcount()));
+        if (title.size() > kMaxTitleBytes || !ValidUtf8(title))
+          throw http::ApiError(400, "invalid_argument",
+                               "the title must be UTF-8 text of at most " +
+                                   std::to_string(kMaxTitleBytes) + " bytes",
+                               "title");
+        f.title = std::move(title);
       }
+      part.ignore(std::numeric_limits<std::streamsize>::max());
     }
+    // The reader also stops when the connection drops mid-part; only the closing boundary
+    // says the body is whole.
+    if (req.body_stream->tail().find("--" + boundary + "--") == std::string::npos)
+      throw http::ApiError(400, "invalid_argument",
+                           "the body ended before the closing multipart boundary", "file");
   } catch (const Poco::Exception& e) {
+    if (f.file) service.Discard(*f.file);
     throw http::ApiError(400, "invalid_argument", "malformed multipart body: " + e.displayText(),
                          "file");
+  } catch (...) {
+    if (f.file) service.Discard(*f.file);
+    throw;
   }
-  if (!f.has_file)
-    throw http::ApiError(400, "invalid_argument", "the form has no file part", "file");
+  if (!f.file) throw http::ApiError(400, "invalid_argument", "the form has no file part", "file");
   return f;
+}
+
+http::Response Upload(api::StreamContext& ctx, KnowledgeService& service,
+                      const KnowledgeService::UploadKind& kind) {
+  service.CheckQuota(ctx.pool, ctx.tenant(), kind);
+  const Form f = ReadMultipart(ctx.request, service, ctx.tenant(), kind);
+  try {
+    return http::Response::Json(
+        202, ctx.pool.InTenant(db::TenantId{ctx.tenant()}, [&](db::Transaction& tx) {
+          return service.Record(tx, ctx.tenant(), kind, *f.file, f.title);
+        }));
+  } catch (...) {
+    service.Discard(*f.file);
+    throw;
+  }
 }
 
 json Status(const db::Result& r, int i) {
@@ -81,23 +118,18 @@ constexpr const char* kColumns =
 
 void AddRoutes(api::Api& api, KnowledgeService& service) {
   http::RouteOptions upload;
-  upload.max_body_bytes =
-      static_cast<std::int64_t>(service.options().max_upload_bytes) + (64 << 10);
-  api.Add(
+  // Room for the form around the file, so an oversized file is told apart (413 "file").
+  upload.max_body_bytes = static_cast<std::int64_t>(service.options().max_upload_bytes) + (1 << 20);
+  api.AddStreaming(
       "POST", "/api/documents/upload", api::Access::kTenant,
-      [&service](api::Context& ctx) {
-        const Form f = ReadMultipart(ctx.request);
-        return http::Response::Json(
-            202, service.Upload(ctx.tx, ctx.tenant(), f.filename, f.title, f.data));
+      [&service](api::StreamContext& ctx) {
+        return Upload(ctx, service, KnowledgeService::kDocument);
       },
       upload);
-
-  api.Add(
+  api.AddStreaming(
       "POST", "/api/photos/upload", api::Access::kTenant,
-      [&service](api::Context& ctx) {
-        const Form f = ReadMultipart(ctx.request);
-        return http::Response::Json(
-            202, service.UploadPhoto(ctx.tx, ctx.tenant(), f.filename, f.title, f.data));
+      [&service](api::StreamContext& ctx) {
+        return Upload(ctx, service, KnowledgeService::kPhoto);
       },
       upload);
 

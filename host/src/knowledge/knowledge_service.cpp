@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -10,6 +11,7 @@
 #include "http/api_error.hpp"
 #include "jobs/job_queue.hpp"
 #include "knowledge/parsers.hpp"
+#include "storage/blob_writer.hpp"
 
 #include <unistd.h>
 
@@ -128,51 +130,93 @@ void KnowledgeService::StoreBlob(const std::string& key, const std::string& data
   if (!put.ok()) throw std::runtime_error(put.error);
 }
 
-// The upload's common path: quotas checked and counted, the row, the file, and its job —
-// all in the caller's transaction, so a refused quota leaves nothing behind but a file the
-// weekly cleanup removes.
-json KnowledgeService::Accept(db::Transaction& tx, std::int64_t tenant, const UploadKind& kind,
-                              const std::string& filename, const std::string& title,
-                              const std::string& format, const std::string& data) {
+const KnowledgeService::UploadKind KnowledgeService::kDocument = {
+    "document", "documents", "knowledge.ingest", 3, "Untitled", false};
+const KnowledgeService::UploadKind KnowledgeService::kPhoto = {
+    "photo", "photos", "knowledge.analyze", 5, "Photo", true};
+
+void KnowledgeService::CheckQuota(db::Pool& pool, std::int64_t tenant, const UploadKind& kind) {
+  pool.InTenant(db::TenantId{tenant}, [&](db::Transaction& tx) {
+    billing::UsageMeter meter;
+    meter.Check(tx, tenant, kind.quota);
+    meter.Check(tx, tenant, "storage_mb", 1);
+  });
+}
+
+KnowledgeService::StoredFile KnowledgeService::Receive(std::int64_t tenant, const UploadKind& kind,
+                                                       const std::string& filename,
+                                                       std::istream& in) {
+  const auto limit = options_.max_upload_bytes;
+  std::string buf(64 * 1024, '\0');
+  in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+  buf.resize(static_cast<std::size_t>(in.gcount()));
+  if (buf.empty()) throw http::ApiError(400, "invalid_argument", "the file is empty", "file");
+  StoredFile file;
+  file.filename = filename;
+  file.format = DetectFormat(buf, filename);
+  const bool image = file.format == "jpeg" || file.format == "png" || file.format == "webp";
+  if (file.format.empty() || image != kind.photo) {
+    throw http::ApiError(415, "unsupported_type",
+                         kind.photo ? "photos must be JPEG, PNG or WebP (decided by content)"
+                                    : "documents must be PDF, DOCX, XLSX, TXT, MD or CSV "
+                                      "(decided by content)",
+                         "file");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string name;
+  for (int i = 0; i < 24; ++i) name += kHex[rng() & 15];
+  file.key = std::to_string(tenant) + "/" + kind.quota + "/" + name + "." + file.format;
+  try {
+    storage::BlobWriter blob(Storage(), file.key,
+                             image ? "image/" + file.format : "application/octet-stream");
+    while (!buf.empty()) {
+      if (blob.size() + buf.size() > limit) {
+        throw http::ApiError(413, "too_large",
+                             "the file is larger than " + std::to_string(limit >> 20) + " MB",
+                             "file");
+      }
+      blob.Write(buf);
+      buf.resize(64 * 1024);
+      in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      buf.resize(static_cast<std::size_t>(in.gcount()));
+    }
+    blob.Commit();
+    file.size = blob.size();
+  } catch (const storage::StorageError& e) {
+    throw http::ApiError(503, "unavailable",
+                         std::string("the file could not be stored: ") + e.what());
+  }
+  return file;
+}
+
+json KnowledgeService::Record(db::Transaction& tx, std::int64_t tenant, const UploadKind& kind,
+                              const StoredFile& file, const std::string& title) {
   billing::UsageMeter meter;
   meter.Consume(tx, tenant, kind.quota);
-  meter.Consume(tx, tenant, "storage_mb", Megabytes(data.size()));
+  meter.Consume(tx, tenant, "storage_mb", Megabytes(file.size));
+  const std::string name =
+      !title.empty() ? title : (!file.filename.empty() ? file.filename : kind.default_title);
   auto r = tx.Exec(
       "INSERT INTO documents (kind, title, filename, format, size_bytes, storage_key) VALUES ($1, "
-      "left($2, 300), left($3, 300), $4, $5, '') RETURNING id",
-      kind.kind, title, filename, format, static_cast<std::int64_t>(data.size()));
+      "left($2, 300), left($3, 300), $4, $5, $6) RETURNING id",
+      kind.kind, name, file.filename, file.format, static_cast<std::int64_t>(file.size), file.key);
   const std::int64_t id = r.Int(0, 0);
-  const std::string key =
-      std::to_string(tenant) + "/" + kind.quota + "/" + std::to_string(id) + "." + format;
-  const auto put = Storage()->Put(key, data, "application/octet-stream");
-  if (!put.ok())
-    throw http::ApiError(503, "unavailable", "the file could not be stored: " + put.error);
-  tx.Exec("UPDATE documents SET storage_key = $2 WHERE id = $1", id, key);
   jobs::EnqueueOptions o;
   o.tenant_id = tenant;
   o.max_attempts = kind.max_attempts;
   jobs::Enqueue(tx, kind.job, {{"document_id", id}}, o);
-  return {{"id", id}, {"status", "pending"}, {"format", format}};
+  return {{"id", id}, {"status", "pending"}, {"format", file.format}};
 }
 
-json KnowledgeService::Upload(db::Transaction& tx, std::int64_t tenant, const std::string& filename,
-                              const std::string& title, const std::string& data) {
-  if (data.empty()) throw http::ApiError(400, "invalid_argument", "the file is empty", "file");
-  if (data.size() > options_.max_upload_bytes) {
-    throw http::ApiError(
-        413, "too_large",
-        "the file is larger than " + std::to_string(options_.max_upload_bytes >> 20) + " MB",
-        "file");
+void KnowledgeService::Discard(const StoredFile& file) noexcept {
+  try {
+    const auto r = Storage()->Remove(file.key);
+    if (!r.ok()) throw std::runtime_error(r.error);
+  } catch (const std::exception& e) {
+    // The weekly knowledge.cleanup removes it.
+    spdlog::warn("knowledge: unrecorded file {} not removed: {}", file.key, e.what());
   }
-  const std::string format = DetectFormat(std::string_view(data).substr(0, 65536), filename);
-  if (format.empty() || format == "jpeg" || format == "png" || format == "webp") {
-    throw http::ApiError(415, "unsupported_type",
-                         "documents must be PDF, DOCX, XLSX, TXT, MD or CSV (decided by content)",
-                         "file");
-  }
-  return Accept(tx, tenant, {"document", "documents", "knowledge.ingest", 3}, filename,
-                title.empty() ? (filename.empty() ? std::string("Untitled") : filename) : title,
-                format, data);
 }
 
 bool KnowledgeService::Delete(db::Transaction& tx, std::int64_t tenant, std::int64_t id,
@@ -314,22 +358,6 @@ int KnowledgeService::IndexSections(db::Transaction& tx, std::int64_t tenant, st
   }
   db::Notify(tx, kKnowledgeChannel, std::to_string(tenant) + ":" + host_id_);
   return static_cast<int>(chunks.size());
-}
-
-json KnowledgeService::UploadPhoto(db::Transaction& tx, std::int64_t tenant,
-                                   const std::string& filename, const std::string& title,
-                                   const std::string& data) {
-  if (data.empty()) throw http::ApiError(400, "invalid_argument", "the file is empty", "file");
-  if (data.size() > options_.max_upload_bytes)
-    throw http::ApiError(413, "too_large", "the photo is too large", "file");
-  const std::string format = DetectFormat(std::string_view(data).substr(0, 64), filename);
-  if (format != "jpeg" && format != "png" && format != "webp") {
-    throw http::ApiError(415, "unsupported_type", "photos must be JPEG, PNG or WebP (by content)",
-                         "file");
-  }
-  return Accept(tx, tenant, {"photo", "photos", "knowledge.analyze", 5}, filename,
-                title.empty() ? (filename.empty() ? std::string("Photo") : filename) : title,
-                format, data);
 }
 
 void KnowledgeService::Analyze(jobs::JobContext& ctx) {

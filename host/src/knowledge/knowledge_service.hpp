@@ -59,13 +59,34 @@ class KnowledgeService {
   void Register(jobs::WorkerPool& jobs);
   const KnowledgeOptions& options() const { return options_; }
 
-  // Stores the bytes and records the document (status pending) with its ingestion job, in
-  // the caller's (tenant) transaction. Throws http::ApiError for bad input or quotas.
-  nlohmann::json Upload(db::Transaction& tx, std::int64_t tenant, const std::string& filename,
-                        const std::string& title, const std::string& data);
-  // A photo (JPEG, PNG, WebP by content): stored, then analysed and indexed by a job.
-  nlohmann::json UploadPhoto(db::Transaction& tx, std::int64_t tenant, const std::string& filename,
-                             const std::string& title, const std::string& data);
+  // What an upload may be: the formats it takes, the quota it counts against, its job.
+  struct UploadKind {
+    const char* kind;   // documents.kind
+    const char* quota;  // usage metric, also the storage folder
+    const char* job;
+    int max_attempts;
+    const char* default_title;
+    bool photo;  // JPEG, PNG, WebP; else PDF, DOCX, XLSX, TXT, MD, CSV
+  };
+  static const UploadKind kDocument, kPhoto;
+
+  struct StoredFile {
+    std::string key, format, filename;
+    std::uint64_t size = 0;
+  };
+  // An upload in three steps, so no transaction is held while the bytes arrive. First a
+  // look at the quotas (402/429 when they are used up already) ...
+  void CheckQuota(db::Pool& pool, std::int64_t tenant, const UploadKind& kind);
+  // ... then the file, stored as it arrives: its first bytes decide its type (415 when the
+  // kind does not take it), 400 when empty, 413 beyond knowledge.max_upload_bytes, 503
+  // when storage fails; nothing stays stored when it throws ...
+  StoredFile Receive(std::int64_t tenant, const UploadKind& kind, const std::string& filename,
+                     std::istream& in);
+  // ... then the quotas counted, the row (status pending) and its job, in `tx`. A file
+  // whose Record failed is given to Discard.
+  nlohmann::json Record(db::Transaction& tx, std::int64_t tenant, const UploadKind& kind,
+                        const StoredFile& file, const std::string& title);
+  void Discard(const StoredFile& file) noexcept;
   void Analyze(jobs::JobContext& ctx);
   // Re-embeds the tenant's chunks made by another model than the configured embedder (after
   // a model change), a batch per job; returns how many chunks are stale now.
@@ -91,15 +112,6 @@ class KnowledgeService {
  private:
   std::shared_ptr<plugins::PluginInstance> Storage();
   std::shared_ptr<plugins::PluginInstance> Embedder();
-  struct UploadKind {
-    const char* kind;   // documents.kind
-    const char* quota;  // usage metric, also the storage folder
-    const char* job;
-    int max_attempts;
-  };
-  nlohmann::json Accept(db::Transaction& tx, std::int64_t tenant, const UploadKind& kind,
-                        const std::string& filename, const std::string& title,
-                        const std::string& format, const std::string& data);
   // Chunks, embeds and indexes `sections` as document `id` (replacing earlier chunks).
   int IndexSections(db::Transaction& tx, std::int64_t tenant, std::int64_t id,
                     const std::vector<Section>& sections);

@@ -490,6 +490,45 @@ CallOutcome PluginInstance::List(const std::string& prefix, const std::string& c
                 });
 }
 
+CallOutcome PluginInstance::BeginPut(const std::string& key, const std::string& content_type) {
+  SLOTH_REQUIRE_KIND(storage);
+  if (!SLOTH_HAS_FIELD(plugin_->api->storage, sloth_storage_ops, abort_put) ||
+      !plugin_->api->storage->begin_put || !plugin_->api->storage->put_part ||
+      !plugin_->api->storage->commit_put || !plugin_->api->storage->abort_put) {
+    return Refused(SLOTH_UNSUPPORTED, "plugin " + plugin_->manifest.id +
+                                          " was built before ABI 1.2 and does not stream writes");
+  }
+  return Invoke("begin_put", Output::kJson,
+                [api = plugin_->api, key, content_type](void* h, sloth_call* c) {
+                  return api->storage->begin_put(h, c, View(key), View(content_type));
+                });
+}
+
+// Only called after BeginPut succeeded, so the table has the 1.2 fields.
+CallOutcome PluginInstance::PutPart(const std::string& upload_id, std::string data) {
+  SLOTH_REQUIRE_KIND(storage);
+  return Invoke("put_part", Output::kNone,
+                [api = plugin_->api, upload_id, data = std::move(data)](void* h, sloth_call* c) {
+                  return api->storage->put_part(h, c, View(upload_id), Bytes(data));
+                });
+}
+
+CallOutcome PluginInstance::CommitPut(const std::string& upload_id) {
+  SLOTH_REQUIRE_KIND(storage);
+  return Invoke("commit_put", Output::kJson,
+                [api = plugin_->api, upload_id](void* h, sloth_call* c) {
+                  return api->storage->commit_put(h, c, View(upload_id));
+                });
+}
+
+CallOutcome PluginInstance::AbortPut(const std::string& upload_id) {
+  SLOTH_REQUIRE_KIND(storage);
+  return Invoke("abort_put", Output::kNone,
+                [api = plugin_->api, upload_id](void* h, sloth_call* c) {
+                  return api->storage->abort_put(h, c, View(upload_id));
+                });
+}
+
 CallOutcome PluginInstance::CreateCheckout(const std::string& request_json) {
   SLOTH_REQUIRE_KIND(payment);
   return Invoke("create_checkout", Output::kJson,

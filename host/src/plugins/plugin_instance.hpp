@@ -142,6 +142,11 @@ class PluginInstance : public std::enable_shared_from_this<PluginInstance> {
   CallOutcome Get(const std::string& key);
   CallOutcome Remove(const std::string& key);
   CallOutcome List(const std::string& prefix, const std::string& cursor, std::uint32_t limit);
+  // Streamed writes (ABI 1.2); SLOTH_UNSUPPORTED from BeginPut when the plugin has none.
+  CallOutcome BeginPut(const std::string& key, const std::string& content_type);
+  CallOutcome PutPart(const std::string& upload_id, std::string data);
+  CallOutcome CommitPut(const std::string& upload_id);
+  CallOutcome AbortPut(const std::string& upload_id);
   // Payment.
   CallOutcome CreateCheckout(const std::string& request_json);
   CallOutcome PaymentWebhook(const Webhook& request);

@@ -55,8 +55,9 @@ std::string CheckOps(const sloth_plugin_api* api, std::uint32_t kinds) {
                     k->create_event && k->update_event && k->delete_event,
                 "calendar"),
            need(SLOTH_KIND_STORAGE, s,
-                s && s->struct_size >= sizeof(sloth_storage_ops) && s->put && s->get && s->remove &&
-                    s->list,
+                // 1.0 and 1.1 tables end before begin_put
+                s && s->struct_size >= offsetof(sloth_storage_ops, begin_put) && s->put && s->get &&
+                    s->remove && s->list,
                 "storage"),
            need(SLOTH_KIND_PAYMENT, p,
                 // 1.0 tables end before cancel_subscription

@@ -37,6 +37,19 @@ class LocalStorage final : public sloth::Storage {
   void Remove(std::string_view key) override {
     Guard([&] { return store_.Remove(key); });
   }
+  std::string BeginPut(std::string_view key, std::string_view) override {
+    return nlohmann::json{{"upload_id", Guard([&] { return store_.Begin(key); })}}.dump();
+  }
+  void PutPart(std::string_view upload_id, std::string_view data) override {
+    Guard([&] { store_.Append(upload_id, data); });
+  }
+  std::string CommitPut(std::string_view upload_id) override {
+    const auto done = Guard([&] { return store_.Commit(upload_id); });
+    return nlohmann::json{{"key", done.key}, {"size", done.size}}.dump();
+  }
+  void AbortPut(std::string_view upload_id) override {
+    Guard([&] { store_.Abort(upload_id); });
+  }
   std::string List(std::string_view prefix, std::string_view cursor, uint32_t limit) override {
     const auto items = Guard([&] { return store_.List(prefix, cursor, std::min(limit, 1000u)); });
     nlohmann::json list = nlohmann::json::array();

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 #define SLOTH_ABI_MAJOR 1
-#define SLOTH_ABI_MINOR 1
+#define SLOTH_ABI_MINOR 2
 
 #if defined(__GNUC__)
 #define SLOTH_EXPORT __attribute__((visibility("default")))
@@ -298,6 +298,17 @@ typedef struct sloth_storage_ops {
   /* Output: {"items":[{"key","size"}], "next_cursor"?}. */
   int32_t (*list)(void* instance, sloth_call* call, sloth_str prefix, sloth_str cursor,
                   uint32_t limit);
+  /* Since 1.2: streamed writes, so a blob never has to fit in memory (S3: a multipart
+   * upload). begin_put outputs {"upload_id"}; put_part appends `data` (parts arrive in order,
+   * of any size: a plugin whose backend needs larger parts buffers them); commit_put makes
+   * the blob visible under its key, all at once, and outputs {"key", "size", "etag"?};
+   * abort_put discards it. The host commits or aborts every upload it begins unless it
+   * dies: a plugin may discard uploads left open for a day. SLOTH_UNSUPPORTED from
+   * begin_put (or a table without these fields) makes the host fall back to `put`. */
+  int32_t (*begin_put)(void* instance, sloth_call* call, sloth_str key, sloth_str content_type);
+  int32_t (*put_part)(void* instance, sloth_call* call, sloth_str upload_id, sloth_bytes data);
+  int32_t (*commit_put)(void* instance, sloth_call* call, sloth_str upload_id);
+  int32_t (*abort_put)(void* instance, sloth_call* call, sloth_str upload_id);
 } sloth_storage_ops;
 
 typedef struct sloth_payment_ops {

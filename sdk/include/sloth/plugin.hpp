@@ -374,6 +374,20 @@ class Storage : public virtual Plugin {
   virtual std::string Get(std::string_view key) = 0;  // throw Error(kNotFound) when absent
   virtual void Remove(std::string_view key) = 0;
   virtual std::string List(std::string_view prefix, std::string_view cursor, uint32_t limit) = 0;
+  // ABI 1.2: streamed writes (see sloth_storage_ops). BeginPut returns {"upload_id"},
+  // CommitPut {"key", "size", "etag"?}. The defaults refuse, and the host falls back to Put.
+  virtual std::string BeginPut(std::string_view /*key*/, std::string_view /*content_type*/) {
+    throw Error(Status::kUnsupported, "this storage plugin does not stream writes");
+  }
+  virtual void PutPart(std::string_view /*upload_id*/, std::string_view /*data*/) {
+    throw Error(Status::kUnsupported, "this storage plugin does not stream writes");
+  }
+  virtual std::string CommitPut(std::string_view /*upload_id*/) {
+    throw Error(Status::kUnsupported, "this storage plugin does not stream writes");
+  }
+  virtual void AbortPut(std::string_view /*upload_id*/) {
+    throw Error(Status::kUnsupported, "this storage plugin does not stream writes");
+  }
 };
 
 class Payment : public virtual Plugin {
@@ -633,6 +647,19 @@ struct Exports {
           [](void* i, sloth_call* c, sloth_str p, sloth_str cur, uint32_t lim) -> int32_t {
             return detail::Guard(
                 c, [&] { detail::Output(c, Self(i)->List(FromC(p), FromC(cur), lim)); });
+          },
+          [](void* i, sloth_call* c, sloth_str k, sloth_str ct) -> int32_t {
+            return detail::Guard(
+                c, [&] { detail::Output(c, Self(i)->BeginPut(FromC(k), FromC(ct))); });
+          },
+          [](void* i, sloth_call* c, sloth_str u, sloth_bytes d) -> int32_t {
+            return detail::Guard(c, [&] { Self(i)->PutPart(FromC(u), FromC(d)); });
+          },
+          [](void* i, sloth_call* c, sloth_str u) -> int32_t {
+            return detail::Guard(c, [&] { detail::Output(c, Self(i)->CommitPut(FromC(u))); });
+          },
+          [](void* i, sloth_call* c, sloth_str u) -> int32_t {
+            return detail::Guard(c, [&] { Self(i)->AbortPut(FromC(u)); });
           },
       };
       return &ops;
