@@ -644,5 +644,66 @@ TEST_F(KnowledgeTest, AStoragePluginBuiltForAbi10GetsWholeUploads) {
   EXPECT_EQ(removed, 0);
 }
 
+TEST_F(KnowledgeTest, EachOrganisationEmbedsWithTheModelItChose) {
+  fakes::FakeOpenAi openai("sk-fake-openai");
+  setenv("SLOTH_PLUGIN_OPENAI_API_KEY", "sk-fake-openai", 1);
+  Restart(
+      Yaml("",
+           "knowledge:\n  embedding_models:\n    openai-small:\n      plugin: openai\n"
+           "      config: {embedding_model: text-embedding-3-small, dimensions: 256}\n"
+           "outbound_http:\n  allow_private: true\n  rewrite:\n    \"https://api.openai.com\": \"" +
+               openai.base_url() + "\"\n"));
+  const auto a = Register("model-a@kb.test");
+  const auto b = Register("model-b@kb.test");
+  for (const auto& token : {a, b}) {
+    const auto up = Upload(token, "prices.md", ReadFile("eval/prices_en.md"));
+    ASSERT_EQ(WaitDone(token, json::parse(up.body)["id"])["status"], "completed");
+  }
+  EXPECT_TRUE(openai.server().Requests().empty());  // both on the default, local model
+
+  auto got =
+      json::parse(testing::HttpCall(app_->port(), "GET", "/api/knowledge/settings", "", b).body);
+  EXPECT_EQ(got["embedding_model"], "local-embedder");
+  EXPECT_EQ(got["embedding_models"], json::array({"local-embedder", "openai-small"}));
+  auto put = [&](const json& body) {
+    return testing::HttpCall(app_->port(), "PUT", "/api/knowledge/settings", body.dump(), b);
+  };
+  const auto bad = put({{"embedding_model", "gpt-9"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["error"]["field"], "embedding_model");
+  const auto ok = put({{"embedding_model", "openai-small"}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(json::parse(ok.body)["embedding_model"], "openai-small");
+
+  // The change queued B's re-embedding by itself; vector search answers again once done.
+  json hits;
+  for (int i = 0; i < 100 && hits.empty(); ++i) {
+    std::this_thread::sleep_for(100ms);
+    hits = Search(b, "gel extensions refill", "vector");
+  }
+  ASSERT_FALSE(hits.empty());
+  EXPECT_FALSE(openai.server().Requests().empty());
+  auto models = [&](const std::string& email) {
+    return app_->pool().InTransaction([&](db::Transaction& tx) {
+      const auto t =
+          tx.Exec("SELECT tenant_id FROM public.users WHERE email = $1", email).Int(0, 0);
+      auto r = tx.Exec("SELECT DISTINCT model, array_length(embedding, 1) FROM tenant_" +
+                       std::to_string(t) + ".chunks ORDER BY 1");
+      std::vector<std::string> out;
+      for (int i = 0; i < r.Rows(); ++i) out.push_back(r.Text(i, 0) + "/" + r.Text(i, 1));
+      return out;
+    });
+  };
+  EXPECT_EQ(models("model-b@kb.test"), std::vector<std::string>{"openai-small/256"});
+  EXPECT_EQ(models("model-a@kb.test"), std::vector<std::string>{"local-embedder/384"});
+  // A's searches still use its own model, and new uploads of B use B's.
+  openai.server().ClearRequests();
+  EXPECT_FALSE(Search(a, "gel extensions refill", "vector").empty());
+  EXPECT_TRUE(openai.server().Requests().empty());
+  const auto up = Upload(b, "faq.md", ReadFile("eval/faq_en.md"));
+  ASSERT_EQ(WaitDone(b, json::parse(up.body)["id"])["status"], "completed");
+  EXPECT_EQ(models("model-b@kb.test"), std::vector<std::string>{"openai-small/256"});
+}
+
 }  // namespace
 }  // namespace sloth::knowledge

@@ -67,6 +67,20 @@ TEST(ConfigTest, EnvironmentOverridesAnyLeaf) {
   EXPECT_EQ(c.log.level, "debug");
 }
 
+TEST(ConfigTest, EmbeddingModelsNameTheirPlugin) {
+  const std::string base = "database:\n  url: x\nknowledge:\n  embedding_models:\n";
+  const auto c =
+      ParseHostConfig(base + "    openai-large: {plugin: openai, config: {dimensions: 1024}}\n",
+                      "host.yaml", EnvOf({}));
+  ASSERT_EQ(c.knowledge.embedding_models.size(), 1u);
+  EXPECT_EQ(c.knowledge.embedding_models[0].name, "openai-large");
+  EXPECT_EQ(c.knowledge.embedding_models[0].plugin, "openai");
+  EXPECT_EQ(c.knowledge.embedding_models[0].config["dimensions"].as<int>(), 1024);
+  EXPECT_NE(ErrorOf(base + "    big: {config: {}}\n").find("plugin"), std::string::npos);
+  EXPECT_NE(ErrorOf(base + "    \"Big Model\": {plugin: openai}\n").find("model name"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, MissingRequiredKey) {
   EXPECT_EQ(ErrorOf("http:\n  port: 8080\n"),
             "host.yaml:1:1: key 'database.url': missing required key 'database.url'");

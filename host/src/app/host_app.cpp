@@ -128,6 +128,11 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   ko.max_upload_bytes = static_cast<std::size_t>(config_.knowledge.max_upload_bytes);
   ko.storage_plugin = config_.knowledge.storage_plugin;
   ko.embedder_plugin = config_.knowledge.embedder_plugin;
+  for (const auto& m : config_.knowledge.embedding_models) {
+    knowledge::EmbeddingModel model{m.name, m.plugin, config::YamlToJson(m.config)};
+    if (!model.config.is_object()) model.config = nlohmann::json::object();
+    ko.embedding_models.push_back(std::move(model));
+  }
   ko.vision_plugin = config_.knowledge.vision_plugin;
   ko.chunks = {config_.knowledge.chunk_size, config_.knowledge.chunk_overlap};
   ko.database_url = config_.database.url;

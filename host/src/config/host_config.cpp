@@ -75,6 +75,15 @@ Field Queues() {
   return q;
 }
 
+Field EmbeddingModels() {
+  Field plugin = Str("plugin", std::nullopt, "embedder plugin id");
+  plugin.required = true;
+  Field m = Open("embedding_models",
+                 "name -> {plugin, config}: the embedding models organisations may choose");
+  m.children = {plugin, Open("config", "settings over plugins.config.<plugin>")};
+  return m;
+}
+
 Field Entries() {
   Field cron = Str("cron", std::nullopt, "minute hour day month weekday");
   cron.required = true;
@@ -190,7 +199,10 @@ std::vector<Field> BuildSchema() {
       Section("knowledge",
               {Int("max_upload_bytes", 20 << 20, 1024, std::int64_t{1} << 31, "largest upload"),
                Str("storage_plugin", "storage-local", "plugin storing uploaded files"),
-               Str("embedder_plugin", "local-embedder", "plugin embedding chunks and queries"),
+               Str("embedder_plugin", "local-embedder",
+                   "the embedding model of organisations that chose none: a name from "
+                   "embedding_models, else a plugin id"),
+               EmbeddingModels(),
                Str("vision_plugin", "", "plugin analysing photos (e.g. vision); empty: none"),
                Int("chunk_size", 1000, 100, 20000, "characters per chunk"),
                Int("chunk_overlap", 200, 0, 5000, "characters shared by neighbouring chunks")},
@@ -384,6 +396,17 @@ HostConfig ParseHostConfig(
   c.knowledge.storage_plugin = kn["storage_plugin"].as<std::string>();
   c.knowledge.embedder_plugin = kn["embedder_plugin"].as<std::string>();
   c.knowledge.vision_plugin = kn["vision_plugin"].as<std::string>();
+  for (const auto& kv : kn["embedding_models"]) {
+    const auto model = kv.first.as<std::string>();
+    // Chunks record it and instance ids carry it: keep it to a plain token.
+    if (model.empty() || model.size() > 64 ||
+        model.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") != std::string::npos) {
+      throw ConfigError(name + ": key 'knowledge.embedding_models." + model +
+                        "': a model name is 1-64 of a-z 0-9 . _ -");
+    }
+    c.knowledge.embedding_models.push_back(
+        {model, kv.second["plugin"].as<std::string>(), kv.second["config"]});
+  }
   c.knowledge.chunk_size = kn["chunk_size"].as<std::size_t>();
   c.knowledge.chunk_overlap = kn["chunk_overlap"].as<std::size_t>();
   const auto billing = r["billing"];

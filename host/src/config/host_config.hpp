@@ -109,10 +109,17 @@ struct ChannelsConfig {
   std::chrono::milliseconds poll_rescan{5000};
 };
 
+struct EmbeddingModelConfig {
+  std::string name;  // what organisations choose and chunks record
+  std::string plugin;
+  YAML::Node config;  // over plugins.config.<plugin>
+};
+
 struct KnowledgeConfig {
   std::int64_t max_upload_bytes = 20 << 20;
   std::string storage_plugin = "storage-local";
-  std::string embedder_plugin = "local-embedder";
+  std::string embedder_plugin = "local-embedder";  // the default model's name
+  std::vector<EmbeddingModelConfig> embedding_models;
   std::string vision_plugin;
   std::size_t chunk_size = 1000;
   std::size_t chunk_overlap = 200;

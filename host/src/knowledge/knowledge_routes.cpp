@@ -171,10 +171,12 @@ void AddRoutes(api::Api& api, KnowledgeService& service) {
             });
   }
 
-  auto settings_json = [](const TenantSettings& t) {
+  auto settings_json = [&service](const TenantSettings& t) {
     return json{{"chunk_size", t.chunks.size},
                 {"chunk_overlap", t.chunks.overlap},
-                {"text_search_config", t.text_config}};
+                {"text_search_config", t.text_config},
+                {"embedding_model", t.embedding_model},
+                {"embedding_models", service.ModelNames()}};
   };
   api.Add("GET", "/api/knowledge/settings", api::Access::kTenant,
           [&service, settings_json](api::Context& ctx) {
@@ -183,8 +185,9 @@ void AddRoutes(api::Api& api, KnowledgeService& service) {
   api.Add("PUT", "/api/knowledge/settings", api::Access::kOwner,
           [&service, settings_json](api::Context& ctx) {
             const auto body = ctx.request.Json();
-            api::OnlyFields(body, {"chunk_size", "chunk_overlap", "language"});
-            return http::Response::Json(200, settings_json(service.UpdateSettings(ctx.tx, body)));
+            api::OnlyFields(body, {"chunk_size", "chunk_overlap", "language", "embedding_model"});
+            return http::Response::Json(
+                200, settings_json(service.UpdateSettings(ctx.tx, ctx.tenant(), body)));
           });
 
   api.Add("POST", "/api/knowledge/rebuild", api::Access::kOwner, [&service](api::Context& ctx) {

@@ -57,13 +57,18 @@ void KnowledgeService::Start() {
     });
     listener_->Start();
   }
-  auto make = [&](const std::string& id,
-                  const char* what) -> std::shared_ptr<plugins::PluginInstance> {
+  auto make = [&](const std::string& id, const std::string& what,
+                  const json& overrides =
+                      json::object()) -> std::shared_ptr<plugins::PluginInstance> {
     try {
       plugins::InstanceSpec spec;
-      spec.instance_id = std::string("knowledge-") + what;
+      spec.instance_id = "knowledge-" + what;
       const auto& all = plugins_.context().plugin_configs;
       if (all.contains(id)) spec.config = all[id];
+      if (!overrides.is_null() && !overrides.empty()) {
+        if (!spec.config.is_object()) spec.config = json::object();
+        spec.config.merge_patch(overrides);
+      }
       auto inst = plugins_.CreateInstance(id, std::move(spec));
       const auto started = inst->Start();
       if (!started.ok()) throw plugins::PluginError(started.status, started.error);
@@ -74,24 +79,27 @@ void KnowledgeService::Start() {
     }
   };
   auto storage = make(options_.storage_plugin, "storage");
-  auto embedder = make(options_.embedder_plugin, "embedder");
+  std::map<std::string, std::shared_ptr<plugins::PluginInstance>> embedders;
+  for (const auto& m : Models()) {
+    if (auto inst = make(m.plugin, "embedder-" + m.name, m.config)) embedders[m.name] = inst;
+  }
   auto vision = options_.vision_plugin.empty() ? nullptr : make(options_.vision_plugin, "vision");
   std::lock_guard lock(mu_);
   storage_ = std::move(storage);
-  embedder_ = std::move(embedder);
+  embedders_ = std::move(embedders);
   vision_ = std::move(vision);
 }
 
 void KnowledgeService::Stop() {
   if (listener_) listener_->Stop();
-  std::shared_ptr<plugins::PluginInstance> s, e, v;
+  std::vector<std::shared_ptr<plugins::PluginInstance>> all;
   {
     std::lock_guard lock(mu_);
-    s = std::move(storage_);
-    e = std::move(embedder_);
-    v = std::move(vision_);
+    all = {std::move(storage_), std::move(vision_)};
+    for (auto& [name, inst] : embedders_) all.push_back(std::move(inst));
+    embedders_.clear();
   }
-  for (const auto& inst : {s, e, v}) {
+  for (const auto& inst : all) {
     if (inst) inst->Stop();
   }
 }
@@ -102,10 +110,32 @@ std::shared_ptr<plugins::PluginInstance> KnowledgeService::Storage() {
   return storage_;
 }
 
-std::shared_ptr<plugins::PluginInstance> KnowledgeService::Embedder() {
+std::vector<EmbeddingModel> KnowledgeService::Models() const {
+  std::vector<EmbeddingModel> models;
+  bool has_default = false;
+  for (const auto& m : options_.embedding_models) has_default |= m.name == options_.embedder_plugin;
+  if (!has_default) models.push_back({options_.embedder_plugin, options_.embedder_plugin});
+  for (const auto& m : options_.embedding_models) {
+    if (m.name == options_.embedder_plugin)
+      models.insert(models.begin(), m);
+    else
+      models.push_back(m);
+  }
+  return models;
+}
+
+std::vector<std::string> KnowledgeService::ModelNames() const {
+  std::vector<std::string> names;
+  for (const auto& m : Models()) names.push_back(m.name);
+  return names;
+}
+
+std::shared_ptr<plugins::PluginInstance> KnowledgeService::Embedder(const std::string& model) {
   std::lock_guard lock(mu_);
-  if (!embedder_) throw http::ApiError(503, "unavailable", "the embedder is not available");
-  return embedder_;
+  const auto it = embedders_.find(model);
+  if (it == embedders_.end() || !it->second)
+    throw http::ApiError(503, "unavailable", "the embedding model " + model + " is not available");
+  return it->second;
 }
 
 void KnowledgeService::Register(jobs::WorkerPool& jobs) {
@@ -117,10 +147,11 @@ void KnowledgeService::Register(jobs::WorkerPool& jobs) {
   });
 }
 
-std::vector<float> KnowledgeService::Embed(const std::vector<std::string>& texts) {
+std::vector<float> KnowledgeService::Embed(const std::string& model,
+                                           const std::vector<std::string>& texts) {
   std::vector<float> out;
   std::uint32_t dim = 0;  // the plugin reports it; rows of `out` are that long
-  const auto r = Embedder()->Embed(texts, out, dim);
+  const auto r = Embedder(model)->Embed(texts, out, dim);
   if (!r.ok()) throw std::runtime_error("embedding failed: " + r.error);
   return out;
 }
@@ -282,16 +313,37 @@ void KnowledgeService::Ingest(jobs::JobContext& ctx) {
 TenantSettings KnowledgeService::Settings(db::Transaction& tx) {
   TenantSettings t;
   t.chunks = options_.chunks;
-  auto r = tx.Exec("SELECT chunk_size, chunk_overlap, text_config FROM knowledge_settings");
+  t.embedding_model = options_.embedder_plugin;
+  auto r = tx.Exec(
+      "SELECT chunk_size, chunk_overlap, text_config, coalesce(embedding_model, '') FROM "
+      "knowledge_settings");
   if (!r.Empty()) {
     t.chunks = {static_cast<std::size_t>(r.Int(0, 0)), static_cast<std::size_t>(r.Int(0, 1))};
     t.text_config = r.Text(0, 2);
+    // A choice the host no longer offers falls back to the default (and a rebuild).
+    const auto names = ModelNames();
+    if (std::find(names.begin(), names.end(), r.Text(0, 3)) != names.end())
+      t.embedding_model = r.Text(0, 3);
   }
   return t;
 }
 
-TenantSettings KnowledgeService::UpdateSettings(db::Transaction& tx, const json& body) {
+TenantSettings KnowledgeService::UpdateSettings(db::Transaction& tx, std::int64_t tenant,
+                                                const json& body) {
   TenantSettings t = Settings(tx);
+  const std::string model_before = t.embedding_model;
+  if (body.contains("embedding_model")) {
+    const auto names = ModelNames();
+    const auto& m = body["embedding_model"];
+    if (!m.is_string() ||
+        std::find(names.begin(), names.end(), m.get<std::string>()) == names.end()) {
+      std::string list;
+      for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+      throw http::ApiError(400, "invalid_argument", "embedding_model must be one of: " + list,
+                           "embedding_model");
+    }
+    t.embedding_model = m.get<std::string>();
+  }
   if (body.contains("chunk_size")) {
     if (!body["chunk_size"].is_number_integer() || body["chunk_size"] < 100 ||
         body["chunk_size"] > 20000)
@@ -323,11 +375,16 @@ TenantSettings KnowledgeService::UpdateSettings(db::Transaction& tx, const json&
                         .Text(0, 0);
   }
   tx.Exec(
-      "INSERT INTO knowledge_settings (id, chunk_size, chunk_overlap, text_config) VALUES (1, $1, "
-      "$2, $3) ON CONFLICT (id) DO UPDATE SET chunk_size = $1, chunk_overlap = $2, text_config = "
-      "$3, updated_at = now()",
+      "INSERT INTO knowledge_settings (id, chunk_size, chunk_overlap, text_config, "
+      "embedding_model) VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET chunk_size = "
+      "$1, chunk_overlap = $2, text_config = $3, embedding_model = $4, updated_at = now()",
       static_cast<std::int64_t>(t.chunks.size), static_cast<std::int64_t>(t.chunks.overlap),
-      t.text_config);
+      t.text_config, t.embedding_model);
+  if (t.embedding_model != model_before) {
+    indexes_.Invalidate(tenant);
+    db::Notify(tx, kKnowledgeChannel, std::to_string(tenant) + ":" + host_id_);
+    QueueRebuild(tx, tenant);
+  }
   return t;
 }
 
@@ -338,7 +395,7 @@ int KnowledgeService::IndexSections(db::Transaction& tx, std::int64_t tenant, st
   if (chunks.empty()) return 0;
   std::vector<std::string> texts;
   for (const auto& c : chunks) texts.push_back(c.text);
-  const auto vectors = Embed(texts);
+  const auto vectors = Embed(settings.embedding_model, texts);
   const std::uint32_t dim = static_cast<std::uint32_t>(vectors.size() / chunks.size());
   auto old = tx.Exec("DELETE FROM chunks WHERE document_id = $1 RETURNING id", id);
   std::vector<std::int64_t> old_ids;
@@ -350,9 +407,9 @@ int KnowledgeService::IndexSections(db::Transaction& tx, std::int64_t tenant, st
         "text_config) VALUES ($1, $2, nullif($3, ''), $4, $5, to_tsvector($8::regconfig, $5), "
         "$6::real[], $7, $8) RETURNING id",
         id, chunks[i].position, chunks[i].label, chunks[i].page, chunks[i].text,
-        ToArray(vectors.data() + i * dim, dim), options_.embedder_plugin, settings.text_config);
+        ToArray(vectors.data() + i * dim, dim), settings.embedding_model, settings.text_config);
     // A rolled-back ingestion leaves an id here that no row matches; search skips it.
-    indexes_.Add(tenant, ins.Int(0, 0),
+    indexes_.Add(tenant, settings.embedding_model, ins.Int(0, 0),
                  std::vector<float>(vectors.begin() + static_cast<long>(i * dim),
                                     vectors.begin() + static_cast<long>((i + 1) * dim)));
   }
@@ -412,7 +469,8 @@ void KnowledgeService::Analyze(jobs::JobContext& ctx) {
 
 std::int64_t KnowledgeService::QueueRebuild(db::Transaction& tx, std::int64_t tenant) {
   const auto stale =
-      tx.Exec("SELECT count(*) FROM chunks WHERE model <> $1", options_.embedder_plugin).Int(0, 0);
+      tx.Exec("SELECT count(*) FROM chunks WHERE model <> $1", Settings(tx).embedding_model)
+          .Int(0, 0);
   if (stale > 0) {
     jobs::EnqueueOptions o;
     o.tenant_id = tenant;
@@ -425,18 +483,18 @@ void KnowledgeService::Rebuild(jobs::JobContext& ctx) {
   constexpr int kBatch = 256;
   auto& tx = ctx.tx;
   const std::int64_t tenant = ctx.job.tenant_id.value_or(0);
+  const std::string model = Settings(tx).embedding_model;
   auto r = tx.Exec(
       "SELECT id, text FROM chunks WHERE model <> $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
-      options_.embedder_plugin, kBatch);
+      model, kBatch);
   if (r.Empty()) return;
   std::vector<std::string> texts;
   for (int i = 0; i < r.Rows(); ++i) texts.push_back(r.Text(i, 1));
-  const auto vectors = Embed(texts);
+  const auto vectors = Embed(model, texts);
   const std::uint32_t dim = static_cast<std::uint32_t>(vectors.size() / texts.size());
   for (int i = 0; i < r.Rows(); ++i) {
     tx.Exec("UPDATE chunks SET embedding = $2::real[], model = $3 WHERE id = $1", r.Int(i, 0),
-            ToArray(vectors.data() + static_cast<std::size_t>(i) * dim, dim),
-            options_.embedder_plugin);
+            ToArray(vectors.data() + static_cast<std::size_t>(i) * dim, dim), model);
   }
   indexes_.Invalidate(tenant);  // vectors of a new model: the next search builds afresh
   db::Notify(tx, kKnowledgeChannel, std::to_string(tenant) + ":" + host_id_);
@@ -478,17 +536,19 @@ std::vector<SearchHit> KnowledgeService::Search(db::Transaction& tx, std::int64_
   constexpr int kCandidates = 50;
   constexpr double kRrf = 60.0;  // the usual reciprocal-rank-fusion constant
   std::map<std::int64_t, double> fused;
+  const TenantSettings settings = Settings(tx);
   if (mode != Mode::kVector) {
     // Any of the query's words (OR), ranked by cover density.
     auto r = tx.Exec(
         "WITH q AS (SELECT to_tsquery($3::regconfig, nullif(replace(plainto_tsquery("
         "$3::regconfig, $1)::text, ' & ', ' | '), '')) AS q) SELECT c.id FROM chunks c, q WHERE "
         "q.q IS NOT NULL AND c.tsv @@ q.q ORDER BY ts_rank_cd(c.tsv, q.q) DESC, c.id LIMIT $2",
-        query, kCandidates, Settings(tx).text_config);
+        query, kCandidates, settings.text_config);
     for (int i = 0; i < r.Rows(); ++i) fused[r.Int(i, 0)] += 1.0 / (kRrf + i + 1);
   }
   if (mode != Mode::kText) {
-    const auto near = indexes_.Search(tx, tenant, Embed({query}), kCandidates);
+    const auto& model = settings.embedding_model;
+    const auto near = indexes_.Search(tx, tenant, model, Embed(model, {query}), kCandidates);
     for (std::size_t i = 0; i < near.size(); ++i)
       fused[near[i].second] += 1.0 / (kRrf + static_cast<double>(i) + 1);
   }

@@ -4,6 +4,7 @@
 // and embedded by a job; search fuses PostgreSQL full-text ranking with vector similarity
 // (reciprocal rank fusion) over the tenant's chunks.
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,10 +21,20 @@
 
 namespace sloth::knowledge {
 
+// An embedding model organisations may choose: an embedder plugin with its settings. Its
+// name is what chunks record, so vectors of different models never mix.
+struct EmbeddingModel {
+  std::string name;
+  std::string plugin;
+  nlohmann::json config = nlohmann::json::object();  // over plugins.config.<plugin>
+};
+
 struct KnowledgeOptions {
   std::string database_url;  // a direct connection for LISTEN (index freshness across hosts)
   std::string storage_plugin = "storage-local";
+  // The default model's name; when embedding_models does not define it, it is a plugin id.
   std::string embedder_plugin = "local-embedder";
+  std::vector<EmbeddingModel> embedding_models;
   std::string vision_plugin;  // empty: photos are stored without analysis
   std::size_t max_upload_bytes = 20u << 20;
   ChunkOptions chunks;
@@ -33,6 +44,7 @@ struct KnowledgeOptions {
 struct TenantSettings {
   ChunkOptions chunks;
   std::string text_config = "simple";  // a PostgreSQL text search configuration
+  std::string embedding_model;         // a configured model's name
 };
 
 struct SearchHit {
@@ -54,7 +66,7 @@ class KnowledgeService {
       : plugins_(plugins), options_(std::move(options)) {}
   ~KnowledgeService() { Stop(); }
 
-  void Start();  // creates the platform storage and embedder instances
+  void Start();  // creates the platform storage, embedder (one per model) and vision instances
   void Stop();
   void Register(jobs::WorkerPool& jobs);
   const KnowledgeOptions& options() const { return options_; }
@@ -88,8 +100,8 @@ class KnowledgeService {
                         const StoredFile& file, const std::string& title);
   void Discard(const StoredFile& file) noexcept;
   void Analyze(jobs::JobContext& ctx);
-  // Re-embeds the tenant's chunks made by another model than the configured embedder (after
-  // a model change), a batch per job; returns how many chunks are stale now.
+  // Re-embeds the tenant's chunks made by another model than the tenant's (after a change of
+  // its choice or of the host's default), a batch per job; returns how many are stale now.
   std::int64_t QueueRebuild(db::Transaction& tx, std::int64_t tenant);
   void Rebuild(jobs::JobContext& ctx);
   // Removes stored files no document refers to (an upload rolled back after its file was
@@ -102,16 +114,21 @@ class KnowledgeService {
   std::vector<SearchHit> Search(db::Transaction& tx, std::int64_t tenant, const std::string& query,
                                 int top_k, Mode mode = Mode::kHybrid);
   VectorIndexes& indexes() { return indexes_; }
-  std::vector<float> Embed(const std::vector<std::string>& texts);
+  std::vector<float> Embed(const std::string& model, const std::vector<std::string>& texts);
   TenantSettings Settings(db::Transaction& tx);
-  // Validates and stores them; chunks already made keep their cut until re-uploaded.
-  TenantSettings UpdateSettings(db::Transaction& tx, const nlohmann::json& body);
+  // Validates and stores them; chunks already made keep their cut until re-uploaded. A new
+  // embedding model queues the re-embedding of every chunk (`tenant`'s rebuild job).
+  TenantSettings UpdateSettings(db::Transaction& tx, std::int64_t tenant,
+                                const nlohmann::json& body);
+  // The models organisations may choose, the default first.
+  std::vector<std::string> ModelNames() const;
   // Puts bytes into the tenant's storage (keys start with the tenant id); throws on failure.
   void StoreBlob(const std::string& key, const std::string& data);
 
  private:
   std::shared_ptr<plugins::PluginInstance> Storage();
-  std::shared_ptr<plugins::PluginInstance> Embedder();
+  std::vector<EmbeddingModel> Models() const;  // the default first
+  std::shared_ptr<plugins::PluginInstance> Embedder(const std::string& model);
   // Chunks, embeds and indexes `sections` as document `id` (replacing earlier chunks).
   int IndexSections(db::Transaction& tx, std::int64_t tenant, std::int64_t id,
                     const std::vector<Section>& sections);
@@ -119,7 +136,8 @@ class KnowledgeService {
   plugins::PluginManager& plugins_;
   KnowledgeOptions options_;
   std::mutex mu_;
-  std::shared_ptr<plugins::PluginInstance> storage_, embedder_, vision_;
+  std::shared_ptr<plugins::PluginInstance> storage_, vision_;
+  std::map<std::string, std::shared_ptr<plugins::PluginInstance>> embedders_;  // by model
   VectorIndexes indexes_;
   std::string host_id_;  // tells this host's own notifications apart
   std::unique_ptr<db::Listener> listener_;

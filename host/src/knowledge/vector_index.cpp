@@ -10,6 +10,7 @@
 namespace sloth::knowledge {
 
 struct VectorIndexes::Index {
+  std::string model;
   std::size_t dim = 0;
   std::unique_ptr<hnswlib::InnerProductSpace> space;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
@@ -40,9 +41,14 @@ std::shared_ptr<VectorIndexes::Index> VectorIndexes::Get(std::int64_t tenant) {
   return it == indexes_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<VectorIndexes::Index> VectorIndexes::Build(db::Transaction& tx, std::size_t dim) {
-  auto r = tx.Exec("SELECT id, embedding::text FROM chunks ORDER BY id");
+std::shared_ptr<VectorIndexes::Index> VectorIndexes::Build(db::Transaction& tx,
+                                                           const std::string& model,
+                                                           std::size_t dim) {
+  // Only the model's own vectors: another model's (waiting for a re-embed) mean nothing
+  // here, even when their dimension happens to match.
+  auto r = tx.Exec("SELECT id, embedding::text FROM chunks WHERE model = $1 ORDER BY id", model);
   auto idx = std::make_shared<Index>();
+  idx->model = model;
   idx->dim = dim;
   idx->space = std::make_unique<hnswlib::InnerProductSpace>(dim);
   const std::size_t capacity = static_cast<std::size_t>(r.Rows()) + 1024;
@@ -51,7 +57,7 @@ std::shared_ptr<VectorIndexes::Index> VectorIndexes::Build(db::Transaction& tx, 
   idx->hnsw->setEf(static_cast<std::size_t>(options_.ef_search));
   for (int i = 0; i < r.Rows(); ++i) {
     const auto v = ParseRealArray(r.View(i, 1));
-    if (v.size() != dim) continue;  // another model's vector, waiting for its re-embed
+    if (v.size() != dim) continue;  // the model's configuration changed under its name
     idx->hnsw->addPoint(v.data(), static_cast<hnswlib::labeltype>(r.Int(i, 0)));
     ++idx->live;
   }
@@ -60,11 +66,12 @@ std::shared_ptr<VectorIndexes::Index> VectorIndexes::Build(db::Transaction& tx, 
 
 std::vector<std::pair<float, std::int64_t>> VectorIndexes::Search(db::Transaction& tx,
                                                                   std::int64_t tenant,
+                                                                  const std::string& model,
                                                                   const std::vector<float>& query,
                                                                   int k) {
   auto idx = Get(tenant);
-  if (!idx || idx->dim != query.size()) {
-    idx = Build(tx, query.size());
+  if (!idx || idx->model != model || idx->dim != query.size()) {
+    idx = Build(tx, model, query.size());
     std::lock_guard lock(mu_);
     indexes_[tenant] = idx;
   }
@@ -81,9 +88,10 @@ std::vector<std::pair<float, std::int64_t>> VectorIndexes::Search(db::Transactio
   return out;
 }
 
-void VectorIndexes::Add(std::int64_t tenant, std::int64_t chunk_id, const std::vector<float>& v) {
+void VectorIndexes::Add(std::int64_t tenant, const std::string& model, std::int64_t chunk_id,
+                        const std::vector<float>& v) {
   auto idx = Get(tenant);
-  if (!idx || v.size() != idx->dim) return;
+  if (!idx || idx->model != model || v.size() != idx->dim) return;
   std::unique_lock lock(idx->mu);
   if (idx->hnsw->cur_element_count >= idx->hnsw->max_elements_)
     idx->hnsw->resizeIndex(idx->hnsw->max_elements_ * 2);

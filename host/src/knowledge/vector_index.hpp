@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -36,12 +37,15 @@ class VectorIndexes {
   explicit VectorIndexes(IndexOptions options = {}) : options_(options) {}
   ~VectorIndexes();
 
-  // The `k` nearest chunk ids with their similarity, building the tenant's index from `tx`
-  // (tenant-scoped) when there is none.
+  // The `k` nearest chunk ids with their similarity among the chunks embedded by `model`,
+  // building the tenant's index from `tx` (tenant-scoped) when there is none for it.
   std::vector<std::pair<float, std::int64_t>> Search(db::Transaction& tx, std::int64_t tenant,
+                                                     const std::string& model,
                                                      const std::vector<float>& query, int k);
-  // Keeps a built index current after this host's own changes (no-op when not built).
-  void Add(std::int64_t tenant, std::int64_t chunk_id, const std::vector<float>& vector);
+  // Keeps a built index current after this host's own changes (no-op when not built, or
+  // built for another model).
+  void Add(std::int64_t tenant, const std::string& model, std::int64_t chunk_id,
+           const std::vector<float>& vector);
   void Remove(std::int64_t tenant, const std::vector<std::int64_t>& chunk_ids);
   // Forgets the tenant's index (another host changed its chunks).
   void Invalidate(std::int64_t tenant);
@@ -53,7 +57,7 @@ class VectorIndexes {
  private:
   struct Index;
   std::shared_ptr<Index> Get(std::int64_t tenant);
-  std::shared_ptr<Index> Build(db::Transaction& tx, std::size_t dim);
+  std::shared_ptr<Index> Build(db::Transaction& tx, const std::string& model, std::size_t dim);
 
   IndexOptions options_;
   std::mutex mu_;

@@ -1,7 +1,7 @@
 #include "storage/blob_writer.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace sloth::storage {
 
