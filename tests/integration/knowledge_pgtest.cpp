@@ -7,8 +7,10 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -273,59 +275,75 @@ TEST_F(KnowledgeTest, FilesMadeByLibreOfficeAndDamagedOnes) {
   EXPECT_EQ(testing::HttpCall(app_->port(), "GET", "/api/documents", "", token).status, 200);
 }
 
-// The shipped evaluation set (tests/testdata/eval): a salon's price lists, FAQ and
-// policies in English and Ukrainian, and 61 labelled questions. A question is a hit when a
-// top-5 chunk contains its answer. Prints the table recorded in bench/RESULTS.md.
+// The shipped evaluation set (tests/testdata/eval): a salon's price lists, service
+// descriptions, FAQ, policies, aftercare, team and loyalty pages in English and Ukrainian,
+// and 111 labelled questions. A question is a hit when a top-5 chunk contains its answer.
+// Run at the default chunking (1000/200, as a salon gets it; hybrid must reach 0.9) and at
+// 300/60 (three times the chunks: a harder ranking). Prints the tables recorded in
+// bench/RESULTS.md.
 class KnowledgeEvalTest : public KnowledgeTest {};
 
 TEST_F(KnowledgeEvalTest, HybridRetrievalAnswersNineInTenAtFive) {
-  // Default chunking (1000/200), as a salon gets it.
-  app_->Stop();
-  const std::string yaml = Yaml();
-  app_ = std::make_unique<app::HostApp>(
-      config::ParseHostConfig(yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
-  app_->Start();
-  const auto token = Register("eval@kb.test");
-  for (const char* f :
-       {"prices_en.md", "faq_en.md", "policies_en.md", "prices_uk.md", "faq_uk.md"}) {
-    const auto up = Upload(token, f, ReadFile(std::string("eval/") + f));
-    ASSERT_EQ(up.status, 202) << up.body;
-    ASSERT_EQ(WaitDone(token, json::parse(up.body)["id"])["status"], "completed") << f;
-  }
+  Restart(Yaml());
+  std::vector<std::string> files;
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(SLOTH_SOURCE_DIR) + "/tests/testdata/eval"))
+    if (e.path().extension() == ".md") files.push_back(e.path().filename().string());
+  std::sort(files.begin(), files.end());
+  ASSERT_GE(files.size(), 10u);
   const auto questions = json::parse(ReadFile("eval/questions.json"));
   ASSERT_GE(questions.size(), 60u);
-  std::map<std::string, int> hits, firsts;
-  std::vector<std::string> missed;
-  for (const auto& q : questions) {
-    for (const char* mode : {"vector", "text", "hybrid"}) {
-      auto r =
-          testing::HttpCall(app_->port(), "POST", "/api/knowledge/search",
-                            json{{"query", q["q"]}, {"top_k", 5}, {"mode", mode}}.dump(), token);
-      ASSERT_EQ(r.status, 200);
-      const json results = json::parse(r.body)["results"];
-      int rank = 0;
-      for (std::size_t i = 0; i < results.size() && !rank; ++i) {
-        if (results[i]["text"].get<std::string>().find(q["a"].get<std::string>()) !=
-            std::string::npos)
-          rank = static_cast<int>(i) + 1;
-      }
-      hits[mode] += rank > 0;
-      firsts[mode] += rank == 1;
-      if (!rank && std::string(mode) == "hybrid") missed.push_back(q["q"]);
-    }
-  }
-  const auto chunks = app_->pool().InTransaction([](db::Transaction& tx) {
-    auto s = tx.Exec("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant_%'").Text(0, 0);
-    return tx.Exec("SELECT count(*) FROM " + s + ".chunks").Int(0, 0);
-  });
   const double n = static_cast<double>(questions.size());
-  std::printf(
-      "| retrieval (local embedder, %zu questions, %lld chunks) | hit@1 | hit@5 |\n|---|---|---|\n",
-      questions.size(), static_cast<long long>(chunks));
-  for (const char* mode : {"vector", "text", "hybrid"})
-    std::printf("| %s | %.3f | %.3f |\n", mode, firsts[mode] / n, hits[mode] / n);
-  for (const auto& m : missed) std::printf("missed (hybrid): %s\n", m.c_str());
-  EXPECT_GE(hits["hybrid"] / n, 0.9);
+
+  auto evaluate = [&](const std::string& email, const json& settings) {
+    const auto token = Register(email);
+    if (!settings.empty()) {
+      const auto r =
+          testing::HttpCall(app_->port(), "PUT", "/api/knowledge/settings", settings.dump(), token);
+      EXPECT_EQ(r.status, 200) << r.body;
+    }
+    for (const auto& f : files) {
+      const auto up = Upload(token, f, ReadFile("eval/" + f));
+      EXPECT_EQ(up.status, 202) << up.body;
+      EXPECT_EQ(WaitDone(token, json::parse(up.body)["id"])["status"], "completed") << f;
+    }
+    std::map<std::string, int> hits, firsts;
+    std::vector<std::string> missed;
+    for (const auto& q : questions) {
+      for (const char* mode : {"vector", "text", "hybrid"}) {
+        auto r =
+            testing::HttpCall(app_->port(), "POST", "/api/knowledge/search",
+                              json{{"query", q["q"]}, {"top_k", 5}, {"mode", mode}}.dump(), token);
+        EXPECT_EQ(r.status, 200);
+        const json results = json::parse(r.body)["results"];
+        int rank = 0;
+        for (std::size_t i = 0; i < results.size() && !rank; ++i) {
+          if (results[i]["text"].get<std::string>().find(q["a"].get<std::string>()) !=
+              std::string::npos)
+            rank = static_cast<int>(i) + 1;
+        }
+        hits[mode] += rank > 0;
+        firsts[mode] += rank == 1;
+        if (!rank && std::string(mode) == "hybrid") missed.push_back(q["q"]);
+      }
+    }
+    const auto chunks = app_->pool().InTransaction([&](db::Transaction& tx) {
+      const auto t =
+          tx.Exec("SELECT tenant_id FROM public.users WHERE email = $1", email).Int(0, 0);
+      return tx.Exec("SELECT count(*) FROM tenant_" + std::to_string(t) + ".chunks").Int(0, 0);
+    });
+    std::printf(
+        "| retrieval (local embedder, %zu documents, %zu questions, %lld chunks of %s) | hit@1 | "
+        "hit@5 |\n|---|---|---|\n",
+        files.size(), questions.size(), static_cast<long long>(chunks),
+        settings.empty() ? "1000/200" : "300/60");
+    for (const char* mode : {"vector", "text", "hybrid"})
+      std::printf("| %s | %.3f | %.3f |\n", mode, firsts[mode] / n, hits[mode] / n);
+    for (const auto& m : missed) std::printf("missed (hybrid): %s\n", m.c_str());
+    return hits["hybrid"] / n;
+  };
+  EXPECT_GE(evaluate("eval@kb.test", json::object()), 0.9);
+  evaluate("eval-small@kb.test", {{"chunk_size", 300}, {"chunk_overlap", 60}});
 }
 
 TEST_F(KnowledgeTest, TheVectorIndexIsPerTenantFreshAcrossHostsAndRebuiltIdentically) {

@@ -31,6 +31,18 @@ std::string ToArray(const float* v, std::uint32_t n) {
   return s + "}";
 }
 
+// Function words of questions in the languages salons write in (English, Ukrainian), as a
+// PostgreSQL text[]: left out of full-text queries under the 'simple' configuration.
+const std::string& QueryStopWords() {
+  static const std::string words =
+      "{a,an,the,and,or,of,to,in,on,for,is,are,be,it,do,does,did,you,your,we,our,i,my,me,can,"
+      "could,with,at,by,what,which,who,when,where,how,this,that,there,have,has,will,would,from,"
+      "as,so,if,any,some,much,many,get,і,й,та,в,у,на,з,із,зі,до,що,як,чи,це,ви,ми,я,мені,вас,"
+      "нас,вам,для,по,за,є,а,але,не,де,коли,який,яка,яке,які,можна,мені,чому,хто,"
+      "Що,Як,Чи,Де,Коли,Який,Яка,Яке,Які,Можна,Хто}";
+  return words;
+}
+
 // Storage is counted in whole megabytes, at least one per file.
 std::int64_t Megabytes(std::size_t bytes) {
   return std::max<std::int64_t>(1, static_cast<std::int64_t>((bytes + (1 << 20) - 1) >> 20));
@@ -538,12 +550,15 @@ std::vector<SearchHit> KnowledgeService::Search(db::Transaction& tx, std::int64_
   std::map<std::int64_t, double> fused;
   const TenantSettings settings = Settings(tx);
   if (mode != Mode::kVector) {
-    // Any of the query's words (OR), ranked by cover density.
+    // Any of the query's words (OR) but its function words, ranked by cover density. A
+    // language configuration drops its own stop words; 'simple' keeps them, and "how", "is"
+    // or "чи" would match nearly every chunk.
     auto r = tx.Exec(
-        "WITH q AS (SELECT to_tsquery($3::regconfig, nullif(replace(plainto_tsquery("
-        "$3::regconfig, $1)::text, ' & ', ' | '), '')) AS q) SELECT c.id FROM chunks c, q WHERE "
-        "q.q IS NOT NULL AND c.tsv @@ q.q ORDER BY ts_rank_cd(c.tsv, q.q) DESC, c.id LIMIT $2",
-        query, kCandidates, settings.text_config);
+        "WITH w AS (SELECT lexeme FROM unnest(to_tsvector($3::regconfig, $1)) WHERE lexeme <> ALL "
+        "($4::text[])), q AS (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS q FROM "
+        "w) SELECT c.id FROM chunks c, q WHERE q.q IS NOT NULL AND c.tsv @@ q.q ORDER BY "
+        "ts_rank_cd(c.tsv, q.q) DESC, c.id LIMIT $2",
+        query, kCandidates, settings.text_config, QueryStopWords());
     for (int i = 0; i < r.Rows(); ++i) fused[r.Int(i, 0)] += 1.0 / (kRrf + i + 1);
   }
   if (mode != Mode::kText) {
