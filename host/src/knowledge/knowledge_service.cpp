@@ -43,6 +43,16 @@ const std::string& QueryStopWords() {
   return words;
 }
 
+// Embedding with the tenant's model takes this lock shared, changing the model takes it
+// exclusively: a change waits for ingestions in flight, so the rebuild it queues sees their
+// chunks, and an ingestion after it reads the new model.
+void LockModel(db::Transaction& tx, std::int64_t tenant, bool exclusive) {
+  tx.Exec(std::string("SELECT ") +
+              (exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared") +
+              "(hashtext('sloth.embedding_model'), $1::int)",
+          static_cast<std::int32_t>(tenant));
+}
+
 // Storage is counted in whole megabytes, at least one per file.
 std::int64_t Megabytes(std::size_t bytes) {
   return std::max<std::int64_t>(1, static_cast<std::int64_t>((bytes + (1 << 20) - 1) >> 20));
@@ -342,6 +352,7 @@ TenantSettings KnowledgeService::Settings(db::Transaction& tx) {
 
 TenantSettings KnowledgeService::UpdateSettings(db::Transaction& tx, std::int64_t tenant,
                                                 const json& body) {
+  if (body.contains("embedding_model")) LockModel(tx, tenant, true);
   TenantSettings t = Settings(tx);
   const std::string model_before = t.embedding_model;
   if (body.contains("embedding_model")) {
@@ -402,6 +413,7 @@ TenantSettings KnowledgeService::UpdateSettings(db::Transaction& tx, std::int64_
 
 int KnowledgeService::IndexSections(db::Transaction& tx, std::int64_t tenant, std::int64_t id,
                                     const std::vector<Section>& sections) {
+  LockModel(tx, tenant, false);
   const TenantSettings settings = Settings(tx);
   const auto chunks = ChunkSections(sections, settings.chunks);
   if (chunks.empty()) return 0;
@@ -495,6 +507,7 @@ void KnowledgeService::Rebuild(jobs::JobContext& ctx) {
   constexpr int kBatch = 256;
   auto& tx = ctx.tx;
   const std::int64_t tenant = ctx.job.tenant_id.value_or(0);
+  LockModel(tx, tenant, false);
   const std::string model = Settings(tx).embedding_model;
   auto r = tx.Exec(
       "SELECT id, text FROM chunks WHERE model <> $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
