@@ -213,6 +213,9 @@ TEST_F(KnowledgeTest, BadFilesFailWithAReasonAndTenantsNeverSeeEachOther) {
   up = Upload(a, "secret.txt", "Our secret supplier is Nail Wholesale Kyiv.");
   ASSERT_EQ(WaitDone(a, json::parse(up.body)["id"])["status"], "completed");
   EXPECT_FALSE(Search(a, "secret supplier").empty());
+  // Query syntax of any kind is only text: no error, and stop words alone find nothing.
+  EXPECT_FALSE(Search(a, "it's \\ 'secret' : & | ! suppliers:*", "text").empty());
+  EXPECT_TRUE(Search(a, "how is it?", "text").empty());
   EXPECT_TRUE(Search(b, "secret supplier").empty());
   EXPECT_TRUE(Search(b, "secret supplier", "vector").empty());
   EXPECT_EQ(

@@ -564,13 +564,16 @@ std::vector<SearchHit> KnowledgeService::Search(db::Transaction& tx, std::int64_
   const TenantSettings settings = Settings(tx);
   if (mode != Mode::kVector) {
     // Any of the query's words (OR) but its function words, ranked by cover density. A
-    // language configuration drops its own stop words; 'simple' keeps them, and "how", "is"
-    // or "чи" would match nearly every chunk.
+    // language configuration drops its own stop words and stems; 'simple' does neither, so
+    // there "how", "is" or "чи" are left out here, and a longer word matches by its prefix
+    // without the last two letters ("балаяжу" finds "балаяж", "lashes" finds "lash").
     auto r = tx.Exec(
         "WITH w AS (SELECT lexeme FROM unnest(to_tsvector($3::regconfig, $1)) WHERE lexeme <> ALL "
-        "($4::text[])), q AS (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS q FROM "
-        "w) SELECT c.id FROM chunks c, q WHERE q.q IS NOT NULL AND c.tsv @@ q.q ORDER BY "
-        "ts_rank_cd(c.tsv, q.q) DESC, c.id LIMIT $2",
+        "($4::text[])), q AS (SELECT string_agg(CASE WHEN $3::text = 'simple' AND length(lexeme) "
+        "> 5 THEN quote_literal(left(lexeme, length(lexeme) - 2)) || ':*' ELSE "
+        "quote_literal(lexeme) END, ' | ')::tsquery AS q FROM w) SELECT c.id FROM chunks c, q "
+        "WHERE q.q IS NOT NULL AND c.tsv @@ q.q ORDER BY ts_rank_cd(c.tsv, q.q) DESC, c.id LIMIT "
+        "$2",
         query, kCandidates, settings.text_config, QueryStopWords());
     for (int i = 0; i < r.Rows(); ++i) fused[r.Int(i, 0)] += 1.0 / (kRrf + i + 1);
   }
