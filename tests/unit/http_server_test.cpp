@@ -1,6 +1,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <sstream>
 
@@ -25,6 +26,16 @@ class HttpServerTest : public ::testing::Test {
           return Response::Json(200, {{"size", r.body.size()}});
         },
         RouteOptions{false, 4096});
+    RouteOptions stream;
+    stream.max_body_bytes = 1 << 20;
+    stream.stream_body = true;
+    router_.Add(
+        "POST", "/stream",
+        [](Request& r) {
+          const std::string body((std::istreambuf_iterator<char>(*r.body_stream)), {});
+          return Response::Json(200, {{"size", body.size()}, {"buffered", r.body.size()}});
+        },
+        stream);
     ServerOptions o;
     o.host = "127.0.0.1";
     o.port = 0;
@@ -102,6 +113,33 @@ TEST_F(HttpServerTest, MetricsSeeRefusedRequests) {
   EXPECT_EQ(metrics_.CounterValue("sloth_http_requests_total",
                                   {{"method", "POST"}, {"route", "unmatched"}, {"status", "413"}}),
             1);
+}
+
+TEST_F(HttpServerTest, StreamedBodiesReachTheHandlerAsTheyArrive) {
+  const auto r = Post("/stream", std::string(300000, 'x'));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(nlohmann::json::parse(r.body)["size"], 300000);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["buffered"], 0);
+  EXPECT_EQ(Post("/stream", std::string(2 << 20, 'x'), true).status, 413);  // chunked, too big
+
+  // A client that asks before sending (curl does above 1 MB) is told to go on.
+  Poco::Net::StreamSocket sock(Poco::Net::SocketAddress("127.0.0.1", server_->port()));
+  sock.setReceiveTimeout(Poco::Timespan(5, 0));
+  const std::string head =
+      "POST /stream HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n";
+  sock.sendBytes(head.data(), static_cast<int>(head.size()));
+  char buf[512];
+  int n = sock.receiveBytes(buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)).rfind("HTTP/1.1 100", 0), 0u)
+      << std::string(buf, static_cast<std::size_t>(n));
+  sock.sendBytes("hello", 5);
+  std::string reply;
+  while (reply.find("\"size\"") == std::string::npos &&
+         (n = sock.receiveBytes(buf, sizeof buf)) > 0)
+    reply.append(buf, static_cast<std::size_t>(n));
+  EXPECT_NE(reply.find("200"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("\"size\":5"), std::string::npos) << reply;
 }
 
 TEST(BodyStream, ReadsUpToItsLimitAndTellsWhy) {

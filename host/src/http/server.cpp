@@ -24,6 +24,8 @@
 namespace sloth::http {
 namespace {
 
+constexpr std::streamsize kLingerBytes = 4 << 20;
+
 bool ValidRequestId(const std::string& id) {
   return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](unsigned char c) {
     return std::isalnum(c) || c == '-' || c == '_' || c == '.';
@@ -85,7 +87,13 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       req.body_stream = &body;
       Response resp = server_.Dispatch(req);
       req.body_stream = nullptr;
-      close = !body.drained();  // a handler that stopped early leaves bytes on the wire
+      if (!body.drained()) {
+        // The handler answered before the body ended (refused, too large). Read and drop
+        // what the client is still sending, up to a bound, so it reads this answer instead
+        // of a connection reset; the connection cannot carry another request.
+        in.stream().ignore(kLingerBytes);
+        close = true;
+      }
       return resp;
     }
     req.body.reserve(static_cast<std::size_t>(
