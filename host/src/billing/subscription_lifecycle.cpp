@@ -3,16 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include "integrations/plan_gate.hpp"
+#include "plugins/plugin_output.hpp"
 #include "referrals/referrals.hpp"
 
 namespace sloth::billing {
 namespace {
-
-std::string Str(const nlohmann::json& data, const char* key) {
-  const auto it = data.find(key);
-  if (it == data.end() || it->is_null()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
 
 std::optional<std::int64_t> Seconds(const nlohmann::json& data, const char* key) {
   const auto it = data.find(key);
@@ -157,7 +152,7 @@ bool Lifecycle::CancelAtPeriodEnd(db::Transaction& tx, std::int64_t tenant_id) {
 }
 
 std::optional<std::int64_t> Lifecycle::TenantOf(db::Transaction& tx, const PaymentEvent& e) {
-  const std::string sub = Str(e.data, "subscription");
+  const std::string sub = plugins::TextOf(e.data, "subscription");
   if (!sub.empty()) {
     auto r = tx.Exec(
         "SELECT tenant_id FROM public.subscriptions WHERE provider = $1 AND "
@@ -165,7 +160,7 @@ std::optional<std::int64_t> Lifecycle::TenantOf(db::Transaction& tx, const Payme
         e.provider, sub);
     if (!r.Empty()) return r.Int(0, 0);
   }
-  const std::string tenant = Str(e.data, "tenant_id");
+  const std::string tenant = plugins::TextOf(e.data, "tenant_id");
   if (!tenant.empty() && tenant.size() < 19 &&
       tenant.find_first_not_of("0123456789") == std::string::npos) {
     auto r = tx.Exec("SELECT id FROM public.tenants WHERE id = $1::bigint", tenant);
@@ -190,7 +185,7 @@ std::string Lifecycle::ApplyPaymentEvent(db::Transaction& tx, const PaymentEvent
 }
 
 std::string Lifecycle::Apply(db::Transaction& tx, std::int64_t tenant, const PaymentEvent& e) {
-  const std::string sub = Str(e.data, "subscription");
+  const std::string sub = plugins::TextOf(e.data, "subscription");
   const State before = Lock(tx, tenant);
   auto cur = tx.Exec(
       "SELECT coalesce(provider_subscription_id, '') FROM public.subscriptions WHERE tenant_id = "
@@ -203,8 +198,8 @@ std::string Lifecycle::Apply(db::Transaction& tx, std::int64_t tenant, const Pay
   const auto period_end = Seconds(e.data, "current_period_end");
 
   if (e.type == "checkout.session.completed") {
-    const std::string plan = Str(e.data, "plan");
-    const std::string cycle = Str(e.data, "cycle") == "yearly" ? "yearly" : "monthly";
+    const std::string plan = plugins::TextOf(e.data, "plan");
+    const std::string cycle = plugins::TextOf(e.data, "cycle") == "yearly" ? "yearly" : "monthly";
     if (plan.empty() || tx.Exec("SELECT 1 FROM public.plans WHERE slug = $1", plan).Empty()) {
       return "ignored: unknown plan '" + plan + "'";
     }
@@ -215,7 +210,7 @@ std::string Lifecycle::Apply(db::Transaction& tx, std::int64_t tenant, const Pay
         "provider_customer_id = nullif($5, ''), provider_subscription_id = nullif($6, ''), "
         "cancel_at_period_end = false, past_due_since = NULL, updated_at = now() "
         "WHERE tenant_id = $1",
-        tenant, plan, cycle, e.provider, Str(e.data, "customer"), sub);
+        tenant, plan, cycle, e.provider, plugins::TextOf(e.data, "customer"), sub);
     Record(tx, tenant, before, "checkout completed (" + e.provider + ")");
     return "applied";
   }
@@ -226,14 +221,14 @@ std::string Lifecycle::Apply(db::Transaction& tx, std::int64_t tenant, const Pay
     return "applied";
   }
   if (e.type == "customer.subscription.created" || e.type == "customer.subscription.updated") {
-    const std::string status = Str(e.data, "status");
+    const std::string status = plugins::TextOf(e.data, "status");
     if (status == "canceled" || status == "unpaid") {
       End(tx, tenant, status, "subscription " + status + " at " + e.provider);
       return "applied";
     }
     std::string next = before.status;
     if (status == "active" || status == "trialing" || status == "past_due") next = status;
-    const std::string plan = Str(e.data, "plan");
+    const std::string plan = plugins::TextOf(e.data, "plan");
     const bool plan_known =
         !plan.empty() && !tx.Exec("SELECT 1 FROM public.plans WHERE slug = $1", plan).Empty();
     tx.Exec(

@@ -5,17 +5,12 @@
 #include "billing/usage.hpp"
 #include "http/api_error.hpp"
 #include "jobs/job_queue.hpp"
+#include "plugins/plugin_output.hpp"
 
 namespace sloth::channels {
 namespace {
 
 using json = nlohmann::json;
-
-std::string Str(const json& j, const char* key) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
 
 // Counts one unit; false (and nothing counted) when the plan's limit is reached or the
 // subscription does not allow use.
@@ -38,8 +33,8 @@ void ChannelWorker::Register(jobs::WorkerPool& jobs) {
 
 void ChannelWorker::Process(jobs::JobContext& ctx) {
   auto& tx = ctx.tx;
-  const std::string integration_id = Str(ctx.job.payload, "integration_id");
-  const std::string chat = Str(ctx.job.payload, "chat_id");
+  const std::string integration_id = plugins::TextOf(ctx.job.payload, "integration_id");
+  const std::string chat = plugins::TextOf(ctx.job.payload, "chat_id");
   if (!ctx.job.tenant_id) throw std::runtime_error("channels.process without a tenant");
   const std::int64_t tenant = *ctx.job.tenant_id;
   // Everything this chat sent so far; a later job of the same burst finds nothing left.
@@ -56,8 +51,8 @@ void ChannelWorker::Process(jobs::JobContext& ctx) {
       "INSERT INTO conversations (source, integration_id, external_chat_id, customer_name, "
       "customer_language) VALUES ($1, $2::uuid, $3, nullif(left($4, 200), ''), nullif(left($5, "
       "16), '')) ON CONFLICT (integration_id, external_chat_id) DO NOTHING RETURNING id",
-      integration ? integration->plugin_id : "unknown", integration_id, chat, Str(from, "name"),
-      Str(from, "language"));
+      integration ? integration->plugin_id : "unknown", integration_id, chat,
+      plugins::TextOf(from, "name"), plugins::TextOf(from, "language"));
   bool within_plan = true;
   std::int64_t conversation = 0;
   if (!conv.Empty()) {
@@ -76,12 +71,12 @@ void ChannelWorker::Process(jobs::JobContext& ctx) {
   for (int i = 0; i < events.Rows(); ++i) {
     const std::string type = events.Text(i, 1);
     const json e = json::parse(events.Text(i, 2));
-    std::string text = Str(e, "text");
-    if (type == "callback" && text.empty()) text = Str(e, "callback_data");
+    std::string text = plugins::TextOf(e, "text");
+    if (type == "callback" && text.empty()) text = plugins::TextOf(e, "callback_data");
     tx.Exec(
         "INSERT INTO messages (conversation_id, direction, text, payload, external_id, status) "
         "VALUES ($1, 'in', left($2, 65536), $3::jsonb, left($4, 255), 'received')",
-        conversation, text, e.dump(), Str(e, "message_id"));
+        conversation, text, e.dump(), plugins::TextOf(e, "message_id"));
     // An edit alone is recorded, not answered again.
     if (type != "edited") {
       needs_answer = true;
@@ -157,7 +152,7 @@ void ChannelWorker::Send(jobs::JobContext& ctx) {
     tx.Exec(
         "UPDATE messages SET status = 'sent', external_id = left($2, 255), sent_at = now() WHERE "
         "id = $1",
-        id, r.is_object() ? Str(r, "message_id") : "");
+        id, r.is_object() ? plugins::TextOf(r, "message_id") : "");
     integrations::IntegrationRepository().AddSent(tx, integration->id);
     return;
   }
