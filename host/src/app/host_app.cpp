@@ -237,6 +237,7 @@ void HostApp::Start() {
   plugins_->LoadAll();
   payments_->Start();
   knowledge_->Start();
+  pool_->InTransaction([&](db::Transaction& tx) { knowledge_->QueueStaleScan(tx); });
   if (config_.jobs.workers) jobs_->Start();
   if (config_.scheduler.enabled) scheduler_->Start();
   if (config_.channels.polling) poller_->Start();

@@ -164,6 +164,9 @@ void KnowledgeService::Register(jobs::WorkerPool& jobs) {
   jobs.Register("knowledge.ingest", [this](jobs::JobContext& ctx) { Ingest(ctx); });
   jobs.Register("knowledge.analyze", [this](jobs::JobContext& ctx) { Analyze(ctx); });
   jobs.Register("knowledge.rebuild", [this](jobs::JobContext& ctx) { Rebuild(ctx); });
+  jobs.Register("knowledge.stale_scan", [this](jobs::JobContext& ctx) {
+    spdlog::info("knowledge: {} organisation(s) queued for re-embedding", ScanStale(ctx.tx));
+  });
   jobs.Register("knowledge.cleanup", [this](jobs::JobContext& ctx) {
     spdlog::info("knowledge: {} orphaned file(s) removed", CleanupOrphans(ctx.tx));
   });
@@ -521,9 +524,43 @@ void KnowledgeService::Rebuild(jobs::JobContext& ctx) {
     tx.Exec("UPDATE chunks SET embedding = $2::real[], model = $3 WHERE id = $1", r.Int(i, 0),
             ToArray(vectors.data() + static_cast<std::size_t>(i) * dim, dim), model);
   }
-  indexes_.Invalidate(tenant);  // vectors of a new model: the next search builds afresh
-  db::Notify(tx, kKnowledgeChannel, std::to_string(tenant) + ":" + host_id_);
+  // Vectors of a new model: the next search builds afresh. A search between here and the
+  // commit would cache an index without them, so this host is told too (no host id in the
+  // payload), after the commit, like every other host.
+  indexes_.Invalidate(tenant);
+  db::Notify(tx, kKnowledgeChannel, std::to_string(tenant));
   if (r.Rows() == kBatch) QueueRebuild(tx, tenant);  // the rest in the next job
+}
+
+void KnowledgeService::QueueStaleScan(db::Transaction& tx) {
+  jobs::Enqueue(tx, "knowledge.stale_scan", json::object());
+}
+
+int KnowledgeService::ScanStale(db::Transaction& tx) {
+  const auto names = ModelNames();
+  std::string offered = "{";
+  for (const auto& n : names) offered += (offered.size() > 1 ? "," : "") + n;
+  offered += "}";
+  int queued = 0;
+  auto tenants = tx.Exec("SELECT id FROM public.tenants ORDER BY id");
+  for (int t = 0; t < tenants.Rows(); ++t) {
+    const db::TenantId tenant{tenants.Int(t, 0)};
+    const std::string schema = tenant.Schema();
+    // The organisation's model as Settings() resolves it: its choice while offered, else
+    // the default.
+    const bool stale =
+        tx.Exec("SELECT EXISTS (SELECT 1 FROM " + schema +
+                    ".chunks WHERE model <> coalesce((SELECT embedding_model FROM " + schema +
+                    ".knowledge_settings WHERE embedding_model = ANY ($1::text[])), $2))",
+                offered, options_.embedder_plugin)
+            .Text(0, 0) == "t";
+    if (!stale) continue;
+    jobs::EnqueueOptions o;
+    o.tenant_id = tenant.value;
+    jobs::Enqueue(tx, "knowledge.rebuild", json::object(), o);
+    ++queued;
+  }
+  return queued;
 }
 
 int KnowledgeService::CleanupOrphans(db::Transaction& tx) {

@@ -104,6 +104,11 @@ class KnowledgeService {
   // its choice or of the host's default), a batch per job; returns how many are stale now.
   std::int64_t QueueRebuild(db::Transaction& tx, std::int64_t tenant);
   void Rebuild(jobs::JobContext& ctx);
+  // Queues a scan that gives every organisation whose chunks another model made (the
+  // host's default changed, or a model it chose is gone) its rebuild job. Called at start.
+  void QueueStaleScan(db::Transaction& tx);
+  // The scan itself; returns how many organisations got a rebuild job.
+  int ScanStale(db::Transaction& tx);
   // Removes stored files no document refers to (an upload rolled back after its file was
   // written, a delete whose file removal failed). Returns how many were removed.
   int CleanupOrphans(db::Transaction& tx);

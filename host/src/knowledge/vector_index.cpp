@@ -71,9 +71,16 @@ std::vector<std::pair<float, std::int64_t>> VectorIndexes::Search(db::Transactio
                                                                   int k) {
   auto idx = Get(tenant);
   if (!idx || idx->model != model || idx->dim != query.size()) {
+    std::uint64_t generation;
+    {
+      std::lock_guard lock(mu_);
+      generation = epoch_ + generations_[tenant];
+    }
     idx = Build(tx, model, query.size());
+    // An invalidation while building means the build may have read the rows from before a
+    // change just committed: answer this search with it, but do not keep it.
     std::lock_guard lock(mu_);
-    indexes_[tenant] = idx;
+    if (epoch_ + generations_[tenant] == generation) indexes_[tenant] = idx;
   }
   std::shared_lock lock(idx->mu);
   std::vector<std::pair<float, std::int64_t>> out;
@@ -116,11 +123,13 @@ void VectorIndexes::Remove(std::int64_t tenant, const std::vector<std::int64_t>&
 void VectorIndexes::Invalidate(std::int64_t tenant) {
   std::lock_guard lock(mu_);
   indexes_.erase(tenant);
+  ++generations_[tenant];
 }
 
 void VectorIndexes::InvalidateAll() {
   std::lock_guard lock(mu_);
   indexes_.clear();
+  ++epoch_;
 }
 
 bool VectorIndexes::Built(std::int64_t tenant) {

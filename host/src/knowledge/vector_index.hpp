@@ -62,6 +62,9 @@ class VectorIndexes {
   IndexOptions options_;
   std::mutex mu_;
   std::map<std::int64_t, std::shared_ptr<Index>> indexes_;
+  // Bumped by every invalidation, so a build that overlapped one is not kept.
+  std::map<std::int64_t, std::uint64_t> generations_;
+  std::uint64_t epoch_ = 0;
 };
 
 // Text form of real[] (PostgreSQL) to floats.
