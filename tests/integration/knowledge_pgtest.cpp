@@ -141,6 +141,16 @@ class KnowledgeTest : public ::testing::Test {
     return json::parse(r.body)["results"];
   }
 
+  // Vector search results once a background re-embedding has made some (10 s at most).
+  json WaitForVectorHits(const std::string& token, const std::string& q) {
+    json hits;
+    for (int i = 0; i < 100 && hits.empty(); ++i) {
+      std::this_thread::sleep_for(100ms);
+      hits = Search(token, q, "vector");
+    }
+    return hits;
+  }
+
   testing::TestDatabase db_;
   std::filesystem::path data_dir_;
   std::unique_ptr<app::HostApp> app_;
@@ -518,12 +528,7 @@ TEST_F(KnowledgeTest, ANewDefaultModelReembedsEveryOrganisationByItself) {
                "knowledge:\n  embedder_plugin: openai\noutbound_http:\n  allow_private: true\n"
                "  rewrite:\n    \"https://api.openai.com\": \"" +
                    openai.base_url() + "\"\n"));
-  json hits;
-  for (int i = 0; i < 100 && hits.empty(); ++i) {
-    std::this_thread::sleep_for(100ms);
-    hits = Search(token, "gel extensions refill", "vector");
-  }
-  ASSERT_FALSE(hits.empty());
+  ASSERT_FALSE(WaitForVectorHits(token, "gel extensions refill").empty());
   EXPECT_FALSE(openai.server().Requests().empty());
   const auto r = testing::HttpCall(app_->port(), "POST", "/api/knowledge/rebuild", "{}", token);
   ASSERT_EQ(r.status, 202) << r.body;
@@ -692,12 +697,7 @@ TEST_F(KnowledgeTest, EachOrganisationEmbedsWithTheModelItChose) {
   EXPECT_EQ(json::parse(ok.body)["embedding_model"], "openai-small");
 
   // The change queued B's re-embedding by itself; vector search answers again once done.
-  json hits;
-  for (int i = 0; i < 100 && hits.empty(); ++i) {
-    std::this_thread::sleep_for(100ms);
-    hits = Search(b, "gel extensions refill", "vector");
-  }
-  ASSERT_FALSE(hits.empty());
+  ASSERT_FALSE(WaitForVectorHits(b, "gel extensions refill").empty());
   EXPECT_FALSE(openai.server().Requests().empty());
   auto models = [&](const std::string& email) {
     return app_->pool().InTransaction([&](db::Transaction& tx) {
