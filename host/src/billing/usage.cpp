@@ -94,6 +94,17 @@ void UsageMeter::Check(db::Transaction& tx, std::int64_t tenant_id, const std::s
   if (used + amount > a.max) Refuse(metric, a, used);
 }
 
+void UsageMeter::Release(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
+                         std::int64_t amount) {
+  const Metric* m = Find(metric);
+  if (!m || m->per_period || amount < 1)
+    throw std::invalid_argument("not a running total or amount: " + metric);
+  tx.Exec(
+      "UPDATE public.usage_counters SET used = greatest(0, used - $3) WHERE tenant_id = $1 AND "
+      "metric = $2 AND period_start = $4::timestamptz",
+      tenant_id, metric, amount, kTotals);
+}
+
 Usage UsageMeter::Read(db::Transaction& tx, std::int64_t tenant_id) {
   Usage u;
   const auto sub = SubscriptionRepository().Find(tx, tenant_id);

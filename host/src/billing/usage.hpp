@@ -33,6 +33,10 @@ class UsageMeter {
   // upload read in vain). Consume stays the authority.
   void Check(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
              std::int64_t amount = 1);
+  // Gives back `amount` of a running total (documents, storage_mb) when what it counted is
+  // deleted, never below zero. Monthly metrics are not given back.
+  void Release(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
+               std::int64_t amount = 1);
   Usage Read(db::Transaction& tx, std::int64_t tenant_id);
   // Records every organisation that reached 80% or 100% of a monthly limit in its current
   // window (once per metric, window and level). Returns how many new alerts.

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <random>
 
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include "billing/usage.hpp"
@@ -60,6 +60,20 @@ std::int64_t Megabytes(std::size_t bytes) {
 
 }  // namespace
 
+KnowledgeService::KnowledgeService(plugins::PluginManager& plugins, KnowledgeOptions options)
+    : plugins_(plugins), options_(std::move(options)) {
+  // The default first; a default that embedding_models does not define is a plugin id.
+  auto& models = options_.embedding_models;
+  const auto def = std::find_if(models.begin(), models.end(), [&](const EmbeddingModel& m) {
+    return m.name == options_.embedder_plugin;
+  });
+  if (def == models.end())
+    models.insert(models.begin(), {options_.embedder_plugin, options_.embedder_plugin});
+  else
+    std::rotate(models.begin(), def, def + 1);
+  for (const auto& m : models) model_names_.push_back(m.name);
+}
+
 void KnowledgeService::Start() {
   host_id_ =
       std::to_string(getpid()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this));
@@ -102,7 +116,7 @@ void KnowledgeService::Start() {
   };
   auto storage = make(options_.storage_plugin, "storage");
   std::map<std::string, std::shared_ptr<plugins::PluginInstance>> embedders;
-  for (const auto& m : Models()) {
+  for (const auto& m : options_.embedding_models) {
     if (auto inst = make(m.plugin, "embedder-" + m.name, m.config)) embedders[m.name] = inst;
   }
   auto vision = options_.vision_plugin.empty() ? nullptr : make(options_.vision_plugin, "vision");
@@ -130,26 +144,6 @@ std::shared_ptr<plugins::PluginInstance> KnowledgeService::Storage() {
   std::lock_guard lock(mu_);
   if (!storage_) throw http::ApiError(503, "unavailable", "document storage is not available");
   return storage_;
-}
-
-std::vector<EmbeddingModel> KnowledgeService::Models() const {
-  std::vector<EmbeddingModel> models;
-  bool has_default = false;
-  for (const auto& m : options_.embedding_models) has_default |= m.name == options_.embedder_plugin;
-  if (!has_default) models.push_back({options_.embedder_plugin, options_.embedder_plugin});
-  for (const auto& m : options_.embedding_models) {
-    if (m.name == options_.embedder_plugin)
-      models.insert(models.begin(), m);
-    else
-      models.push_back(m);
-  }
-  return models;
-}
-
-std::vector<std::string> KnowledgeService::ModelNames() const {
-  std::vector<std::string> names;
-  for (const auto& m : Models()) names.push_back(m.name);
-  return names;
 }
 
 std::shared_ptr<plugins::PluginInstance> KnowledgeService::Embedder(const std::string& model) {
@@ -203,9 +197,13 @@ KnowledgeService::StoredFile KnowledgeService::Receive(std::int64_t tenant, cons
                                                        const std::string& filename,
                                                        std::istream& in) {
   const auto limit = options_.max_upload_bytes;
-  std::string buf(64 * 1024, '\0');
-  in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-  buf.resize(static_cast<std::size_t>(in.gcount()));
+  std::string buf;
+  auto next_block = [&in, &buf] {
+    buf.resize(64 * 1024);
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    buf.resize(static_cast<std::size_t>(in.gcount()));
+  };
+  next_block();
   if (buf.empty()) throw http::ApiError(400, "invalid_argument", "the file is empty", "file");
   StoredFile file;
   file.filename = filename;
@@ -218,10 +216,10 @@ KnowledgeService::StoredFile KnowledgeService::Receive(std::int64_t tenant, cons
                                       "(decided by content)",
                          "file");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string name;
-  for (int i = 0; i < 24; ++i) name += kHex[rng() & 15];
+  unsigned char id[12];
+  randombytes_buf(id, sizeof id);
+  char name[sizeof id * 2 + 1];
+  sodium_bin2hex(name, sizeof name, id, sizeof id);
   file.key = std::to_string(tenant) + "/" + kind.quota + "/" + name + "." + file.format;
   try {
     storage::BlobWriter blob(Storage(), file.key,
@@ -233,9 +231,7 @@ KnowledgeService::StoredFile KnowledgeService::Receive(std::int64_t tenant, cons
                              "file");
       }
       blob.Write(buf);
-      buf.resize(64 * 1024);
-      in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-      buf.resize(static_cast<std::size_t>(in.gcount()));
+      next_block();
     }
     blob.Commit();
     file.size = blob.size();
@@ -290,11 +286,9 @@ bool KnowledgeService::Delete(db::Transaction& tx, std::int64_t tenant, std::int
   if (!removed.ok())
     spdlog::warn("knowledge: blob {} not removed: {}", r.Text(0, 0), removed.error);
   // Give the totals back: its megabytes, and one document (photos count per month instead).
-  tx.Exec(
-      "UPDATE public.usage_counters SET used = greatest(0, used - CASE metric WHEN 'documents' "
-      "THEN 1 ELSE $2::bigint END) WHERE tenant_id = $1 AND (metric = 'storage_mb' OR (metric = "
-      "'documents' AND $3 = 'document')) AND period_start = '1970-01-01T00:00:00Z'",
-      tenant, Megabytes(static_cast<std::size_t>(r.Int(0, 1))), kind);
+  billing::UsageMeter meter;
+  meter.Release(tx, tenant, "storage_mb", Megabytes(static_cast<std::size_t>(r.Int(0, 1))));
+  if (kind == kDocument.kind) meter.Release(tx, tenant, kDocument.quota);
   return true;
 }
 
@@ -346,7 +340,7 @@ TenantSettings KnowledgeService::Settings(db::Transaction& tx) {
     t.chunks = {static_cast<std::size_t>(r.Int(0, 0)), static_cast<std::size_t>(r.Int(0, 1))};
     t.text_config = r.Text(0, 2);
     // A choice the host no longer offers falls back to the default (and a rebuild).
-    const auto names = ModelNames();
+    const auto& names = ModelNames();
     if (std::find(names.begin(), names.end(), r.Text(0, 3)) != names.end())
       t.embedding_model = r.Text(0, 3);
   }
@@ -359,7 +353,7 @@ TenantSettings KnowledgeService::UpdateSettings(db::Transaction& tx, std::int64_
   TenantSettings t = Settings(tx);
   const std::string model_before = t.embedding_model;
   if (body.contains("embedding_model")) {
-    const auto names = ModelNames();
+    const auto& names = ModelNames();
     const auto& m = body["embedding_model"];
     if (!m.is_string() ||
         std::find(names.begin(), names.end(), m.get<std::string>()) == names.end()) {
@@ -406,11 +400,8 @@ TenantSettings KnowledgeService::UpdateSettings(db::Transaction& tx, std::int64_
       "$1, chunk_overlap = $2, text_config = $3, embedding_model = $4, updated_at = now()",
       static_cast<std::int64_t>(t.chunks.size), static_cast<std::int64_t>(t.chunks.overlap),
       t.text_config, t.embedding_model);
-  if (t.embedding_model != model_before) {
-    indexes_.Invalidate(tenant);
-    db::Notify(tx, kKnowledgeChannel, std::to_string(tenant) + ":" + host_id_);
-    QueueRebuild(tx, tenant);
-  }
+  // Every host's index names its model, so searches build afresh without being told.
+  if (t.embedding_model != model_before) QueueRebuild(tx, tenant);
   return t;
 }
 
@@ -537,7 +528,7 @@ void KnowledgeService::QueueStaleScan(db::Transaction& tx) {
 }
 
 int KnowledgeService::ScanStale(db::Transaction& tx) {
-  const auto names = ModelNames();
+  const auto& names = ModelNames();
   std::string offered = "{";
   for (const auto& n : names) offered += (offered.size() > 1 ? "," : "") + n;
   offered += "}";

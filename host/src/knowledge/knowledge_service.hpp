@@ -62,8 +62,7 @@ enum class Mode { kHybrid, kVector, kText };
 
 class KnowledgeService {
  public:
-  KnowledgeService(plugins::PluginManager& plugins, KnowledgeOptions options)
-      : plugins_(plugins), options_(std::move(options)) {}
+  KnowledgeService(plugins::PluginManager& plugins, KnowledgeOptions options);
   ~KnowledgeService() { Stop(); }
 
   void Start();  // creates the platform storage, embedder (one per model) and vision instances
@@ -126,20 +125,20 @@ class KnowledgeService {
   TenantSettings UpdateSettings(db::Transaction& tx, std::int64_t tenant,
                                 const nlohmann::json& body);
   // The models organisations may choose, the default first.
-  std::vector<std::string> ModelNames() const;
+  const std::vector<std::string>& ModelNames() const { return model_names_; }
   // Puts bytes into the tenant's storage (keys start with the tenant id); throws on failure.
   void StoreBlob(const std::string& key, const std::string& data);
 
  private:
   std::shared_ptr<plugins::PluginInstance> Storage();
-  std::vector<EmbeddingModel> Models() const;  // the default first
   std::shared_ptr<plugins::PluginInstance> Embedder(const std::string& model);
   // Chunks, embeds and indexes `sections` as document `id` (replacing earlier chunks).
   int IndexSections(db::Transaction& tx, std::int64_t tenant, std::int64_t id,
                     const std::vector<Section>& sections);
 
   plugins::PluginManager& plugins_;
-  KnowledgeOptions options_;
+  KnowledgeOptions options_;  // embedding_models: every offered model, the default first
+  std::vector<std::string> model_names_;
   std::mutex mu_;
   std::shared_ptr<plugins::PluginInstance> storage_, vision_;
   std::map<std::string, std::shared_ptr<plugins::PluginInstance>> embedders_;  // by model

@@ -98,4 +98,9 @@ std::vector<std::string> SplitText(std::string_view text, std::size_t limit) {
   return parts;
 }
 
+std::string BaseUrl(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
 }  // namespace sloth_plugins

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sloth/plugin.hpp"
+#include "text.hpp"
 
 namespace openai {
 
@@ -18,8 +19,7 @@ class OpenAiEmbedder final : public sloth::Embedder {
  public:
   explicit OpenAiEmbedder(const sloth::InstanceArgs& args) : host_(args.host) {
     const auto c = json::parse(args.config_json);
-    base_ = c.value("base_url", "https://api.openai.com/v1");
-    while (!base_.empty() && base_.back() == '/') base_.pop_back();
+    base_ = sloth_plugins::BaseUrl(c.value("base_url", "https://api.openai.com/v1"));
     model_ = c.value("embedding_model", "text-embedding-3-small");
     dim_ = c.value("dimensions", 384u);
     batch_ = c.value("batch_size", 128u);

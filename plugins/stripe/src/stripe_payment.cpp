@@ -7,6 +7,7 @@
 #include "events.hpp"
 #include "form.hpp"
 #include "signature.hpp"
+#include "text.hpp"
 
 namespace stripe {
 
@@ -48,8 +49,7 @@ std::chrono::milliseconds Backoff(int attempt) {
 
 StripePayment::StripePayment(const sloth::InstanceArgs& args) : host_(args.host) {
   const auto config = json::parse(args.config_json);  // validated by the host
-  api_base_ = config.value("api_base", "https://api.stripe.com");
-  while (!api_base_.empty() && api_base_.back() == '/') api_base_.pop_back();
+  api_base_ = sloth_plugins::BaseUrl(config.value("api_base", "https://api.stripe.com"));
   api_version_ = config.value("api_version", "2024-06-20");
   prices_ = config.value("prices", json::object());
   tolerance_s_ = config.value("tolerance_s", 300);

@@ -38,8 +38,7 @@ TelegramChannel::TelegramChannel(const sloth::InstanceArgs& args) : host_(args.h
   const auto config = json::parse(args.config_json);  // validated by the host
   token_ = config.at("bot_token").get<std::string>();
   mode_ = config.value("mode", "auto");
-  api_base_ = config.value("api_base", "https://api.telegram.org");
-  while (!api_base_.empty() && api_base_.back() == '/') api_base_.pop_back();
+  api_base_ = sloth_plugins::BaseUrl(config.value("api_base", "https://api.telegram.org"));
   chat_interval_ = std::chrono::milliseconds(config.value("chat_interval_ms", 1000));
 }
 

@@ -13,8 +13,7 @@ class GoogleVision final : public sloth::Vision {
  public:
   explicit GoogleVision(const sloth::InstanceArgs& args) : host_(args.host) {
     const auto c = json::parse(args.config_json);
-    base_ = c.value("api_base", "https://vision.googleapis.com");
-    while (!base_.empty() && base_.back() == '/') base_.pop_back();
+    base_ = sloth_plugins::BaseUrl(c.value("api_base", "https://vision.googleapis.com"));
     max_labels_ = c.value("max_labels", 10);
     hints_ = c.value("language_hints", json::array({"en", "uk"}));
     key_ = host_.Secret("api_key").value_or("");

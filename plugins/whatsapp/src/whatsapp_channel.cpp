@@ -41,9 +41,8 @@ WhatsAppChannel::WhatsAppChannel(const sloth::InstanceArgs& args) : host_(args.h
   app_secret_ = c.at("app_secret");
   verify_token_ = c.at("verify_token");
   phone_number_id_ = c.at("phone_number_id");
-  std::string base = c.value("api_base", "https://graph.facebook.com");
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  base_ = base + "/" + c.value("api_version", "v19.0");
+  base_ = sloth_plugins::BaseUrl(c.value("api_base", "https://graph.facebook.com")) + "/" +
+          c.value("api_version", "v19.0");
 }
 
 json WhatsAppChannel::Graph(const std::string& method, const std::string& path, const json& body) {
