@@ -11,7 +11,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache git
   libpoco-dev libpq-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsodium-dev libssl-dev
-  libhnswlib-dev libpoppler-cpp-dev libvalijson-dev wrk
+  libhnswlib-dev libpoppler-cpp-dev libvalijson-dev libhowardhinnant-date-dev tzdata wrk
   postgresql postgresql-contrib clang-format curl ca-certificates binutils
   nodejs
 )

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "api/error_mapping.hpp"
 #include "app/host_app.hpp"
 #include "billing/subscription_repository.hpp"
 #include "billing/usage.hpp"
@@ -201,7 +202,8 @@ TEST_F(BillingTest, ProviderEventsDriveThePaidLifecycleExactlyOnce) {
   try {
     Tx([&](db::Transaction& tx) { UsageMeter().Consume(tx, tenant, "messages"); });
     ADD_FAILURE() << "past_due must not consume";
-  } catch (const http::ApiError& e) {
+  } catch (const errors::Error& domain) {
+    const auto e = api::ToHttp(domain);
     EXPECT_EQ(e.status(), 402);
   }
   // Paid after all: active again, period from the invoice line.
@@ -298,7 +300,8 @@ TEST_F(BillingTest, DowngradeDisablesIntegrationsAndUpgradeReenablesThem) {
   try {
     Tx([&](db::Transaction& tx) { gate.CheckCanEnable(tx, tenant, std::string("whatsapp")); });
     ADD_FAILURE();
-  } catch (const http::ApiError& e) {
+  } catch (const errors::Error& domain) {
+    const auto e = api::ToHttp(domain);
     EXPECT_EQ(e.status(), 402);
     EXPECT_EQ(e.field(), "whatsapp");
   }
@@ -332,7 +335,8 @@ TEST_F(BillingTest, DowngradeDisablesIntegrationsAndUpgradeReenablesThem) {
   try {
     Tx([&](db::Transaction& tx) { gate.CheckCanEnable(tx, tenant, std::string("telegram")); });
     ADD_FAILURE();
-  } catch (const http::ApiError& e) {
+  } catch (const errors::Error& domain) {
+    const auto e = api::ToHttp(domain);
     EXPECT_EQ(e.status(), 429);
     EXPECT_EQ(e.field(), "integrations");
   }

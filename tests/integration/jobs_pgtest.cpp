@@ -65,6 +65,37 @@ TEST_F(JobsTest, EnqueueFollowsTheCallersTransactionAndDeduplicates) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 2);
 }
 
+// A staged job calls its provider with no pooled connection held, and what it records
+// commits with its completion: a failure after the call records nothing, the retry does.
+TEST_F(JobsTest, StagedJobsHoldNoConnectionWhileTheProviderIsCalled) {
+  auto options = Options();
+  options.backoff_base = std::chrono::seconds(3600);  // the retry waits until made due below
+  WorkerPool w(*pool_, "", options, nullptr);
+  std::atomic<int> calls{0}, in_use_during_call{-1}, fail_first{1};
+  w.RegisterStaged("provider", [&](StagedJobContext& ctx) {
+    const auto before = ctx.Read([&](db::Transaction& tx) {
+      return tx.Exec("SELECT count(*) FROM test_effects").Int(0, 0);
+    });
+    ++calls;
+    in_use_during_call = pool_->Stats().in_use;  // the "provider call"
+    ctx.Finish([&](db::Transaction& tx) {
+      tx.Exec("INSERT INTO test_effects (job_id, worker) VALUES ($1, $2)", ctx.job.id,
+              std::to_string(before));
+      if (fail_first.exchange(0)) throw std::runtime_error("the recording failed");
+    });
+  });
+  ASSERT_TRUE(Add("provider"));
+  EXPECT_EQ(w.Drain("default"), 1);  // the recording failed: nothing kept, the job queued again
+  EXPECT_EQ(Scalar("SELECT count(*) FROM test_effects"), 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs WHERE state = 'queued'"), 1);
+  Exec("UPDATE public.jobs SET run_at = now()");
+  EXPECT_EQ(w.Drain("default"), 1);
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(in_use_during_call.load(), 0);  // Drain's own claim connection is back too
+  EXPECT_EQ(Scalar("SELECT count(*) FROM test_effects"), 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 0);  // completed with the effect
+}
+
 TEST_F(JobsTest, EffectsAndCompletionCommitTogether) {
   WorkerPool w(*pool_, "", Options(), nullptr);
   w.Register("effect", [](JobContext& ctx) {

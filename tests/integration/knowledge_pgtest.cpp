@@ -401,9 +401,8 @@ TEST_F(KnowledgeTest, TheVectorIndexIsPerTenantFreshAcrossHostsAndRebuiltIdentic
         config::ParseHostConfig(Yaml("", "", /*workers=*/false), "other.yaml",
                                 [](const std::string&) { return std::nullopt; }));
     other->Start();
-    other->pool().InTenant(db::TenantId{ta}, [&](db::Transaction& tx) {
-      other->knowledge().Delete(tx, ta, doc_a, "document");  // through the other host's service
-    });
+    // through the other host's service
+    other->knowledge().uploads().Delete(other->pool(), ta, doc_a, "document");
     other->Stop();
   }
   for (int i = 0; i < 50 && indexes.Built(ta); ++i) std::this_thread::sleep_for(100ms);
@@ -534,7 +533,7 @@ TEST_F(KnowledgeTest, ANewDefaultModelReembedsEveryOrganisationByItself) {
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(json::parse(r.body)["stale_chunks"], 0);
   EXPECT_EQ(app_->pool().InTransaction(
-                [&](db::Transaction& tx) { return app_->knowledge().ScanStale(tx); }),
+                [&](db::Transaction& tx) { return app_->knowledge().ingestion().ScanStale(tx); }),
             0);
 }
 
@@ -567,10 +566,9 @@ TEST_F(KnowledgeTest, WeeklyCleanupRemovesOnlyOrphanedFiles) {
   const auto tenant = app_->pool().InTransaction(
       [](db::Transaction& tx) { return tx.Exec("SELECT id FROM public.tenants").Int(0, 0); });
   const std::string orphan = std::to_string(tenant) + "/documents/999.txt";
-  app_->knowledge().StoreBlob(orphan, "left behind");
+  app_->storage().Put(orphan, "left behind", "application/octet-stream");
   ASSERT_TRUE(std::filesystem::exists(data_dir_ / orphan));
-  const int removed = app_->pool().InTransaction(
-      [&](db::Transaction& tx) { return app_->knowledge().CleanupOrphans(tx); });
+  const int removed = app_->knowledge().ingestion().CleanupOrphans();
   EXPECT_EQ(removed, 1);
   EXPECT_FALSE(std::filesystem::exists(data_dir_ / orphan));
   const std::string kept = app_->pool().InTenant(db::TenantId{tenant}, [](db::Transaction& tx) {
@@ -660,8 +658,7 @@ TEST_F(KnowledgeTest, AStoragePluginBuiltForAbi10GetsWholeUploads) {
   ASSERT_EQ(WaitDone(token, json::parse(up.body)["id"])["status"], "completed");
   EXPECT_FALSE(Search(token, "gel extensions refill").empty());
   EXPECT_FALSE(std::filesystem::exists(data_dir_ / "1"));  // not in storage-local's folder
-  const int removed = app_->pool().InTransaction(
-      [&](db::Transaction& tx) { return app_->knowledge().CleanupOrphans(tx); });
+  const int removed = app_->knowledge().ingestion().CleanupOrphans();
   EXPECT_EQ(removed, 0);
 }
 

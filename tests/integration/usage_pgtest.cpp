@@ -8,6 +8,7 @@
 
 #include "accounts/account_repository.hpp"
 #include "accounts/passwords.hpp"
+#include "api/error_mapping.hpp"
 #include "app/host_app.hpp"
 #include "billing/usage.hpp"
 #include "http/api_error.hpp"
@@ -60,7 +61,8 @@ TEST_F(UsageTest, ConcurrentRequestsNeverPassTheLimit) {
             UsageMeter().Consume(tx, tenant, "messages");
           });
           ++passed;
-        } catch (const http::ApiError& e) {
+        } catch (const errors::Error& domain) {
+          const auto e = api::ToHttp(domain);
           (e.status() == 429 ? limited : other)++;
         }
       }
@@ -74,7 +76,8 @@ TEST_F(UsageTest, ConcurrentRequestsNeverPassTheLimit) {
     app_->pool().InTransaction(
         [&](db::Transaction& tx) { UsageMeter().Consume(tx, tenant, "messages"); });
     FAIL();
-  } catch (const http::ApiError& e) {
+  } catch (const errors::Error& domain) {
+    const auto e = api::ToHttp(domain);
     EXPECT_EQ(e.status(), 429);
     EXPECT_EQ(e.field(), "messages");
     EXPECT_STREQ(e.what(), "the plan allows 100 messages per period; used 100");
@@ -91,7 +94,8 @@ TEST_F(UsageTest, LapsedSubscriptionIsPaymentRequired) {
     app_->pool().InTransaction(
         [&](db::Transaction& tx) { UsageMeter().Consume(tx, tenant, "photos", 3); });
     FAIL();
-  } catch (const http::ApiError& e) {
+  } catch (const errors::Error& domain) {
+    const auto e = api::ToHttp(domain);
     EXPECT_EQ(e.status(), 402);
     EXPECT_STREQ(e.what(), "the subscription is past_due");
   }

@@ -1,28 +1,16 @@
-// Chunking and the offline embedder: pure functions.
-
-#include <unistd.h>
-#include <cmath>
-#include <filesystem>
+// Chunking, document formats and office parsing: pure functions.
 
 #include <Poco/Zip/Compress.h>
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "blob_store.hpp"
-#include "hashed_embedder.hpp"
 #include "knowledge/chunker.hpp"
 #include "knowledge/office.hpp"
 #include "knowledge/parsers.hpp"
 
 namespace sloth::knowledge {
 namespace {
-
-float Dot(const std::vector<float>& a, const std::vector<float>& b) {
-  float s = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
-  return s;
-}
 
 TEST(Chunker, SizesOverlapAndBoundaries) {
   std::string text;
@@ -56,74 +44,6 @@ TEST(Chunker, NeverSplitsAUtf8Sequence) {
   EXPECT_FALSE(ValidUtf8("\xED\xA0\x80"));  // surrogate
   EXPECT_FALSE(ValidUtf8("caf\xE9"));       // Latin-1, not UTF-8
   EXPECT_TRUE(ValidUtf8("café і ґ 💅"));
-}
-
-TEST(HashedEmbedder, NormalisedDeterministicAndSemanticEnough) {
-  local_embedder::HashedEmbedder e(384);
-  const auto a = e.Embed("How much does a gel manicure cost?");
-  const auto b = e.Embed("Gel manicure price");
-  const auto c = e.Embed("Cancellation policy: 24 hours notice");
-  EXPECT_NEAR(Dot(a, a), 1.0f, 1e-4);
-  EXPECT_EQ(a, e.Embed("How much does a gel manicure cost?"));
-  EXPECT_GT(Dot(a, b), Dot(a, c));
-  // Ukrainian inflections meet on character n-grams.
-  const auto uk1 = e.Embed("Скільки коштує манікюр з покриттям?");
-  const auto uk2 = e.Embed("Манікюр з покриттям гель-лаком — 600 грн");
-  const auto uk3 = e.Embed("Скасування запису менш ніж за добу");
-  EXPECT_GT(Dot(uk1, uk2), Dot(uk1, uk3));
-  EXPECT_EQ(local_embedder::HashedEmbedder::Words("МАНІКЮР, Їжак! п'ять"),
-            (std::vector<std::string>{"манікюр", "їжак", "пять"}));
-  const auto empty = e.Embed("");
-  EXPECT_EQ(Dot(empty, empty), 0.0f);
-}
-
-TEST(BlobStore, KeysCannotLeaveTheRoot) {
-  const auto root =
-      std::filesystem::temp_directory_path() / ("sloth-blobs-" + std::to_string(getpid()));
-  storage_local::BlobStore store(root);
-  for (const char* bad : {"../x", "a/../../b", "/etc/passwd", "a//b", "a/./b", "a\\b", "..", "a/..",
-                          "%2e%2e/x", "", "a/b c"}) {
-    EXPECT_FALSE(storage_local::BlobStore::ValidKey(bad)) << bad;
-    EXPECT_THROW(store.Put(bad, "x"), storage_local::BadKey) << bad;
-  }
-  EXPECT_EQ(store.Put("7/documents/12.pdf", "hello"), 5u);
-  EXPECT_EQ(store.Get("7/documents/12.pdf"), "hello");
-  store.Put("7/photos/1.jpg", "jpg");
-  store.Put("8/documents/1.txt", "other tenant");
-  const auto list = store.List("7/", "", 10);
-  ASSERT_EQ(list.size(), 2u);
-  EXPECT_EQ(list[0].first, "7/documents/12.pdf");
-  EXPECT_TRUE(store.Remove("7/documents/12.pdf"));
-  EXPECT_FALSE(store.Get("7/documents/12.pdf"));
-  EXPECT_FALSE(store.Remove("7/documents/12.pdf"));
-  std::filesystem::remove_all(root);
-}
-
-TEST(BlobStore, StreamedWritesAppearWholeOrNotAtAll) {
-  const auto root =
-      std::filesystem::temp_directory_path() / ("sloth-stream-" + std::to_string(getpid()));
-  storage_local::BlobStore store(root);
-  const auto id = store.Begin("3/documents/a.txt");
-  store.Append(id, "hello ");
-  EXPECT_FALSE(store.Get("3/documents/a.txt"));  // nothing visible before the commit
-  store.Append(id, "world");
-  const auto done = store.Commit(id);
-  EXPECT_EQ(done.key, "3/documents/a.txt");
-  EXPECT_EQ(done.size, 11u);
-  EXPECT_EQ(store.Get("3/documents/a.txt"), "hello world");
-  EXPECT_THROW(store.Append(id, "more"), storage_local::BadKey);  // finished uploads are gone
-
-  const auto cut = store.Begin("3/documents/b.txt");
-  store.Append(cut, "half");
-  store.Abort(cut);
-  EXPECT_FALSE(store.Get("3/documents/b.txt"));
-  EXPECT_EQ(store.List("3/", "", 10).size(), 1u);
-  std::size_t files = 0;  // no temporary file left behind
-  for (const auto& e : std::filesystem::recursive_directory_iterator(root))
-    files += e.is_regular_file() ? 1 : 0;
-  EXPECT_EQ(files, 1u);
-  EXPECT_THROW(store.Begin("../escape"), storage_local::BadKey);
-  std::filesystem::remove_all(root);
 }
 
 // A zip with the given (name, content) entries, deflated.

@@ -5,7 +5,7 @@
 
 #include "accounts/passwords.hpp"
 #include "accounts/tokens.hpp"
-#include "http/api_error.hpp"
+#include "errors/error.hpp"
 
 namespace sloth::accounts {
 namespace {
@@ -22,10 +22,10 @@ TEST(TokensTest, RoundTripAndRefusals) {
   EXPECT_EQ(back.user_id, 7);
   EXPECT_EQ(back.role, "staff");
   EXPECT_EQ(back.tenant_id, 3);
-  EXPECT_THROW(tokens.VerifyAccess("a.b.c"), http::ApiError);
+  EXPECT_THROW(tokens.VerifyAccess("a.b.c"), errors::Error);
   TokenOptions other = Options();
   other.audience = "elsewhere";
-  EXPECT_THROW(TokenService(other).VerifyAccess(tokens.IssueAccess(p)), http::ApiError);
+  EXPECT_THROW(TokenService(other).VerifyAccess(tokens.IssueAccess(p)), errors::Error);
   TokenOptions weak = Options();
   weak.secret = "short";
   EXPECT_THROW(TokenService{weak}, std::invalid_argument);

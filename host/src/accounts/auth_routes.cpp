@@ -12,6 +12,7 @@
 #include "accounts/sign_up.hpp"
 #include "api/validation.hpp"
 #include "billing/plan_catalog.hpp"
+#include "errors/error.hpp"
 #include "http/api_error.hpp"
 #include "tenants/tenant_repository.hpp"
 
@@ -19,7 +20,6 @@ namespace sloth::accounts {
 namespace {
 
 using json = nlohmann::json;
-using http::ApiError;
 
 const std::set<std::string> kLanguages = {"en", "uk", "pl", "de"};
 
@@ -27,18 +27,20 @@ std::string Language(const json& body) {
   const auto lang = api::OptionalString(body, "language", 2);
   if (!lang || lang->empty()) return "en";
   if (!kLanguages.count(*lang)) {
-    throw ApiError(400, "invalid_argument", "language must be one of en, uk, pl, de", "language");
+    throw errors::Error(errors::Code::kInvalidArgument, "language must be one of en, uk, pl, de",
+                        "language");
   }
   return *lang;
 }
 
 std::string NewPassword(const json& body, const std::string& email) {
   if (!body.contains("password") || !body["password"].is_string()) {
-    throw ApiError(400, "invalid_argument", "password is required", "password");
+    throw errors::Error(errors::Code::kInvalidArgument, "password is required", "password");
   }
   const std::string password = body["password"].get<std::string>();
   if (auto problem = PasswordProblem(password, email)) {
-    throw ApiError(400, "weak_password", "password " + *problem, "password");
+    throw errors::Error(errors::Code::kInvalidArgument, "password " + *problem, "password",
+                        {{"reason", "weak_password"}});
   }
   return password;
 }
@@ -126,7 +128,8 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
             api::OnlyFields(body, {"email", "password"});
             const std::string email = api::RequiredString(body, "email", 254);
             if (!body.contains("password") || !body["password"].is_string()) {
-              throw ApiError(400, "invalid_argument", "password is required", "password");
+              throw errors::Error(errors::Code::kInvalidArgument, "password is required",
+                                  "password");
             }
             std::string key = email;
             std::transform(key.begin(), key.end(), key.begin(),
@@ -139,7 +142,7 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
             const bool ok = VerifyPassword(user ? user->password_hash : DummyHash(),
                                            body["password"].get<std::string>());
             if (!user || !ok || !repo.IsActive(ctx.tx, user->id)) {
-              throw ApiError(401, "unauthenticated", "invalid email or password");
+              throw errors::Error(errors::Code::kUnauthenticated, "invalid email or password");
             }
             return http::Response::Json(
                 200, IssueTokens(ctx, repo, *user, repo.NewFamily(ctx.tx), options, tokens));
@@ -182,7 +185,7 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
   api.Add("GET", "/api/auth/me", api::Access::kSignedIn, [](api::Context& ctx) {
     AccountRepository repo;
     const auto user = repo.FindUser(ctx.tx, ctx.user().user_id);
-    if (!user) throw ApiError(401, "unauthenticated", "the account no longer exists");
+    if (!user) throw errors::Error(errors::Code::kUnauthenticated, "the account no longer exists");
     return http::Response::Json(200, MeJson(ctx.tx, repo, *user));
   });
 
@@ -194,7 +197,8 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     std::vector<std::pair<std::string, std::optional<std::string>>> org;
     auto owner_only = [&](const char* field) {
       if (!ctx.user().IsOwner()) {
-        throw ApiError(403, "forbidden", "only the owner may change " + std::string(field), field);
+        throw errors::Error(errors::Code::kForbidden,
+                            "only the owner may change " + std::string(field), field);
       }
     };
     auto nullable = [](const std::string& v) {
@@ -211,16 +215,17 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     if (auto v = api::OptionalString(body, "timezone", 64)) {
       owner_only("timezone");
       if (!repo.IsKnownTimezone(ctx.tx, *v)) {
-        throw ApiError(400, "invalid_argument", "timezone must be an IANA zone such as Europe/Kyiv",
-                       "timezone");
+        throw errors::Error(errors::Code::kInvalidArgument,
+                            "timezone must be an IANA zone such as Europe/Kyiv", "timezone");
       }
       org.emplace_back("timezone", *v);
     }
     if (auto v = api::OptionalString(body, "notification_email", 254)) {
       owner_only("notification_email");
       if (!v->empty() && !api::IsEmail(*v)) {
-        throw ApiError(400, "invalid_argument", "notification_email is not a valid email address",
-                       "notification_email");
+        throw errors::Error(errors::Code::kInvalidArgument,
+                            "notification_email is not a valid email address",
+                            "notification_email");
       }
       org.emplace_back("notification_email", nullable(*v));
     }
@@ -232,7 +237,8 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
       owner_only("phone");
       static const std::regex phone(R"(^\+?[0-9 ()-]{5,31}$)");
       if (!v->empty() && !std::regex_match(*v, phone)) {
-        throw ApiError(400, "invalid_argument", "phone must contain digits, spaces, ()+-", "phone");
+        throw errors::Error(errors::Code::kInvalidArgument,
+                            "phone must contain digits, spaces, ()+-", "phone");
       }
       org.emplace_back("phone", nullable(*v));
     }
@@ -248,7 +254,7 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     const std::string email = api::RequiredEmail(body, "email");
     AccountRepository repo;
     if (repo.FindUserByEmail(ctx.tx, email)) {
-      throw ApiError(409, "conflict", "this email already has an account", "email");
+      throw errors::Error(errors::Code::kConflict, "this email already has an account", "email");
     }
     // Serialise invitations of one organisation so two at once cannot both fit the limit.
     repo.LockOrganization(ctx.tx, ctx.tenant());
@@ -258,10 +264,9 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     const std::int64_t used = repo.CountTenantUsers(ctx.tx, ctx.tenant()) +
                               repo.CountPendingInvitations(ctx.tx, ctx.tenant());
     if (max >= 0 && used >= max) {
-      throw ApiError(429, "limit_exceeded",
-                     "the plan allows " + std::to_string(max) + " users (" + std::to_string(used) +
-                         " used or invited)",
-                     "users");
+      throw errors::Error::LimitReached("the plan allows " + std::to_string(max) + " users (" +
+                                            std::to_string(used) + " used or invited)",
+                                        "users", used, max);
     }
     const std::string token = TokenService::NewOpaqueToken();
     const auto inv = repo.InsertInvitation(ctx.tx, ctx.tenant(), email, TokenService::Hash(token),
@@ -281,8 +286,8 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
             AccountRepository repo;
             const auto inv = repo.LockInvitationByToken(ctx.tx, TokenService::Hash(token));
             if (!inv || inv->accepted || inv->expired) {
-              throw ApiError(404, "not_found", "the invitation does not exist, expired or was used",
-                             "token");
+              throw errors::Error(errors::Code::kNotFound,
+                                  "the invitation does not exist, expired or was used", "token");
             }
             const std::string password = NewPassword(body, inv->email);
             User user;
@@ -291,7 +296,7 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
                                      inv->tenant_id, Language(body));
             } catch (const db::Error& e) {
               if (e.IsUniqueViolation())
-                throw ApiError(409, "conflict", "this email already has an account");
+                throw errors::Error(errors::Code::kConflict, "this email already has an account");
               throw;
             }
             repo.MarkInvitationAccepted(ctx.tx, inv->id);
@@ -319,7 +324,7 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     // The user's refresh tokens go with the row (ON DELETE CASCADE); access tokens stop at
     // the next request (the api wrapper checks the account is active).
     if (!repo.DeleteTenantUser(ctx.tx, ctx.tenant(), id)) {
-      throw ApiError(404, "not_found", "no such staff member");
+      throw errors::Error(errors::Code::kNotFound, "no such staff member");
     }
     return http::Response::NoContent();
   });
@@ -343,7 +348,7 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     const auto id = api::IdParam(ctx.request.Param("id"), "no such invitation");
     AccountRepository repo;
     if (!repo.DeleteInvitation(ctx.tx, ctx.tenant(), id)) {
-      throw ApiError(404, "not_found", "no such invitation");
+      throw errors::Error(errors::Code::kNotFound, "no such invitation");
     }
     return http::Response::NoContent();
   });

@@ -8,16 +8,17 @@
 #include <Poco/JWT/Token.h>
 #include <Poco/Timestamp.h>
 
-#include "http/api_error.hpp"
+#include "crypto/random_token.hpp"
+#include "errors/error.hpp"
 
 namespace sloth::accounts {
 namespace {
 
 constexpr const char* kType = "at+jwt";  // RFC 9068: an access token, not an ID token
 
-http::ApiError Unauthenticated(const std::string& why) {
-  return http::ApiError(401, "unauthenticated", why)
-      .WithHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+// The mapping to HTTP answers this reason with WWW-Authenticate: Bearer error="invalid_token".
+errors::Error Unauthenticated(const std::string& why) {
+  return {errors::Code::kUnauthenticated, why, "", {{"reason", "invalid_token"}}};
 }
 
 }  // namespace
@@ -85,11 +86,7 @@ Principal TokenService::VerifyAccess(const std::string& jwt) const {
 }
 
 std::string TokenService::NewOpaqueToken() {
-  unsigned char bytes[32];
-  randombytes_buf(bytes, sizeof bytes);
-  char out[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-  sodium_bin2base64(out, sizeof out, bytes, sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  return out;
+  return crypto::RandomToken();
 }
 
 std::string TokenService::Hash(const std::string& token) {

@@ -1,6 +1,7 @@
 #include "api/api.hpp"
 
 #include "accounts/account_repository.hpp"
+#include "api/error_mapping.hpp"
 #include "http/api_error.hpp"
 
 namespace sloth::api {
@@ -30,6 +31,8 @@ std::optional<accounts::Principal> Api::Authorize(const http::Request& req, Acce
     }
   } catch (const http::ApiError& e) {
     refused = e;
+  } catch (const errors::Error& e) {
+    refused = ToHttp(e);
   }
   // Limits first, so callers with bad or missing tokens are throttled like anyone.
   if (principal) {
@@ -78,26 +81,40 @@ void Api::Add(const std::string& method, const std::string& pattern, Access acce
           Context ctx{req, principal, tx};
           return handler(ctx);
         };
-        if (access == Access::kTenant || access == Access::kOwner)
-          return pool_.InTenant(db::TenantId{*principal->tenant_id}, run);
-        return pool_.InTransaction(run);
+        return MapErrors([&] {
+          if (access == Access::kTenant || access == Access::kOwner)
+            return pool_.InTenant(db::TenantId{*principal->tenant_id}, run);
+          return pool_.InTransaction(run);
+        });
       },
       options);
 }
 
 void Api::AddStreaming(const std::string& method, const std::string& pattern, Access access,
                        StreamHandler handler, http::RouteOptions options) {
-  if (access != Access::kTenant && access != Access::kOwner)
-    throw std::logic_error("streaming routes act on a tenant: " + pattern);
-  options.tenant_scoped = true;
   options.stream_body = true;
+  AddPooled(method, pattern, access, std::move(handler), options);
+}
+
+void Api::AddWebhook(const std::string& method, const std::string& pattern,
+                     std::function<http::Response(http::Request&)> handler) {
+  router_.Add(method, pattern, [handler = std::move(handler)](http::Request& req) {
+    return MapErrors([&] { return handler(req); });
+  });
+}
+
+void Api::AddPooled(const std::string& method, const std::string& pattern, Access access,
+                    PooledHandler handler, http::RouteOptions options) {
+  if (access != Access::kTenant && access != Access::kOwner)
+    throw std::logic_error("pooled routes act on a tenant: " + pattern);
+  options.tenant_scoped = true;
   router_.Add(
       method, pattern,
       [this, access, handler = std::move(handler)](http::Request& req) -> http::Response {
         const auto principal = Authorize(req, access);
         pool_.InTransaction([&](db::Transaction& tx) { CheckActive(tx, principal); });
         StreamContext ctx{req, *principal, pool_};
-        return handler(ctx);
+        return MapErrors([&] { return handler(ctx); });
       },
       options);
 }

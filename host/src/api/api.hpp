@@ -37,17 +37,26 @@ struct Context {
 
 using Handler = std::function<http::Response(Context&)>;
 
-// For routes that read their body as it arrives (uploads): no transaction is held while
-// the client sends; the handler opens the transactions it needs from `pool`.
-struct StreamContext {
-  http::Request& request;  // request.body_stream is the body
+// For routes that must not hold a transaction for their whole run: uploads (the client
+// sends for as long as it likes) and routes that call a provider (an embedder, a channel's
+// verification). The handler opens the transactions it needs from `pool`, and calls
+// providers between them (the same rule as staged jobs, jobs/worker_pool.hpp).
+struct PooledContext {
+  http::Request& request;  // for streaming routes, request.body_stream is the body
   const accounts::Principal& principal;
   db::Pool& pool;
 
   std::int64_t tenant() const { return *principal.tenant_id; }
+  // Runs `f` in a transaction scoped to the caller's tenant.
+  template <typename F>
+  auto InTenant(F&& f) {
+    return pool.InTenant(db::TenantId{tenant()}, std::forward<F>(f));
+  }
 };
+using StreamContext = PooledContext;
 
-using StreamHandler = std::function<http::Response(StreamContext&)>;
+using PooledHandler = std::function<http::Response(PooledContext&)>;
+using StreamHandler = PooledHandler;
 
 struct Limits {
   http::RateLimit anonymous{100, std::chrono::hours(1)};
@@ -61,9 +70,17 @@ class Api {
 
   void Add(const std::string& method, const std::string& pattern, Access access, Handler handler,
            http::RouteOptions options = {});
-  // A signed-in route (access kTenant or kOwner) whose body streams; see StreamContext.
+  // A signed-in route (access kTenant or kOwner) with no transaction of its own; see
+  // PooledContext.
+  void AddPooled(const std::string& method, const std::string& pattern, Access access,
+                 PooledHandler handler, http::RouteOptions options = {});
+  // AddPooled for a route whose body streams to the handler as it arrives.
   void AddStreaming(const std::string& method, const std::string& pattern, Access access,
                     StreamHandler handler, http::RouteOptions options = {});
+  // A provider's webhook: anyone may call it (the plugin verifies the signature), no
+  // transaction, no rate limit by IP (providers deliver from few addresses).
+  void AddWebhook(const std::string& method, const std::string& pattern,
+                  std::function<http::Response(http::Request&)> handler);
 
   http::RateLimiter& limiter() { return limiter_; }
   const accounts::TokenService& tokens() const { return tokens_; }

@@ -2,7 +2,7 @@
 
 #include <regex>
 
-#include "http/api_error.hpp"
+#include "errors/error.hpp"
 
 namespace sloth::api {
 namespace {
@@ -26,23 +26,27 @@ void OnlyFields(const nlohmann::json& body, std::initializer_list<const char*> a
     bool ok = false;
     for (const char* a : allowed) ok = ok || key == a;
     if (!ok)
-      throw http::ApiError(400, "unknown_field", "field '" + key + "' is not accepted here", key);
+      throw errors::Error(errors::Code::kInvalidArgument,
+                          "field '" + key + "' is not accepted here", key,
+                          {{"reason", "unknown_field"}});
   }
 }
 
 std::string RequiredString(const nlohmann::json& body, const char* field, std::size_t max) {
   if (!body.contains(field) || body[field].is_null()) {
-    throw http::ApiError(400, "invalid_argument", std::string(field) + " is required", field);
+    throw errors::Error(errors::Code::kInvalidArgument, std::string(field) + " is required", field);
   }
   if (!body[field].is_string()) {
-    throw http::ApiError(400, "invalid_argument", std::string(field) + " must be a string", field);
+    throw errors::Error(errors::Code::kInvalidArgument, std::string(field) + " must be a string",
+                        field);
   }
   const std::string v = Trim(body[field].get<std::string>());
   if (v.empty())
-    throw http::ApiError(400, "invalid_argument", std::string(field) + " must not be empty", field);
+    throw errors::Error(errors::Code::kInvalidArgument, std::string(field) + " must not be empty",
+                        field);
   if (Utf8Length(v) > max) {
-    throw http::ApiError(
-        400, "invalid_argument",
+    throw errors::Error(
+        errors::Code::kInvalidArgument,
         std::string(field) + " must be at most " + std::to_string(max) + " characters", field);
   }
   return v;
@@ -53,12 +57,13 @@ std::optional<std::string> OptionalString(const nlohmann::json& body, const char
   if (!body.contains(field)) return std::nullopt;
   if (body[field].is_null()) return std::string();
   if (!body[field].is_string()) {
-    throw http::ApiError(400, "invalid_argument", std::string(field) + " must be a string", field);
+    throw errors::Error(errors::Code::kInvalidArgument, std::string(field) + " must be a string",
+                        field);
   }
   const std::string v = Trim(body[field].get<std::string>());
   if (Utf8Length(v) > max) {
-    throw http::ApiError(
-        400, "invalid_argument",
+    throw errors::Error(
+        errors::Code::kInvalidArgument,
         std::string(field) + " must be at most " + std::to_string(max) + " characters", field);
   }
   return v;
@@ -74,8 +79,8 @@ bool IsEmail(const std::string& s) {
 std::string RequiredEmail(const nlohmann::json& body, const char* field) {
   const std::string v = RequiredString(body, field, 254);
   if (!IsEmail(v))
-    throw http::ApiError(400, "invalid_argument",
-                         std::string(field) + " is not a valid email address", field);
+    throw errors::Error(errors::Code::kInvalidArgument,
+                        std::string(field) + " is not a valid email address", field);
   return v;
 }
 
@@ -87,7 +92,8 @@ std::int64_t IdParam(const std::string& value, const std::string& what) {
   } catch (const std::exception&) {
     pos = 0;
   }
-  if (pos == 0 || pos != value.size() || id <= 0) throw http::ApiError(404, "not_found", what);
+  if (pos == 0 || pos != value.size() || id <= 0)
+    throw errors::Error(errors::Code::kNotFound, what);
   return id;
 }
 
@@ -101,11 +107,11 @@ Page ReadPage(const std::optional<std::string>& limit, const std::optional<std::
       if (pos != limit->size()) throw std::invalid_argument("limit");
     }
   } catch (const std::exception&) {
-    throw http::ApiError(400, "invalid_argument", "limit must be an integer", "limit");
+    throw errors::Error(errors::Code::kInvalidArgument, "limit must be an integer", "limit");
   }
   if (p.limit < 1 || p.limit > max) {
-    throw http::ApiError(400, "invalid_argument",
-                         "limit must be between 1 and " + std::to_string(max), "limit");
+    throw errors::Error(errors::Code::kInvalidArgument,
+                        "limit must be between 1 and " + std::to_string(max), "limit");
   }
   if (cursor && !cursor->empty()) {
     try {
@@ -113,7 +119,7 @@ Page ReadPage(const std::optional<std::string>& limit, const std::optional<std::
       p.after = std::stoll(*cursor, &pos);
       if (pos != cursor->size() || p.after < 0) throw std::invalid_argument("cursor");
     } catch (const std::exception&) {
-      throw http::ApiError(400, "invalid_argument", "cursor is not valid", "cursor");
+      throw errors::Error(errors::Code::kInvalidArgument, "cursor is not valid", "cursor");
     }
   }
   return p;

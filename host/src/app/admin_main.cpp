@@ -21,11 +21,11 @@
 #include "accounts/passwords.hpp"
 #include "accounts/sign_up.hpp"
 #include "api/validation.hpp"
-#include "app/host_app.hpp"
+#include "app/component_options.hpp"
 #include "billing/plan_catalog.hpp"
 #include "billing/subscription_repository.hpp"
 #include "config/host_config.hpp"
-#include "http/api_error.hpp"
+#include "errors/error.hpp"
 #include "log/log.hpp"
 #include "tenants/tenant_repository.hpp"
 
@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
       }
     }
     return Usage();
-  } catch (const sloth::http::ApiError& e) {
+  } catch (const sloth::errors::Error& e) {
     std::cerr << "sloth-admin: " << (e.field().empty() ? "" : e.field() + ": ") << e.what() << "\n";
     return 1;
   } catch (const std::exception& e) {

@@ -7,9 +7,7 @@
 #include "billing/payments.hpp"
 #include "billing/plan_catalog.hpp"
 #include "billing/subscription_lifecycle.hpp"
-#include "channels/channel_worker.hpp"
-#include "channels/inbound.hpp"
-#include "channels/poller.hpp"
+#include "channels/channels.hpp"
 #include "config/host_config.hpp"
 #include "crypto/secret_box.hpp"
 #include "db/migrations.hpp"
@@ -20,14 +18,16 @@
 #include "integrations/integration_runtime.hpp"
 #include "jobs/scheduler.hpp"
 #include "jobs/worker_pool.hpp"
-#include "knowledge/knowledge_service.hpp"
+#include "knowledge/knowledge.hpp"
 #include "metrics/metrics.hpp"
 #include "outbound/http_client.hpp"
 #include "plugins/plugin_manager.hpp"
+#include "storage/blob_store.hpp"
 
 namespace sloth::app {
 
-// The host's components, built from its config in dependency order and torn down in
+// The composition root: the host's components, each built from its config section and
+// the components it depends on (passed explicitly), in dependency order, and torn down in
 // reverse. main() only parses arguments and waits for a signal.
 class HostApp {
  public:
@@ -35,7 +35,8 @@ class HostApp {
   ~HostApp();
 
   // Waits for the database (up to database.startup_timeout_ms), applies migrations when
-  // configured, binds the HTTP port. Throws on any failure.
+  // configured, starts the plugins, workers and pollers, binds the HTTP port. Throws on
+  // any failure.
   void Start();
   // Stops accepting, finishes in-flight requests, closes the pool.
   void Stop();
@@ -47,43 +48,43 @@ class HostApp {
   metrics::Registry& metrics() { return metrics_; }
   plugins::PluginManager& plugins() { return *plugins_; }
   const accounts::TokenService& tokens() const { return *tokens_; }
-  // Concerns register their job handlers here before Start().
   jobs::WorkerPool& jobs() { return *jobs_; }
   jobs::Scheduler& scheduler() { return *scheduler_; }
   const config::HostConfig& config() const { return config_; }
   billing::Lifecycle& lifecycle() { return *lifecycle_; }
   integrations::IntegrationRuntime& integrations() { return *integrations_; }
-  knowledge::KnowledgeService& knowledge() { return *knowledge_; }
+  storage::BlobStore& storage() { return *storage_; }
+  knowledge::Knowledge& knowledge() { return *knowledge_; }
+  channels::Channels& channels() { return *channels_; }
   const crypto::SecretBox& secret_box() const { return *secret_box_; }
 
  private:
   void WaitForDatabase();
 
   config::HostConfig config_;
+  // Foundation.
   metrics::Registry metrics_;
   std::unique_ptr<db::Pool> pool_;
   std::unique_ptr<db::Migrator> migrator_;
   std::unique_ptr<outbound::HttpClient> http_client_;
   std::unique_ptr<plugins::PluginManager> plugins_;
-  std::vector<billing::Plan> plans_;
   std::unique_ptr<accounts::TokenService> tokens_;
   http::RateLimiter limiter_;
+  http::Router router_;
   std::unique_ptr<api::Api> api_;
+  std::unique_ptr<jobs::WorkerPool> jobs_;
+  std::unique_ptr<jobs::Scheduler> scheduler_;
+  // Concerns.
+  std::vector<billing::Plan> plans_;
   std::unique_ptr<billing::Lifecycle> lifecycle_;
   std::unique_ptr<billing::Payments> payments_;
   std::unique_ptr<crypto::SecretBox> secret_box_;
   std::unique_ptr<integrations::IntegrationRuntime> integrations_;
-  std::unique_ptr<channels::Inbound> inbound_;
-  std::unique_ptr<channels::ChannelWorker> channel_worker_;
-  std::unique_ptr<channels::Poller> poller_;
-  std::unique_ptr<knowledge::KnowledgeService> knowledge_;
-  std::unique_ptr<jobs::WorkerPool> jobs_;
-  std::unique_ptr<jobs::Scheduler> scheduler_;
-  http::Router router_;
+  std::unique_ptr<storage::BlobStore> storage_;
+  std::unique_ptr<knowledge::Knowledge> knowledge_;
+  std::unique_ptr<channels::Channels> channels_;
   std::unique_ptr<http::Server> server_;
   bool stopped_ = false;
 };
-
-db::PoolOptions PoolOptionsFrom(const config::DatabaseConfig& c);
 
 }  // namespace sloth::app

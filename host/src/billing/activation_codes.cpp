@@ -3,7 +3,8 @@
 #include <sodium.h>
 
 #include "billing/subscription_lifecycle.hpp"
-#include "http/api_error.hpp"
+#include "billing/subscription_repository.hpp"
+#include "errors/error.hpp"
 
 namespace sloth::billing {
 namespace {
@@ -69,17 +70,15 @@ std::vector<ActivationCode> ActivationCodes::List(db::Transaction& tx, int limit
 }
 
 std::optional<std::string> ActivationCodes::Redeem(db::Transaction& tx, const std::string& code,
-                                                   std::int64_t tenant_id) {
-  Lifecycle lifecycle;
-  const auto before = lifecycle.Lock(tx, tenant_id);
-  if (!tx.Exec("SELECT 1 FROM public.subscriptions WHERE tenant_id = $1 AND provider IS NOT NULL "
-               "AND status IN ('active', 'past_due', 'trialing')",
-               tenant_id)
-           .Empty()) {
-    throw http::ApiError(409, "conflict",
-                         "the organisation pays through a subscription; cancel it before "
-                         "redeeming a code",
-                         "code");
+                                                   std::int64_t tenant_id, Lifecycle& lifecycle) {
+  lifecycle.Lock(tx, tenant_id);  // the row stays locked: a checkout cannot land in between
+  const auto sub = SubscriptionRepository().Find(tx, tenant_id);
+  if (sub && sub->provider &&
+      (sub->status == "active" || sub->status == "past_due" || sub->status == "trialing")) {
+    throw errors::Error(errors::Code::kConflict,
+                        "the organisation pays through a subscription; cancel it before "
+                        "redeeming a code",
+                        "code");
   }
   auto r = tx.Exec(
       "UPDATE public.activation_codes SET redeemed_by_tenant = $2, redeemed_at = now() "
@@ -88,14 +87,8 @@ std::optional<std::string> ActivationCodes::Redeem(db::Transaction& tx, const st
       code, tenant_id);
   if (r.Empty()) return std::nullopt;
   const std::string plan = r.Text(0, 0);
-  tx.Exec(
-      "UPDATE public.subscriptions SET plan_slug = $2, status = 'active', trial_end = NULL, "
-      "current_period_start = now(), current_period_end = CASE WHEN $3::int = 0 THEN "
-      "'infinity'::timestamptz ELSE now() + make_interval(days => $3::int) END, "
-      "cancel_at_period_end = false, past_due_since = NULL, updated_at = now() "
-      "WHERE tenant_id = $1",
-      tenant_id, plan, r.Int(0, 1));
-  lifecycle.Record(tx, tenant_id, before, "activation code redeemed");
+  lifecycle.ActivateForTerm(tx, tenant_id, plan, static_cast<int>(r.Int(0, 1)),
+                            "activation code redeemed");
   return plan;
 }
 

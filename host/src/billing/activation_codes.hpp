@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "billing/subscription_lifecycle.hpp"
 #include "db/pool.hpp"
 
 namespace sloth::billing {
@@ -28,9 +29,10 @@ class ActivationCodes {
   std::vector<ActivationCode> List(db::Transaction& tx, int limit, std::int64_t after_id);
   // Redeems `code` for `tenant_id` and puts the tenant on the code's plan: active, for
   // duration_days (0 = no end). Returns the plan, or nullopt when the code is unknown,
-  // used or expired. Atomic: of two concurrent redemptions exactly one succeeds.
+  // used or expired. Atomic: of two concurrent redemptions exactly one succeeds. The
+  // subscription changes through `lifecycle` (its listeners run).
   std::optional<std::string> Redeem(db::Transaction& tx, const std::string& code,
-                                    std::int64_t tenant_id);
+                                    std::int64_t tenant_id, Lifecycle& lifecycle);
 };
 
 }  // namespace sloth::billing

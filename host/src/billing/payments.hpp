@@ -9,30 +9,27 @@
 #include <mutex>
 #include <string>
 
-#include "config/host_config.hpp"
-#include "plugins/plugin_manager.hpp"
+#include "billing/billing_config.hpp"
+#include "plugins/platform_instance.hpp"
 
 namespace sloth::billing {
 
 class Payments {
  public:
-  Payments(plugins::PluginManager& plugins, config::BillingConfig config);
-  ~Payments();
+  Payments(plugins::PluginManager& plugins, BillingConfig config);
 
   // Creates and starts the instance; a failure is logged and checkout answers 503.
   void Start();
   void Stop();
 
   const std::string& provider() const { return config_.payment_plugin; }
-  const config::BillingConfig& config() const { return config_; }
+  const BillingConfig& config() const { return config_; }
   // Null when no provider is configured or it failed to start.
   std::shared_ptr<plugins::PluginInstance> instance() const;
 
  private:
-  plugins::PluginManager& plugins_;
-  config::BillingConfig config_;
-  mutable std::mutex mu_;
-  std::shared_ptr<plugins::PluginInstance> instance_;
+  BillingConfig config_;
+  plugins::PlatformInstance instance_;
 };
 
 }  // namespace sloth::billing

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "config/schema.hpp"
+#include "schema/schema.hpp"
 
 namespace sloth::billing {
 namespace {

@@ -2,9 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "integrations/plan_gate.hpp"
-#include "plugins/plugin_output.hpp"
-#include "referrals/referrals.hpp"
+#include "json/json_read.hpp"
 
 namespace sloth::billing {
 namespace {
@@ -39,14 +37,7 @@ void Lifecycle::Record(db::Transaction& tx, std::int64_t tenant_id, const State&
     spdlog::info("subscription of tenant {}: {}/{} -> {}/{} ({})", tenant_id, before.plan,
                  before.status, after.plan, after.status, reason);
   }
-  referrals::Referrals().SyncStatus(tx, tenant_id);
-  if (after.plan != before.plan) {
-    const auto g = integrations::PlanGate().Apply(tx, tenant_id);
-    if (g.disabled || g.enabled) {
-      spdlog::info("tenant {}: plan {} disabled {} and re-enabled {} integration(s)", tenant_id,
-                   after.plan, g.disabled, g.enabled);
-    }
-  }
+  for (const auto& listener : listeners_) listener(tx, tenant_id, before.plan, after.plan);
 }
 
 void Lifecycle::End(db::Transaction& tx, std::int64_t tenant_id, const std::string& status,
@@ -139,6 +130,19 @@ int Lifecycle::RollPeriods(db::Transaction& tx) {
   return n;
 }
 
+void Lifecycle::ActivateForTerm(db::Transaction& tx, std::int64_t tenant_id,
+                                const std::string& plan, int days, const std::string& reason) {
+  const State before = Lock(tx, tenant_id);
+  tx.Exec(
+      "UPDATE public.subscriptions SET plan_slug = $2, status = 'active', trial_end = NULL, "
+      "current_period_start = now(), current_period_end = CASE WHEN $3::int = 0 THEN "
+      "'infinity'::timestamptz ELSE now() + make_interval(days => $3::int) END, "
+      "cancel_at_period_end = false, past_due_since = NULL, updated_at = now() "
+      "WHERE tenant_id = $1",
+      tenant_id, plan, days);
+  Record(tx, tenant_id, before, reason);
+}
+
 bool Lifecycle::CancelAtPeriodEnd(db::Transaction& tx, std::int64_t tenant_id) {
   const State before = Lock(tx, tenant_id);
   auto r = tx.Exec(
@@ -152,7 +156,7 @@ bool Lifecycle::CancelAtPeriodEnd(db::Transaction& tx, std::int64_t tenant_id) {
 }
 
 std::optional<std::int64_t> Lifecycle::TenantOf(db::Transaction& tx, const PaymentEvent& e) {
-  const std::string sub = plugins::TextOf(e.data, "subscription");
+  const std::string sub = json_read::TextOf(e.data, "subscription");
   if (!sub.empty()) {
     auto r = tx.Exec(
         "SELECT tenant_id FROM public.subscriptions WHERE provider = $1 AND "
@@ -160,7 +164,7 @@ std::optional<std::int64_t> Lifecycle::TenantOf(db::Transaction& tx, const Payme
         e.provider, sub);
     if (!r.Empty()) return r.Int(0, 0);
   }
-  const std::string tenant = plugins::TextOf(e.data, "tenant_id");
+  const std::string tenant = json_read::TextOf(e.data, "tenant_id");
   if (!tenant.empty() && tenant.size() < 19 &&
       tenant.find_first_not_of("0123456789") == std::string::npos) {
     auto r = tx.Exec("SELECT id FROM public.tenants WHERE id = $1::bigint", tenant);
@@ -184,8 +188,27 @@ std::string Lifecycle::ApplyPaymentEvent(db::Transaction& tx, const PaymentEvent
   return outcome;
 }
 
+Transition OnPaymentEvent(const std::string& status, const std::string& type,
+                          const std::string& provider_status, bool current) {
+  using K = Transition::Kind;
+  if (type == "checkout.session.completed") return {K::kCheckout, "active", ""};
+  if (!current) return {K::kIgnore, status, "not the organisation's current subscription"};
+  if (type == "customer.subscription.deleted") return {K::kEnd, "canceled", ""};
+  if (type == "customer.subscription.created" || type == "customer.subscription.updated") {
+    if (provider_status == "canceled" || provider_status == "unpaid")
+      return {K::kEnd, provider_status, ""};
+    const bool known = provider_status == "active" || provider_status == "trialing" ||
+                       provider_status == "past_due";
+    return {K::kUpdate, known ? provider_status : status, ""};
+  }
+  if (type == "invoice.paid" || type == "invoice.payment_succeeded")
+    return {K::kPaid, "active", ""};
+  if (type == "invoice.payment_failed") return {K::kPastDue, "past_due", ""};
+  return {K::kIgnore, status, "unhandled type " + type};
+}
+
 std::string Lifecycle::Apply(db::Transaction& tx, std::int64_t tenant, const PaymentEvent& e) {
-  const std::string sub = plugins::TextOf(e.data, "subscription");
+  const std::string sub = json_read::TextOf(e.data, "subscription");
   const State before = Lock(tx, tenant);
   auto cur = tx.Exec(
       "SELECT coalesce(provider_subscription_id, '') FROM public.subscriptions WHERE tenant_id = "
@@ -197,71 +220,69 @@ std::string Lifecycle::Apply(db::Transaction& tx, std::int64_t tenant, const Pay
   const auto period_start = Seconds(e.data, "current_period_start");
   const auto period_end = Seconds(e.data, "current_period_end");
 
-  if (e.type == "checkout.session.completed") {
-    const std::string plan = plugins::TextOf(e.data, "plan");
-    const std::string cycle = plugins::TextOf(e.data, "cycle") == "yearly" ? "yearly" : "monthly";
-    if (plan.empty() || tx.Exec("SELECT 1 FROM public.plans WHERE slug = $1", plan).Empty()) {
-      return "ignored: unknown plan '" + plan + "'";
-    }
-    tx.Exec(
-        "UPDATE public.subscriptions SET plan_slug = $2, status = 'active', billing_cycle = $3, "
-        "trial_end = NULL, current_period_start = now(), current_period_end = now() + CASE WHEN "
-        "$3 = 'yearly' THEN interval '1 year' ELSE interval '1 month' END, provider = $4, "
-        "provider_customer_id = nullif($5, ''), provider_subscription_id = nullif($6, ''), "
-        "cancel_at_period_end = false, past_due_since = NULL, updated_at = now() "
-        "WHERE tenant_id = $1",
-        tenant, plan, cycle, e.provider, plugins::TextOf(e.data, "customer"), sub);
-    Record(tx, tenant, before, "checkout completed (" + e.provider + ")");
-    return "applied";
-  }
-  if (!is_current) return "ignored: not the organisation's current subscription";
-
-  if (e.type == "customer.subscription.deleted") {
-    End(tx, tenant, "canceled", "subscription ended at " + e.provider);
-    return "applied";
-  }
-  if (e.type == "customer.subscription.created" || e.type == "customer.subscription.updated") {
-    const std::string status = plugins::TextOf(e.data, "status");
-    if (status == "canceled" || status == "unpaid") {
-      End(tx, tenant, status, "subscription " + status + " at " + e.provider);
+  const std::string provider_status = json_read::TextOf(e.data, "status");
+  const Transition next = OnPaymentEvent(before.status, e.type, provider_status, is_current);
+  switch (next.kind) {
+    case Transition::Kind::kIgnore:
+      return "ignored: " + next.reason;
+    case Transition::Kind::kCheckout: {
+      const std::string plan = json_read::TextOf(e.data, "plan");
+      const std::string cycle =
+          json_read::TextOf(e.data, "cycle") == "yearly" ? "yearly" : "monthly";
+      if (plan.empty() || tx.Exec("SELECT 1 FROM public.plans WHERE slug = $1", plan).Empty()) {
+        return "ignored: unknown plan '" + plan + "'";
+      }
+      tx.Exec(
+          "UPDATE public.subscriptions SET plan_slug = $2, status = 'active', billing_cycle = $3, "
+          "trial_end = NULL, current_period_start = now(), current_period_end = now() + CASE WHEN "
+          "$3 = 'yearly' THEN interval '1 year' ELSE interval '1 month' END, provider = $4, "
+          "provider_customer_id = nullif($5, ''), provider_subscription_id = nullif($6, ''), "
+          "cancel_at_period_end = false, past_due_since = NULL, updated_at = now() "
+          "WHERE tenant_id = $1",
+          tenant, plan, cycle, e.provider, json_read::TextOf(e.data, "customer"), sub);
+      Record(tx, tenant, before, "checkout completed (" + e.provider + ")");
       return "applied";
     }
-    std::string next = before.status;
-    if (status == "active" || status == "trialing" || status == "past_due") next = status;
-    const std::string plan = plugins::TextOf(e.data, "plan");
-    const bool plan_known =
-        !plan.empty() && !tx.Exec("SELECT 1 FROM public.plans WHERE slug = $1", plan).Empty();
-    tx.Exec(
-        "UPDATE public.subscriptions SET status = $2, plan_slug = CASE WHEN $3 THEN $4 ELSE "
-        "plan_slug END, current_period_start = coalesce(to_timestamp($5::bigint), "
-        "current_period_start), current_period_end = coalesce(to_timestamp($6::bigint), "
-        "current_period_end), cancel_at_period_end = coalesce($7::boolean, "
-        "cancel_at_period_end), past_due_since = CASE WHEN $2 = 'past_due' THEN "
-        "coalesce(past_due_since, now()) END, updated_at = now() WHERE tenant_id = $1",
-        tenant, next, plan_known, plan, period_start, period_end,
-        e.data.contains("cancel_at_period_end") && e.data["cancel_at_period_end"].is_boolean()
-            ? std::optional<bool>(e.data["cancel_at_period_end"].get<bool>())
-            : std::nullopt);
-    Record(tx, tenant, before, "subscription updated at " + e.provider);
-    return "applied";
-  }
-  if (e.type == "invoice.paid" || e.type == "invoice.payment_succeeded") {
-    tx.Exec(
-        "UPDATE public.subscriptions SET status = 'active', past_due_since = NULL, "
-        "current_period_start = coalesce(to_timestamp($2::bigint), current_period_start), "
-        "current_period_end = greatest(current_period_end, coalesce(to_timestamp($3::bigint), "
-        "current_period_end)), updated_at = now() WHERE tenant_id = $1",
-        tenant, period_start, period_end);
-    Record(tx, tenant, before, "invoice paid");
-    return "applied";
-  }
-  if (e.type == "invoice.payment_failed") {
-    tx.Exec(
-        "UPDATE public.subscriptions SET status = 'past_due', past_due_since = "
-        "coalesce(past_due_since, now()), updated_at = now() WHERE tenant_id = $1",
-        tenant);
-    Record(tx, tenant, before, "invoice payment failed");
-    return "applied";
+    case Transition::Kind::kEnd:
+      End(tx, tenant, next.status,
+          e.type == "customer.subscription.deleted"
+              ? "subscription ended at " + e.provider
+              : "subscription " + next.status + " at " + e.provider);
+      return "applied";
+    case Transition::Kind::kUpdate: {
+      const std::string plan = json_read::TextOf(e.data, "plan");
+      const bool plan_known =
+          !plan.empty() && !tx.Exec("SELECT 1 FROM public.plans WHERE slug = $1", plan).Empty();
+      tx.Exec(
+          "UPDATE public.subscriptions SET status = $2, plan_slug = CASE WHEN $3 THEN $4 ELSE "
+          "plan_slug END, current_period_start = coalesce(to_timestamp($5::bigint), "
+          "current_period_start), current_period_end = coalesce(to_timestamp($6::bigint), "
+          "current_period_end), cancel_at_period_end = coalesce($7::boolean, "
+          "cancel_at_period_end), past_due_since = CASE WHEN $2 = 'past_due' THEN "
+          "coalesce(past_due_since, now()) END, updated_at = now() WHERE tenant_id = $1",
+          tenant, next.status, plan_known, plan, period_start, period_end,
+          e.data.contains("cancel_at_period_end") && e.data["cancel_at_period_end"].is_boolean()
+              ? std::optional<bool>(e.data["cancel_at_period_end"].get<bool>())
+              : std::nullopt);
+      Record(tx, tenant, before, "subscription updated at " + e.provider);
+      return "applied";
+    }
+    case Transition::Kind::kPaid:
+      tx.Exec(
+          "UPDATE public.subscriptions SET status = 'active', past_due_since = NULL, "
+          "current_period_start = coalesce(to_timestamp($2::bigint), current_period_start), "
+          "current_period_end = greatest(current_period_end, coalesce(to_timestamp($3::bigint), "
+          "current_period_end)), updated_at = now() WHERE tenant_id = $1",
+          tenant, period_start, period_end);
+      Record(tx, tenant, before, "invoice paid");
+      return "applied";
+    case Transition::Kind::kPastDue:
+      tx.Exec(
+          "UPDATE public.subscriptions SET status = 'past_due', past_due_since = "
+          "coalesce(past_due_since, now()), updated_at = now() WHERE tenant_id = $1",
+          tenant);
+      Record(tx, tenant, before, "invoice payment failed");
+      return "applied";
   }
   return "ignored: unhandled type " + e.type;
 }

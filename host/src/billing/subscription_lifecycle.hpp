@@ -1,8 +1,9 @@
 #pragma once
 
 // Every change of a subscription's plan or status goes through here, in the caller's
-// transaction: the change is recorded with its reason, referral statuses follow, and plan
-// gating switches integrations off or back on.
+// transaction: the change is recorded with its reason, then every listener runs in the same
+// transaction (referral statuses follow, plan gating switches integrations off or back on);
+// the concerns that react subscribe at composition, so billing depends on none of them.
 //
 //   trialing --trial ends unpaid--> canceled --> fallback plan (active)
 //   trialing/active --checkout paid--> active --period ends unpaid--> past_due
@@ -15,8 +16,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -41,6 +44,28 @@ struct PaymentEvent {
                         //  current_period_start?, current_period_end?, cancel_at_period_end?}
 };
 
+// What a provider's event does to a subscription: the transition, decided from the
+// subscription's status, the event and the status the provider reports, before any SQL.
+struct Transition {
+  enum class Kind {
+    kCheckout,  // a paid checkout: active on the plan bought
+    kEnd,       // ended (`status` canceled | unpaid), then the fallback plan
+    kUpdate,    // the provider's view of period, plan and status (`status` the next one)
+    kPaid,      // an invoice paid: active again
+    kPastDue,   // an invoice failed: past_due
+    kIgnore,    // nothing changes (`reason` says why)
+  };
+  Kind kind = Kind::kIgnore;
+  std::string status;
+  std::string reason;
+};
+
+// `status`: the subscription's now; `type`: the event's; `provider_status`: the status the
+// event carries (subscription events); `current`: the event is about the organisation's
+// current provider subscription (a replaced one changes nothing but a new checkout).
+Transition OnPaymentEvent(const std::string& status, const std::string& type,
+                          const std::string& provider_status, bool current);
+
 class Lifecycle {
  public:
   explicit Lifecycle(LifecycleOptions options = {}) : options_(std::move(options)) {}
@@ -59,6 +84,11 @@ class Lifecycle {
   // and then ends. Returns false when there is nothing to cancel (fallback plan).
   bool CancelAtPeriodEnd(db::Transaction& tx, std::int64_t tenant_id);
 
+  // Active on `plan` from now for `days` (0: no end), the trial and any cancellation
+  // cleared (an activation code). The row is locked first; the change is recorded.
+  void ActivateForTerm(db::Transaction& tx, std::int64_t tenant_id, const std::string& plan,
+                       int days, const std::string& reason);
+
   // The plan changes (activation code, referral reward) with the reason recorded.
   void ChangePlan(db::Transaction& tx, std::int64_t tenant_id, const std::string& plan,
                   const std::string& reason);
@@ -69,6 +99,13 @@ class Lifecycle {
            const std::string& reason);
 
   const LifecycleOptions& options() const { return options_; }
+
+  // Runs in the transaction of every recorded change of a tenant's subscription, with the
+  // plan and status before and after. Subscribe before the host starts.
+  using ChangeListener =
+      std::function<void(db::Transaction& tx, std::int64_t tenant_id,
+                         const std::string& plan_before, const std::string& plan_after)>;
+  void OnChange(ChangeListener listener) { listeners_.push_back(std::move(listener)); }
 
   // For changes made elsewhere (activation codes): lock the row, change it, then Record.
   struct State {
@@ -84,6 +121,7 @@ class Lifecycle {
   std::string Apply(db::Transaction& tx, std::int64_t tenant_id, const PaymentEvent& event);
 
   LifecycleOptions options_;
+  std::vector<ChangeListener> listeners_;
 };
 
 }  // namespace sloth::billing

@@ -17,28 +17,48 @@ void SubscriptionRepository::InsertInitial(db::Transaction& tx, std::int64_t ten
 std::optional<Subscription> SubscriptionRepository::Find(db::Transaction& tx,
                                                          std::int64_t tenant_id) {
   auto r = tx.Exec(
-      "SELECT tenant_id, plan_slug, status, billing_cycle, public.rfc3339(trial_end), "
-      "public.rfc3339(current_period_start), public.rfc3339(current_period_end), "
-      "cancel_at_period_end, provider, provider_subscription_id, public.rfc3339(w), "
-      "public.rfc3339(least(w + interval '1 month', greatest(current_period_end, w))) "
-      "FROM public.subscriptions, public.usage_period_start(current_period_start, now()) AS w "
-      "WHERE tenant_id = $1",
+      "SELECT tenant_id, plan_slug, status, billing_cycle, public.rfc3339(trial_end) AS "
+      "trial_end, public.rfc3339(current_period_start) AS period_start, "
+      "public.rfc3339(current_period_end) AS period_end, cancel_at_period_end, provider, "
+      "provider_subscription_id, public.rfc3339(w) AS usage_start, "
+      "public.rfc3339(least(w + interval '1 month', greatest(current_period_end, w))) AS "
+      "usage_end FROM public.subscriptions, public.usage_period_start(current_period_start, "
+      "now()) AS w WHERE tenant_id = $1",
       tenant_id);
   if (r.Empty()) return std::nullopt;
+  const auto row = r.At(0);
   Subscription s;
-  s.tenant_id = r.Int(0, 0);
-  s.plan = r.Text(0, 1);
-  s.status = r.Text(0, 2);
-  s.billing_cycle = r.Text(0, 3);
-  s.trial_end = r.OptText(0, 4);
-  s.current_period_start = r.Text(0, 5);
-  s.current_period_end = r.Text(0, 6);
-  s.cancel_at_period_end = r.Bool(0, 7);
-  s.provider = r.OptText(0, 8);
-  s.provider_subscription_id = r.OptText(0, 9);
-  s.usage_period_start = r.Text(0, 10);
-  s.usage_period_end = r.Text(0, 11);
+  s.tenant_id = row.Int("tenant_id");
+  s.plan = row.Text("plan_slug");
+  s.status = row.Text("status");
+  s.billing_cycle = row.Text("billing_cycle");
+  s.trial_end = row.OptText("trial_end");
+  s.current_period_start = row.Text("period_start");
+  s.current_period_end = row.Text("period_end");
+  s.cancel_at_period_end = row.Bool("cancel_at_period_end");
+  s.provider = row.OptText("provider");
+  s.provider_subscription_id = row.OptText("provider_subscription_id");
+  s.usage_period_start = row.Text("usage_start");
+  s.usage_period_end = row.Text("usage_end");
   return s;
+}
+
+std::optional<SubscriptionChange> SubscriptionRepository::LastChange(db::Transaction& tx,
+                                                                     std::int64_t tenant_id) {
+  auto r = tx.Exec(
+      "SELECT from_plan, to_plan, from_status, to_status, reason, public.rfc3339(created_at) AS at "
+      "FROM public.subscription_changes WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1",
+      tenant_id);
+  if (r.Empty()) return std::nullopt;
+  const auto row = r.At(0);
+  return SubscriptionChange{row.OptText("from_plan"),   row.Text("to_plan"),
+                            row.OptText("from_status"), row.Text("to_status"),
+                            row.Text("reason"),         row.Text("at")};
+}
+
+std::string SubscriptionRepository::BillingEmail(db::Transaction& tx, std::int64_t user_id) {
+  auto r = tx.Exec("SELECT email FROM public.users WHERE id = $1", user_id);
+  return r.Empty() ? std::string() : r.Text(0, 0);
 }
 
 }  // namespace sloth::billing

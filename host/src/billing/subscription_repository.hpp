@@ -24,6 +24,16 @@ struct Subscription {
   std::string usage_period_end;
 };
 
+// One recorded change of plan or status (subscription_changes).
+struct SubscriptionChange {
+  std::optional<std::string> from_plan;
+  std::string to_plan;
+  std::optional<std::string> from_status;
+  std::string to_status;
+  std::string reason;
+  std::string at;  // RFC 3339
+};
+
 class SubscriptionRepository {
  public:
   // The subscription a new organisation starts with: a trial of `plan` for `trial_days`,
@@ -31,6 +41,9 @@ class SubscriptionRepository {
   void InsertInitial(db::Transaction& tx, std::int64_t tenant_id, const std::string& plan,
                      int trial_days);
   std::optional<Subscription> Find(db::Transaction& tx, std::int64_t tenant_id);
+  std::optional<SubscriptionChange> LastChange(db::Transaction& tx, std::int64_t tenant_id);
+  // The address the payment provider bills: the user who checks out. "" when unknown.
+  std::string BillingEmail(db::Transaction& tx, std::int64_t user_id);
 };
 
 }  // namespace sloth::billing

@@ -1,10 +1,12 @@
 #include "billing/usage.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "billing/plan_catalog.hpp"
 #include "billing/subscription_repository.hpp"
-#include "http/api_error.hpp"
+#include "errors/error.hpp"
 
 namespace sloth::billing {
 namespace {
@@ -41,18 +43,35 @@ nlohmann::json Usage::ToJson() const {
           {"alerts", alerts}};
 }
 
-UsageMeter::Allowance UsageMeter::Allow(db::Transaction& tx, std::int64_t tenant_id,
-                                        const std::string& metric, std::int64_t amount) {
+std::int64_t MegabytesOf(std::uint64_t bytes) {
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>((bytes + (1 << 20) - 1) >> 20));
+}
+
+errors::Error Refusal::ToError() const {
+  if (kind == Kind::kSubscription) return errors::Error::PaymentRequired(message);
+  return errors::Error::LimitReached(message, metric, used, max);
+}
+
+std::variant<UsageMeter::Allowance, Refusal> UsageMeter::Allow(db::Transaction& tx,
+                                                               std::int64_t tenant_id,
+                                                               const std::string& metric,
+                                                               std::int64_t amount) {
   const Metric* m = Find(metric);
   if (!m || amount < 1) throw std::invalid_argument("unknown usage metric or amount: " + metric);
   const auto sub = SubscriptionRepository().Find(tx, tenant_id);
-  if (!sub) throw http::ApiError(402, "payment_required", "the organisation has no subscription");
-  if (sub->status != "trialing" && sub->status != "active") {
-    throw http::ApiError(402, "payment_required", "the subscription is " + sub->status);
-  }
+  auto refused = [&](std::string why) {
+    Refusal r;
+    r.kind = Refusal::Kind::kSubscription;
+    r.metric = metric;
+    r.message = std::move(why);
+    return r;
+  };
+  if (!sub) return refused("the organisation has no subscription");
+  if (sub->status != "trialing" && sub->status != "active")
+    return refused("the subscription is " + sub->status);
   const auto plan = FindPlan(tx, sub->plan);
-  return {plan ? plan->Limit(m->limit) : 0, m->per_period ? sub->usage_period_start : kTotals,
-          m->per_period};
+  return Allowance{plan ? plan->Limit(m->limit) : 0,
+                   m->per_period ? sub->usage_period_start : kTotals, m->per_period};
 }
 
 std::int64_t UsageMeter::Used(db::Transaction& tx, std::int64_t tenant_id,
@@ -65,16 +84,27 @@ std::int64_t UsageMeter::Used(db::Transaction& tx, std::int64_t tenant_id,
       .Int(0, 0);
 }
 
-void UsageMeter::Refuse(const std::string& metric, const Allowance& a, std::int64_t used) {
-  throw http::ApiError(429, "limit_exceeded",
-                       "the plan allows " + std::to_string(a.max) + " " + metric +
-                           (a.per_period ? " per period" : "") + "; used " + std::to_string(used),
-                       metric);
+Refusal UsageMeter::Over(const std::string& metric, const Allowance& a, std::int64_t used) {
+  Refusal r;
+  r.metric = metric;
+  r.used = used;
+  r.max = a.max;
+  r.per_period = a.per_period;
+  r.message = "the plan allows " + std::to_string(a.max) + " " + metric +
+              (a.per_period ? " per period" : "") + "; used " + std::to_string(used);
+  return r;
 }
 
 void UsageMeter::Consume(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
                          std::int64_t amount) {
-  const Allowance a = Allow(tx, tenant_id, metric, amount);
+  if (const auto refusal = TryConsume(tx, tenant_id, metric, amount)) throw refusal->ToError();
+}
+
+std::optional<Refusal> UsageMeter::TryConsume(db::Transaction& tx, std::int64_t tenant_id,
+                                              const std::string& metric, std::int64_t amount) {
+  const auto allowed = Allow(tx, tenant_id, metric, amount);
+  if (const auto* refusal = std::get_if<Refusal>(&allowed)) return *refusal;
+  const Allowance& a = std::get<Allowance>(allowed);
   // Insert, or add while the sum stays within the limit; the row lock of ON CONFLICT
   // serialises concurrent requests, so exactly `max` units get through.
   auto r = tx.Exec(
@@ -83,15 +113,18 @@ void UsageMeter::Consume(db::Transaction& tx, std::int64_t tenant_id, const std:
       "ON CONFLICT (tenant_id, metric, period_start) DO UPDATE SET used = u.used + excluded.used "
       "WHERE $5::bigint < 0 OR u.used + excluded.used <= $5::bigint RETURNING used",
       tenant_id, metric, a.period, amount, a.max);
-  if (r.Empty()) Refuse(metric, a, Used(tx, tenant_id, metric, a.period));
+  if (r.Empty()) return Over(metric, a, Used(tx, tenant_id, metric, a.period));
+  return std::nullopt;
 }
 
 void UsageMeter::Check(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
                        std::int64_t amount) {
-  const Allowance a = Allow(tx, tenant_id, metric, amount);
+  const auto allowed = Allow(tx, tenant_id, metric, amount);
+  if (const auto* refusal = std::get_if<Refusal>(&allowed)) throw refusal->ToError();
+  const Allowance& a = std::get<Allowance>(allowed);
   if (a.max < 0) return;
   const auto used = Used(tx, tenant_id, metric, a.period);
-  if (used + amount > a.max) Refuse(metric, a, used);
+  if (used + amount > a.max) throw Over(metric, a, used).ToError();
 }
 
 void UsageMeter::Release(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
@@ -108,7 +141,8 @@ void UsageMeter::Release(db::Transaction& tx, std::int64_t tenant_id, const std:
 Usage UsageMeter::Read(db::Transaction& tx, std::int64_t tenant_id) {
   Usage u;
   const auto sub = SubscriptionRepository().Find(tx, tenant_id);
-  if (!sub) throw http::ApiError(402, "payment_required", "the organisation has no subscription");
+  if (!sub)
+    throw errors::Error(errors::Code::kPaymentRequired, "the organisation has no subscription");
   u.period_start = sub->usage_period_start;
   u.period_end = sub->usage_period_end;
   const auto plan = FindPlan(tx, sub->plan);

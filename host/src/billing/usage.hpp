@@ -5,11 +5,14 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
 #include "db/pool.hpp"
+#include "errors/error.hpp"
 
 namespace sloth::billing {
 
@@ -21,12 +24,32 @@ struct Usage {
   nlohmann::json ToJson() const;
 };
 
+// Why the plan does not allow one more unit: the subscription does not allow use at all
+// (none, past_due, canceled, unpaid), or the metric's limit is reached.
+struct Refusal {
+  enum class Kind { kSubscription, kLimit };
+  Kind kind = Kind::kLimit;
+  std::string metric;
+  std::int64_t used = 0;
+  std::int64_t max = 0;
+  bool per_period = false;
+  std::string message;
+
+  // payment_required for kSubscription, limit_reached (naming metric, used, max) for kLimit.
+  errors::Error ToError() const;
+};
+
+// Storage is counted in whole megabytes (MiB), at least one per file.
+std::int64_t MegabytesOf(std::uint64_t bytes);
+
 class UsageMeter {
  public:
   // Counts `amount` of `metric` (messages, conversations, photos, documents, storage_mb) for
-  // the tenant. Throws http::ApiError 402 when the subscription does not allow use
-  // (past_due, canceled, unpaid) and 429 naming the limit, used and max when it would be
-  // exceeded; then nothing is counted.
+  // the tenant; nullopt when counted. Otherwise nothing is counted and the answer says why:
+  // a worker that only asks "is this over the plan?" reads it, a route throws ToError().
+  std::optional<Refusal> TryConsume(db::Transaction& tx, std::int64_t tenant_id,
+                                    const std::string& metric, std::int64_t amount = 1);
+  // TryConsume, throwing the refusal as an errors::Error.
   void Consume(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
                std::int64_t amount = 1);
   // The same refusals as Consume, counting nothing: a cheap look before costly work (an
@@ -48,11 +71,12 @@ class UsageMeter {
     std::string period;
     bool per_period = false;
   };
-  Allowance Allow(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
-                  std::int64_t amount);
+  // The metric's allowance under the tenant's subscription, or why there is none.
+  std::variant<Allowance, Refusal> Allow(db::Transaction& tx, std::int64_t tenant_id,
+                                         const std::string& metric, std::int64_t amount);
   static std::int64_t Used(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
                            const std::string& period);
-  [[noreturn]] static void Refuse(const std::string& metric, const Allowance& a, std::int64_t used);
+  static Refusal Over(const std::string& metric, const Allowance& a, std::int64_t used);
 };
 
 }  // namespace sloth::billing

@@ -3,7 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "api/validation.hpp"
-#include "http/api_error.hpp"
+#include "channels/conversation_repository.hpp"
+#include "errors/error.hpp"
 
 namespace sloth::channels {
 namespace {
@@ -21,27 +22,27 @@ std::string RawQuery(const http::Request& req) {
 
 }  // namespace
 
-void AddWebhookRoutes(http::Router& router, db::Pool& pool,
-                      integrations::IntegrationRuntime& runtime, Inbound& inbound) {
+void AddWebhookRoutes(api::Api& api, db::Pool& pool, integrations::IntegrationRuntime& runtime,
+                      Inbound& inbound) {
   auto handler = [&pool, &runtime, &inbound](http::Request& req) {
     const auto row = pool.InTransaction([&](db::Transaction& tx) {
       return integrations::IntegrationRepository().Find(tx, req.Param("integration"));
     });
     if (!row || row->plugin_id != req.Param("plugin"))
-      throw http::ApiError(404, "not_found", "no such integration", "integration");
+      throw errors::Error(errors::Code::kNotFound, "no such integration", "integration");
     if (row->status == "disconnected")
-      throw http::ApiError(410, "gone", "the integration was disconnected", "integration");
+      throw errors::Error(errors::Code::kGone, "the integration was disconnected", "integration");
     if (row->status == "disabled") {
-      throw http::ApiError(403, "integration_disabled",
-                           row->disabled_reason.value_or("the integration is disabled"),
-                           "integration");
+      throw errors::Error(errors::Code::kForbidden,
+                          row->disabled_reason.value_or("the integration is disabled"),
+                          "integration", {{"reason", "integration_disabled"}});
     }
     std::shared_ptr<plugins::PluginInstance> inst;
     try {
       inst = runtime.Instance(*row);
     } catch (const std::exception& e) {
       spdlog::error("channels: integration {} cannot start: {}", row->id, e.what());
-      throw http::ApiError(503, "unavailable", "the integration cannot start right now");
+      throw errors::Error(errors::Code::kUnavailable, "the integration cannot start right now");
     }
     plugins::PluginInstance::Webhook hook;
     hook.method = req.method;
@@ -51,16 +52,17 @@ void AddWebhookRoutes(http::Router& router, db::Pool& pool,
     const auto out = inst->ChannelWebhook(hook);
     if (out.status == SLOTH_UNAUTHENTICATED) {
       spdlog::warn("channels: {} webhook for {} refused: {}", row->plugin_id, row->id, out.error);
-      throw http::ApiError(403, "forbidden", out.error, "signature");
+      throw errors::Error(errors::Code::kForbidden, out.error, "signature");
     }
     if (out.status == SLOTH_INVALID_ARGUMENT) {
       spdlog::warn("channels: {} webhook for {} malformed: {}", row->plugin_id, row->id, out.error);
-      throw http::ApiError(400, "invalid_payload", out.error, "body");
+      throw errors::Error(errors::Code::kInvalidArgument, out.error, "body",
+                          {{"reason", "invalid_payload"}});
     }
-    if (!out.ok()) throw http::ApiError(503, "unavailable", out.error);
+    if (!out.ok()) throw errors::Error(errors::Code::kUnavailable, out.error);
     const auto parsed = json::parse(out.output.empty() ? "{}" : out.output, nullptr, false);
     if (!parsed.is_object())
-      throw http::ApiError(503, "unavailable", "the plugin answered no JSON");
+      throw errors::Error(errors::Code::kUnavailable, "the plugin answered no JSON");
     if (parsed.contains("events") && !parsed["events"].empty()) {
       const auto r = inbound.Store(*row, parsed["events"]);
       if (r.duplicates) {
@@ -77,64 +79,59 @@ void AddWebhookRoutes(http::Router& router, db::Pool& pool,
     }
     return http::Response::Json(status, {{"ok", true}});
   };
-  router.Add("POST", "/hooks/{plugin}/{integration}", handler);
-  router.Add("GET", "/hooks/{plugin}/{integration}", handler);
+  api.AddWebhook("POST", "/hooks/{plugin}/{integration}", handler);
+  api.AddWebhook("GET", "/hooks/{plugin}/{integration}", handler);
 }
 
 void AddConversationRoutes(api::Api& api) {
-  api.Add("GET", "/api/conversations", api::Access::kTenant, [](api::Context& ctx) {
+  auto opt = [](const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); };
+  api.Add("GET", "/api/conversations", api::Access::kTenant, [opt](api::Context& ctx) {
     const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
     const auto source = ctx.request.Query("source");
     if (source && (source->empty() || source->size() > 64))
-      throw http::ApiError(400, "invalid_argument", "source must be a plugin id", "source");
+      throw errors::Error::InvalidArgument("source must be a plugin id", "source");
     // Newest first: the cursor is the last id seen (ids only grow).
-    auto r = ctx.tx.Exec(
-        "SELECT id, source, integration_id::text, external_chat_id, customer_name, "
-        "customer_language, message_count, public.rfc3339(last_message_at), "
-        "public.rfc3339(created_at), (SELECT left(text, 200) FROM messages m WHERE "
-        "m.conversation_id = c.id ORDER BY id DESC LIMIT 1) FROM conversations c WHERE ($1::text "
-        "IS NULL OR source = $1) AND ($2::bigint = 0 OR id < $2) ORDER BY id DESC LIMIT $3",
-        source, page.after, page.limit + 1);
-    return http::Response::Json(200, api::PageOfRows(r, page, [](const db::Result& x, int i) {
-                                  return json{{"id", x.Int(i, 0)},
-                                              {"source", x.Text(i, 1)},
-                                              {"integration_id", api::TextOrNull(x, i, 2)},
-                                              {"external_chat_id", api::TextOrNull(x, i, 3)},
-                                              {"customer_name", api::TextOrNull(x, i, 4)},
-                                              {"customer_language", api::TextOrNull(x, i, 5)},
-                                              {"message_count", x.Int(i, 6)},
-                                              {"last_message_at", api::TextOrNull(x, i, 7)},
-                                              {"created_at", x.Text(i, 8)},
-                                              {"last_message", api::TextOrNull(x, i, 9)}};
-                                }));
+    const auto rows = ConversationRepository().List(ctx.tx, source, page.after, page.limit + 1);
+    return http::Response::Json(200,
+                                api::PageJson(
+                                    rows, page, [](const ConversationSummary& c) { return c.id; },
+                                    [&opt](const ConversationSummary& c) {
+                                      return json{{"id", c.id},
+                                                  {"source", c.source},
+                                                  {"integration_id", opt(c.integration_id)},
+                                                  {"external_chat_id", opt(c.external_chat_id)},
+                                                  {"customer_name", opt(c.customer_name)},
+                                                  {"customer_language", opt(c.customer_language)},
+                                                  {"message_count", c.message_count},
+                                                  {"last_message_at", opt(c.last_message_at)},
+                                                  {"created_at", c.created_at},
+                                                  {"last_message", opt(c.last_message)}};
+                                    }));
   });
 
-  api.Add("GET", "/api/conversations/{id}", api::Access::kTenant, [](api::Context& ctx) {
+  api.Add("GET", "/api/conversations/{id}", api::Access::kTenant, [opt](api::Context& ctx) {
     const auto id = api::IdParam(ctx.request.Param("id"), "id");
-    auto c = ctx.tx.Exec(
-        "SELECT source, customer_name, public.rfc3339(created_at) FROM conversations WHERE id = $1",
-        id);
-    if (c.Empty()) throw http::ApiError(404, "not_found", "no such conversation", "id");
+    ConversationRepository conversations;
+    const auto c = conversations.Find(ctx.tx, id);
+    if (!c) throw errors::Error::NotFound("no such conversation", "id");
     const auto page =
         api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"), 100, 500);
-    auto m = ctx.tx.Exec(
-        "SELECT id, direction, text, status, error, public.rfc3339(created_at), "
-        "public.rfc3339(sent_at) FROM messages WHERE conversation_id = $1 AND id > $2 ORDER BY id "
-        "LIMIT $3",
-        id, page.after, page.limit + 1);
-    const json messages = api::PageOfRows(m, page, [](const db::Result& x, int i) {
-      return json{{"id", x.Int(i, 0)},
-                  {"direction", x.Text(i, 1)},
-                  {"text", api::TextOrNull(x, i, 2)},
-                  {"status", x.Text(i, 3)},
-                  {"error", api::TextOrNull(x, i, 4)},
-                  {"created_at", x.Text(i, 5)},
-                  {"sent_at", api::TextOrNull(x, i, 6)}};
-    });
+    const auto rows = conversations.Messages(ctx.tx, id, page.after, page.limit + 1);
+    const json messages = api::PageJson(
+        rows, page, [](const MessageRecord& m) { return m.id; },
+        [&opt](const MessageRecord& m) {
+          return json{{"id", m.id},
+                      {"direction", m.direction},
+                      {"text", opt(m.text)},
+                      {"status", m.status},
+                      {"error", opt(m.error)},
+                      {"created_at", m.created_at},
+                      {"sent_at", opt(m.sent_at)}};
+        });
     return http::Response::Json(200, {{"id", id},
-                                      {"source", c.Text(0, 0)},
-                                      {"customer_name", api::TextOrNull(c, 0, 1)},
-                                      {"created_at", c.Text(0, 2)},
+                                      {"source", c->source},
+                                      {"customer_name", opt(c->customer_name)},
+                                      {"created_at", c->created_at},
                                       {"messages", messages}});
   });
 }

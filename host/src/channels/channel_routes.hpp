@@ -7,8 +7,8 @@
 namespace sloth::channels {
 
 // GET|POST /hooks/{plugin}/{integration}: the provider's webhook, verified by the plugin.
-void AddWebhookRoutes(http::Router& router, db::Pool& pool,
-                      integrations::IntegrationRuntime& runtime, Inbound& inbound);
+void AddWebhookRoutes(api::Api& api, db::Pool& pool, integrations::IntegrationRuntime& runtime,
+                      Inbound& inbound);
 
 // GET /api/conversations (?source=&limit=&cursor=) and /api/conversations/{id}.
 void AddConversationRoutes(api::Api& api);

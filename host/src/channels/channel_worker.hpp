@@ -2,9 +2,10 @@
 
 // The worker half of the pipeline. `channels.process` turns a chat's pending events into
 // conversation messages, counts them against the plan and stores a reply with its
-// `channels.send` job, all in one transaction; `channels.send` hands the reply to the
-// channel plugin and records the provider's id — or retries after the provider's
-// retry_after, or records why the provider refused it.
+// `channels.send` job, all in one transaction; `channels.send` (a staged job: no
+// transaction while the provider is called) hands the reply to the channel plugin and
+// records the provider's id — or retries after the provider's retry_after, or records why
+// the provider refused it.
 
 #include <string>
 
@@ -25,7 +26,7 @@ class ChannelWorker {
   void Register(jobs::WorkerPool& jobs);
 
   void Process(jobs::JobContext& ctx);
-  void Send(jobs::JobContext& ctx);
+  void Send(jobs::StagedJobContext& ctx);
 
  private:
   integrations::IntegrationRuntime& runtime_;

@@ -7,16 +7,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include "channels/conversation_repository.hpp"
 #include "jobs/job_queue.hpp"
+#include "json/json_read.hpp"
 #include "knowledge/parsers.hpp"
 
 namespace sloth::channels {
 namespace {
 
 std::string Text(const nlohmann::json& e, const char* key) {
-  const auto it = e.find(key);
-  if (it == e.end() || it->is_null()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
+  return json_read::TextOf(e, key);
 }
 
 }  // namespace
@@ -46,8 +46,7 @@ void Inbound::StoreMedia(const integrations::Integration& in, nlohmann::json& e)
   const std::string key =
       std::to_string(in.tenant_id) + "/inbound/" + in.id + "/" + id.substr(0, 100) + "." + format;
   try {
-    if (!blobs_) throw std::runtime_error("no storage is configured");
-    blobs_(key, data);
+    blobs_.Put(key, data, "image/" + format);
     photo["storage_key"] = key;
     photo["content_type"] = "image/" + format;
     photo["size"] = data.size();
@@ -63,6 +62,7 @@ StoreResult Inbound::Store(const integrations::Integration& in, const nlohmann::
     if (e.is_object() && e.contains("photo") && e["photo"].is_object()) StoreMedia(in, e);
   }
   StoreResult out;
+  ConversationRepository conversations;
   pool_.InTenant(db::TenantId{in.tenant_id}, [&](db::Transaction& tx) {
     out = {};
     std::set<std::string> chats;
@@ -81,12 +81,8 @@ StoreResult Inbound::Store(const integrations::Integration& in, const nlohmann::
       }
       // A status is an update of one of our sent messages: deduplicated per (id, status).
       if (type == "status") id += ":" + Text(e, "status");
-      auto r = tx.Exec(
-          "INSERT INTO inbound_events (integration_id, external_id, chat_id, type, payload) "
-          "VALUES ($1::uuid, $2, $3, $4, $5::jsonb) ON CONFLICT (integration_id, external_id) DO "
-          "NOTHING RETURNING id",
-          in.id, id, chat, type, e.dump());
-      if (r.Empty()) {
+      const auto stored = conversations.InsertEvent(tx, in.id, id, chat, type, e);
+      if (!stored) {
         ++out.duplicates;
         continue;
       }
@@ -95,14 +91,9 @@ StoreResult Inbound::Store(const integrations::Integration& in, const nlohmann::
         const std::string status = Text(e, "status");
         const bool known_status =
             status == "sent" || status == "delivered" || status == "read" || status == "failed";
-        // Statuses only move forward (read after delivered arrives out of order too).
-        tx.Exec(
-            "UPDATE messages SET status = $2, error = CASE WHEN $2 = 'failed' THEN left($3, "
-            "1000) ELSE error END WHERE external_id = $1 AND direction = 'out' AND $4 AND "
-            "array_position(ARRAY['pending','sent','delivered','read'], status) <= "
-            "coalesce(array_position(ARRAY['pending','sent','delivered','read'], $2), 5)",
-            Text(e, "message_id"), status, Text(e, "error"), known_status);
-        tx.Exec("UPDATE inbound_events SET processed_at = now() WHERE id = $1", r.Int(0, 0));
+        if (known_status)
+          conversations.ApplyDeliveryStatus(tx, Text(e, "message_id"), status, Text(e, "error"));
+        conversations.MarkEventsProcessed(tx, {*stored});
         continue;
       }
       chats.insert(chat);

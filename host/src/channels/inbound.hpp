@@ -13,6 +13,7 @@
 
 #include "db/pool.hpp"
 #include "integrations/integration_repository.hpp"
+#include "storage/blob_store.hpp"
 
 namespace sloth::channels {
 
@@ -22,13 +23,11 @@ struct StoreResult {
   int ignored = 0;     // malformed or of an unknown type (logged)
 };
 
-// Stores bytes under a key in the tenant's storage; throws when it cannot.
-using BlobSink = std::function<void(const std::string& key, const std::string& data)>;
-
 class Inbound {
  public:
-  Inbound(db::Pool& pool, std::chrono::milliseconds burst_window, BlobSink blobs = {})
-      : pool_(pool), burst_window_(burst_window), blobs_(std::move(blobs)) {}
+  // Photos clients send are kept in `blobs` (the platform's storage component).
+  Inbound(db::Pool& pool, std::chrono::milliseconds burst_window, storage::BlobStore& blobs)
+      : pool_(pool), burst_window_(burst_window), blobs_(blobs) {}
 
   // `events`: a JSON array (or one object) of channel events (sdk/README.md "Payloads").
   StoreResult Store(const integrations::Integration& integration, const nlohmann::json& events);
@@ -39,7 +38,7 @@ class Inbound {
 
   db::Pool& pool_;
   std::chrono::milliseconds burst_window_;
-  BlobSink blobs_;
+  storage::BlobStore& blobs_;
 };
 
 }  // namespace sloth::channels

@@ -83,9 +83,7 @@ void Poller::Loop(std::string id, std::shared_ptr<std::atomic<bool>> stop) {
     try {
       if (!lock_conn) {
         lock_conn = db::Connection::Open(options_.database_url, 5, std::chrono::milliseconds(5000));
-        const bool mine =
-            lock_conn->Exec("SELECT pg_try_advisory_lock(hashtext('sloth.poll'), hashtext($1))", id)
-                .Bool(0, 0);
+        const bool mine = integrations::IntegrationRepository::TryClaimPolling(*lock_conn, id);
         if (!mine) {  // another host polls it; look again later
           lock_conn.reset();
           pause(options_.rescan);

@@ -9,79 +9,12 @@
 namespace sloth::config {
 namespace {
 
-Field Str(std::string name, std::optional<std::string> def, std::string doc,
-          std::vector<std::string> allowed = {}) {
-  Field f;
-  f.name = std::move(name);
-  f.type = Type::kString;
-  f.default_value = std::move(def);
-  f.description = std::move(doc);
-  f.allowed = std::move(allowed);
-  return f;
-}
-
-Field Int(std::string name, std::int64_t def, std::int64_t min, std::int64_t max, std::string doc) {
-  Field f;
-  f.name = std::move(name);
-  f.type = Type::kInteger;
-  f.default_value = std::to_string(def);
-  f.min = min;
-  f.max = max;
-  f.description = std::move(doc);
-  return f;
-}
-
-Field Bool(std::string name, bool def, std::string doc) {
-  Field f;
-  f.name = std::move(name);
-  f.type = Type::kBoolean;
-  f.default_value = def ? "true" : "false";
-  f.description = std::move(doc);
-  return f;
-}
-
-Field Section(std::string name, std::vector<Field> children, std::string doc) {
-  Field f;
-  f.name = std::move(name);
-  f.type = Type::kMap;
-  f.children = std::move(children);
-  f.description = std::move(doc);
-  return f;
-}
-
-Field List(std::string name, std::string def, std::string doc) {
-  Field f;
-  f.name = std::move(name);
-  f.type = Type::kStringList;
-  f.default_value = std::move(def);
-  f.description = std::move(doc);
-  return f;
-}
-
-Field Open(std::string name, std::string doc) {
-  Field f;
-  f.name = std::move(name);
-  f.type = Type::kMap;
-  f.open = true;
-  f.description = std::move(doc);
-  return f;
-}
-
 Field Queues() {
   Field concurrency = Int("concurrency", 1, 1, 256, "workers for this queue");
   Field q = Open("queues", "queue name -> {concurrency}");
   q.children = {concurrency};
   q.default_value = std::nullopt;
   return q;
-}
-
-Field EmbeddingModels() {
-  Field plugin = Str("plugin", std::nullopt, "embedder plugin id");
-  plugin.required = true;
-  Field m = Open("embedding_models",
-                 "name -> {plugin, config}: the embedding models organisations may choose");
-  m.children = {plugin, Open("config", "settings over plugins.config.<plugin>")};
-  return m;
 }
 
 Field Entries() {
@@ -92,6 +25,35 @@ Field Entries() {
   Field e = Open("entries", "name -> {cron, kind, queue}");
   e.children = {cron, kind, Str("queue", "default", "queue of the job")};
   return e;
+}
+
+// The sections of concerns, each declared beside its concern: a new one is a
+// <concern>_config.{hpp,cpp} with Schema() and Read(), one row here and a HostConfig member.
+struct ConcernSection {
+  Field (*schema)();
+  void (*read)(const YAML::Node& section, const std::string& file, HostConfig& c);
+};
+
+const std::vector<ConcernSection>& ConcernSections() {
+  static const std::vector<ConcernSection> sections = {
+      {billing::BillingConfig::Schema,
+       [](const YAML::Node& s, const std::string& f, HostConfig& c) {
+         c.billing = billing::BillingConfig::Read(s, f);
+       }},
+      {channels::ChannelsConfig::Schema,
+       [](const YAML::Node& s, const std::string& f, HostConfig& c) {
+         c.channels = channels::ChannelsConfig::Read(s, f);
+       }},
+      {knowledge::KnowledgeConfig::Schema,
+       [](const YAML::Node& s, const std::string& f, HostConfig& c) {
+         c.knowledge = knowledge::KnowledgeConfig::Read(s, f);
+       }},
+      {storage::StorageConfig::Schema,
+       [](const YAML::Node& s, const std::string& f, HostConfig& c) {
+         c.storage = storage::StorageConfig::Read(s, f);
+       }},
+  };
+  return sections;
 }
 
 std::vector<Field> BuildSchema() {
@@ -155,6 +117,15 @@ std::vector<Field> BuildSchema() {
           "plugins",
           {List("dirs", "[]", "directories holding plugin folders (plugin.json + library)"),
            Int("call_timeout_ms", 30000, 1, 3600000, "timeout of every call into a plugin"),
+           Section("call_timeouts_ms",
+                   {Int("channel", 0, 0, 3600000, "send, webhook, connect, poll"),
+                    Int("llm", 120000, 0, 3600000, "a chat completion (tools, long answers)"),
+                    Int("embedder", 0, 0, 3600000, "a batch of embeddings"),
+                    Int("vision", 0, 0, 3600000, "one image analysed"),
+                    Int("calendar", 0, 0, 3600000, "free/busy and event changes"),
+                    Int("storage", 0, 0, 3600000, "a blob or a part of one"),
+                    Int("payment", 0, 0, 3600000, "checkout, cancel, webhook")},
+                   "per plugin kind; 0 = call_timeout_ms"),
            Int("init_timeout_ms", 10000, 1, 600000, "timeout of a plugin's descriptor and init"),
            Int("max_threads", 64, 1, 4096, "threads for calls into plugins"),
            Open("config", "per-plugin settings, by plugin id (host->plugin_config)")},
@@ -183,38 +154,6 @@ std::vector<Field> BuildSchema() {
       Section("secrets",
               {master_key, Str("master_key_file", "", "file holding the master key (alternative)")},
               "encryption of integration credentials at rest"),
-      Section("channels",
-              {Int("burst_window_ms", 3000, 0, 60000,
-                   "messages from one chat within this window get one answer"),
-               Str("limit_reply",
-                   "Thank you for your message! We have reached our message limit for now; the "
-                   "salon will get back to you soon.",
-                   "sent without calling any model when the plan's limit is reached"),
-               Bool("polling", true, "long-poll integrations connected in polling mode"),
-               Int("poll_timeout_ms", 10000, 1000, 60000,
-                   "how long one long poll waits (bounds shutdown)"),
-               Int("poll_rescan_ms", 5000, 100, 600000,
-                   "how often the poller looks for polling integrations")},
-              "messaging channels"),
-      Section("knowledge",
-              {Int("max_upload_bytes", 20 << 20, 1024, std::int64_t{1} << 31, "largest upload"),
-               Str("storage_plugin", "storage-local", "plugin storing uploaded files"),
-               Str("embedder_plugin", "local-embedder",
-                   "the embedding model of organisations that chose none: a name from "
-                   "embedding_models, else a plugin id"),
-               EmbeddingModels(),
-               Str("vision_plugin", "", "plugin analysing photos (e.g. vision); empty: none"),
-               Int("chunk_size", 1000, 100, 20000, "characters per chunk"),
-               Int("chunk_overlap", 200, 0, 5000, "characters shared by neighbouring chunks")},
-              "documents and retrieval"),
-      Section(
-          "billing",
-          {Str("payment_plugin", "", "payment plugin id (e.g. stripe); empty: no checkout"),
-           Str("success_url", "", "browser target after a paid checkout"),
-           Str("cancel_url", "", "browser target after an abandoned checkout"),
-           Int("past_due_grace_days", 7, 0, 90, "days past_due before a subscription is unpaid"),
-           Str("fallback_plan", "free", "plan an organisation falls back to when a paid one ends")},
-          "subscriptions and payments"),
       Section("log",
               {Str("level", "info", "minimum level",
                    {"trace", "debug", "info", "warn", "error", "critical", "off"}),
@@ -231,7 +170,11 @@ std::optional<std::string> ProcessEnv(const std::string& name) {
 }  // namespace
 
 const std::vector<Field>& HostSchema() {
-  static const std::vector<Field> schema = BuildSchema();
+  static const std::vector<Field> schema = [] {
+    auto fields = BuildSchema();
+    for (const auto& s : ConcernSections()) fields.push_back(s.schema());
+    return fields;
+  }();
   return schema;
 }
 
@@ -346,6 +289,10 @@ HostConfig ParseHostConfig(
     c.plugins.dirs.push_back((p.is_absolute() ? p : (base / p).lexically_normal()).string());
   }
   c.plugins.call_timeout = std::chrono::milliseconds(plugins["call_timeout_ms"].as<std::int64_t>());
+  for (const auto& kv : plugins["call_timeouts_ms"]) {
+    if (const auto ms = kv.second.as<std::int64_t>(); ms > 0)
+      c.plugins.kind_timeouts[kv.first.as<std::string>()] = std::chrono::milliseconds(ms);
+  }
   c.plugins.init_timeout = std::chrono::milliseconds(plugins["init_timeout_ms"].as<std::int64_t>());
   c.plugins.max_threads = plugins["max_threads"].as<int>();
   c.plugins.config = plugins["config"];
@@ -386,35 +333,22 @@ HostConfig ParseHostConfig(
                                    kv.second["kind"].as<std::string>(),
                                    kv.second["queue"].as<std::string>()});
   }
-  c.channels.burst_window = std::chrono::milliseconds(r["channels"]["burst_window_ms"].as<int>());
-  c.channels.limit_reply = r["channels"]["limit_reply"].as<std::string>();
-  c.channels.polling = r["channels"]["polling"].as<bool>();
-  c.channels.poll_timeout = std::chrono::milliseconds(r["channels"]["poll_timeout_ms"].as<int>());
-  c.channels.poll_rescan = std::chrono::milliseconds(r["channels"]["poll_rescan_ms"].as<int>());
-  const auto kn = r["knowledge"];
-  c.knowledge.max_upload_bytes = kn["max_upload_bytes"].as<std::int64_t>();
-  c.knowledge.storage_plugin = kn["storage_plugin"].as<std::string>();
-  c.knowledge.embedder_plugin = kn["embedder_plugin"].as<std::string>();
-  c.knowledge.vision_plugin = kn["vision_plugin"].as<std::string>();
-  for (const auto& kv : kn["embedding_models"]) {
-    const auto model = kv.first.as<std::string>();
-    // Chunks record it and instance ids carry it: keep it to a plain token.
-    if (model.empty() || model.size() > 64 ||
-        model.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") != std::string::npos) {
-      throw ConfigError(name + ": key 'knowledge.embedding_models." + model +
-                        "': a model name is 1-64 of a-z 0-9 . _ -");
-    }
-    c.knowledge.embedding_models.push_back(
-        {model, kv.second["plugin"].as<std::string>(), kv.second["config"]});
+  for (const auto& s : ConcernSections()) {
+    const auto key = s.schema().name;
+    s.read(r[key], name, c);
   }
-  c.knowledge.chunk_size = kn["chunk_size"].as<std::size_t>();
-  c.knowledge.chunk_overlap = kn["chunk_overlap"].as<std::size_t>();
-  const auto billing = r["billing"];
-  c.billing.payment_plugin = billing["payment_plugin"].as<std::string>();
-  c.billing.success_url = billing["success_url"].as<std::string>();
-  c.billing.cancel_url = billing["cancel_url"].as<std::string>();
-  c.billing.past_due_grace_days = billing["past_due_grace_days"].as<int>();
-  c.billing.fallback_plan = billing["fallback_plan"].as<std::string>();
+  if (!c.knowledge.storage_plugin.empty()) {
+    if (r["storage"]["plugin"] && !r["storage"]["plugin"].IsNull()) {
+      c.warnings.push_back(name +
+                           ": key 'knowledge.storage_plugin' is deprecated and ignored: "
+                           "storage.plugin is set");
+    } else {
+      c.storage.plugin = c.knowledge.storage_plugin;
+      c.warnings.push_back(name +
+                           ": key 'knowledge.storage_plugin' is deprecated: use "
+                           "storage.plugin");
+    }
+  }
   c.log.level = r["log"]["level"].as<std::string>();
   c.log.format = r["log"]["format"].as<std::string>();
   return c;

@@ -9,7 +9,11 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "config/schema.hpp"
+#include "billing/billing_config.hpp"
+#include "channels/channels_config.hpp"
+#include "knowledge/knowledge_config.hpp"
+#include "schema/schema.hpp"
+#include "storage/storage_config.hpp"
 
 namespace sloth::config {
 
@@ -46,6 +50,9 @@ struct LogConfig {
 struct PluginsConfig {
   std::vector<std::string> dirs;  // absolute, resolved against the config file's directory
   std::chrono::milliseconds call_timeout{30000};
+  // By plugin kind (llm, embedder, channel, ...): a chat completion needs longer than a
+  // storage write. A kind not listed uses call_timeout.
+  std::map<std::string, std::chrono::milliseconds> kind_timeouts;
   std::chrono::milliseconds init_timeout{10000};
   int max_threads = 64;
   YAML::Node config;  // per-plugin sections, by plugin id
@@ -101,38 +108,6 @@ struct SecretsConfig {
   std::string dev_key_file;  // absolute; empty in production
 };
 
-struct ChannelsConfig {
-  std::chrono::milliseconds burst_window{3000};  // messages of one chat answered together
-  std::string limit_reply;  // sent instead of an answer when the plan's limit is reached
-  bool polling = true;      // run long-poll loops for integrations in polling mode
-  std::chrono::milliseconds poll_timeout{10000};
-  std::chrono::milliseconds poll_rescan{5000};
-};
-
-struct EmbeddingModelConfig {
-  std::string name;  // what organisations choose and chunks record
-  std::string plugin;
-  YAML::Node config;  // over plugins.config.<plugin>
-};
-
-struct KnowledgeConfig {
-  std::int64_t max_upload_bytes = 20 << 20;
-  std::string storage_plugin = "storage-local";
-  std::string embedder_plugin = "local-embedder";  // the default model's name
-  std::vector<EmbeddingModelConfig> embedding_models;
-  std::string vision_plugin;
-  std::size_t chunk_size = 1000;
-  std::size_t chunk_overlap = 200;
-};
-
-struct BillingConfig {
-  std::string payment_plugin;  // e.g. "stripe"; empty: checkout is unavailable
-  std::string success_url;     // where the provider sends the browser after checkout
-  std::string cancel_url;
-  int past_due_grace_days = 7;  // past_due this long -> unpaid -> fallback plan
-  std::string fallback_plan = "free";
-};
-
 struct HostConfig {
   std::string file;
   std::string environment = "development";  // development | production
@@ -146,10 +121,14 @@ struct HostConfig {
   OutboundHttpConfig outbound_http;
   JobsConfig jobs;
   SchedulerConfig scheduler;
-  BillingConfig billing;
+  // The sections of concerns, each declared beside its concern (<concern>_config.hpp).
+  billing::BillingConfig billing;
   SecretsConfig secrets;
-  ChannelsConfig channels;
-  KnowledgeConfig knowledge;
+  channels::ChannelsConfig channels;
+  knowledge::KnowledgeConfig knowledge;
+  storage::StorageConfig storage;
+  // Deprecated keys that were honoured, to be logged once the logger is set up.
+  std::vector<std::string> warnings;
   YAML::Node resolved;  // the whole validated tree, for components that read their own section
 };
 

@@ -60,9 +60,10 @@ SecretBox::~SecretBox() {
   sodium_memzero(key_.data(), key_.size());
 }
 
-std::unique_ptr<SecretBox> SecretBox::FromConfig(const config::SecretsConfig& c) {
+std::unique_ptr<SecretBox> SecretBox::FromKey(const std::string& master_key_hex,
+                                              const std::string& dev_key_file) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-  const std::string hex = c.master_key_hex.empty() ? DevKey(c.dev_key_file) : c.master_key_hex;
+  const std::string hex = master_key_hex.empty() ? DevKey(dev_key_file) : master_key_hex;
   return std::make_unique<SecretBox>(FromHex(hex));
 }
 

@@ -9,8 +9,6 @@
 #include <string>
 #include <string_view>
 
-#include "config/host_config.hpp"
-
 namespace sloth::crypto {
 
 class SecretBox {
@@ -23,7 +21,10 @@ class SecretBox {
 
   // The key from config: secrets.master_key, or in development the key file (created with
   // a random key, mode 0600, the first time).
-  static std::unique_ptr<SecretBox> FromConfig(const config::SecretsConfig& c);
+  // `master_key_hex`: 64 hex characters; empty in development, where the key is read from
+  // (or first written to) `dev_key_file`.
+  static std::unique_ptr<SecretBox> FromKey(const std::string& master_key_hex,
+                                            const std::string& dev_key_file);
 
   std::string Seal(std::string_view plaintext) const;
   // Throws std::runtime_error when the value was not sealed with this key or was altered.

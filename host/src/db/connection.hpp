@@ -62,6 +62,8 @@ class Param {
   std::optional<std::string> value_;
 };
 
+class Row;
+
 class Result {
  public:
   Result() = default;
@@ -81,10 +83,34 @@ class Result {
   double Double(int row, int col) const;
   // Rows touched by INSERT/UPDATE/DELETE.
   std::int64_t Affected() const;
+  // Row `row`, read by column name (repositories use it for rows of more than two columns,
+  // so a statement's column order can change without breaking its reader).
+  Row At(int row) const;
 
  private:
   std::shared_ptr<PGresult> res_;
 };
+
+class Row {
+ public:
+  Row(const Result& result, int row) : r_(result), row_(row) {}
+  bool IsNull(std::string_view col) const { return r_.IsNull(row_, r_.Column(col)); }
+  std::string Text(std::string_view col) const { return r_.Text(row_, r_.Column(col)); }
+  std::optional<std::string> OptText(std::string_view col) const {
+    return r_.OptText(row_, r_.Column(col));
+  }
+  std::int64_t Int(std::string_view col) const { return r_.Int(row_, r_.Column(col)); }
+  bool Bool(std::string_view col) const { return r_.Bool(row_, r_.Column(col)); }
+  double Double(std::string_view col) const { return r_.Double(row_, r_.Column(col)); }
+
+ private:
+  const Result& r_;  // outlives the row: rows are read while their result is in scope
+  int row_;
+};
+
+inline Row Result::At(int row) const {
+  return Row(*this, row);
+}
 
 class Connection {
  public:

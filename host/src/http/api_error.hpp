@@ -9,16 +9,19 @@
 
 namespace sloth::http {
 
-// A request error with its HTTP status and the envelope
-// {"error":{"code","message","field"}}. Thrown by handlers; mapped to a response in one
-// place (the server), so every error leaves in the same shape.
+// An error of the HTTP layer with its status and the envelope
+// {"error":{"code","message","field","details"}}. The server answers it in one place, so
+// every error leaves in the same shape. Code below the routes throws errors::Error
+// instead; api/error_mapping.cpp turns that into this.
 class ApiError : public std::runtime_error {
  public:
-  ApiError(int status, std::string code, std::string message, std::string field = "")
+  ApiError(int status, std::string code, std::string message, std::string field = "",
+           nlohmann::json details = nlohmann::json::object())
       : std::runtime_error(message),
         status_(status),
         code_(std::move(code)),
-        field_(std::move(field)) {}
+        field_(std::move(field)),
+        details_(std::move(details)) {}
 
   int status() const { return status_; }
   const std::string& code() const { return code_; }
@@ -41,11 +44,13 @@ class ApiError : public std::runtime_error {
   int status_;
   std::string code_;
   std::string field_;
+  nlohmann::json details_;
   std::vector<std::pair<std::string, std::string>> headers_;
 };
 
 // The envelope for a status/code/message triple without an exception.
 nlohmann::json ErrorEnvelope(const std::string& code, const std::string& message,
-                             const std::string& field = "");
+                             const std::string& field = "",
+                             const nlohmann::json& details = nlohmann::json::object());
 
 }  // namespace sloth::http

@@ -8,14 +8,15 @@
 namespace sloth::http {
 
 nlohmann::json ErrorEnvelope(const std::string& code, const std::string& message,
-                             const std::string& field) {
+                             const std::string& field, const nlohmann::json& details) {
   nlohmann::json e = {{"code", code}, {"message", message}};
   if (!field.empty()) e["field"] = field;
+  if (details.is_object() && !details.empty()) e["details"] = details;
   return {{"error", e}};
 }
 
 nlohmann::json ApiError::Envelope() const {
-  return ErrorEnvelope(code_, what(), field_);
+  return ErrorEnvelope(code_, what(), field_, details_);
 }
 
 std::optional<std::string> Request::Header(std::string_view name) const {
@@ -40,10 +41,16 @@ const std::string& Request::Param(const std::string& name) const {
 }
 
 nlohmann::json Request::Json() const {
-  if (body.empty()) throw ApiError(400, "invalid_json", "a JSON object body is required", "body");
+  if (body.empty())
+    throw ApiError(400, "invalid_json", "a JSON object body is required", "body",
+                   {{"reason", "invalid_json"}});
   nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw ApiError(400, "invalid_json", "the body is not valid JSON", "body");
-  if (!j.is_object()) throw ApiError(400, "invalid_json", "the body must be a JSON object", "body");
+  if (j.is_discarded())
+    throw ApiError(400, "invalid_json", "the body is not valid JSON", "body",
+                   {{"reason", "invalid_json"}});
+  if (!j.is_object())
+    throw ApiError(400, "invalid_json", "the body must be a JSON object", "body",
+                   {{"reason", "invalid_json"}});
   return j;
 }
 

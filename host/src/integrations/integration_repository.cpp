@@ -149,4 +149,9 @@ void IntegrationRepository::RecordError(db::Transaction& tx, const std::string& 
       id, error);
 }
 
+bool IntegrationRepository::TryClaimPolling(db::Connection& conn, const std::string& id) {
+  return conn.Exec("SELECT pg_try_advisory_lock(hashtext('sloth.poll'), hashtext($1))", id)
+      .Bool(0, 0);
+}
+
 }  // namespace sloth::integrations

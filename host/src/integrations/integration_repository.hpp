@@ -47,6 +47,9 @@ class IntegrationRepository {
   bool Disconnect(db::Transaction& tx, std::int64_t tenant_id, const std::string& id);
 
   void AddReceived(db::Transaction& tx, const std::string& id, int n);
+  // Takes the session advisory lock that makes `conn`'s host the poller of integration
+  // `id`; false when another host holds it. Released when `conn` closes.
+  static bool TryClaimPolling(db::Connection& conn, const std::string& id);
   void AddSent(db::Transaction& tx, const std::string& id);
   void RecordError(db::Transaction& tx, const std::string& id, const std::string& error);
 };

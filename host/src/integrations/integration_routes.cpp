@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/validation.hpp"
-#include "http/api_error.hpp"
+#include "errors/error.hpp"
 #include "integrations/plan_gate.hpp"
 
 namespace sloth::integrations {
@@ -61,85 +61,109 @@ void AddRoutes(api::Api& api, IntegrationRuntime& runtime, std::string public_ur
     return http::Response::Json(200, {{"items", items}, {"next_cursor", nullptr}});
   });
 
-  api.Add("POST", "/api/integrations/{plugin}/connect", api::Access::kOwner,
-          [&runtime, public_url, on_change](api::Context& ctx) {
-            const std::string plugin_id = ctx.request.Param("plugin");
-            const auto plugin = runtime.plugins().Find(plugin_id);
-            if (!plugin) throw http::ApiError(404, "not_found", "no such plugin", "plugin");
-            if (!(plugin->manifest.kind_bits & (SLOTH_KIND_CHANNEL | SLOTH_KIND_CALENDAR))) {
-              throw http::ApiError(400, "invalid_argument",
-                                   "plugin " + plugin_id + " is not connected per organisation",
-                                   "plugin");
-            }
-            const json body = ctx.request.Json();
-            const auto& feature = plugin->manifest.feature;
-            PlanGate().CheckCanEnable(
-                ctx.tx, ctx.tenant(),
-                feature.empty() ? std::nullopt : std::optional<std::string>(feature));
-            IntegrationRepository repo;
-            const std::string id = repo.NewId(ctx.tx);
-            std::shared_ptr<plugins::PluginInstance> inst;
-            try {
-              inst = runtime.plugins().CreateInstance(plugin_id, {id, ctx.tenant(), body});
-            } catch (const plugins::ConfigInvalid& e) {
-              throw http::ApiError(400, "invalid_config", e.what(), e.field());
-            } catch (const plugins::PluginError& e) {
-              throw http::ApiError(400, "invalid_config", e.what());
-            }
-            auto stop = [&] { inst->Stop(); };
-            const auto started = inst->Start();
-            if (!started.ok()) {
-              stop();
-              throw http::ApiError(400, "invalid_config", started.error);
-            }
-            json request = json::object();
-            if (!public_url.empty())
-              request["webhook_url"] = public_url + "/hooks/" + plugin_id + "/" + id;
-            const auto connected = inst->Connect(request.dump());
-            if (!connected.ok()) {
-              stop();
-              if (connected.status == SLOTH_UNAUTHENTICATED ||
-                  connected.status == SLOTH_INVALID_ARGUMENT) {
-                throw http::ApiError(400, "provider_refused", connected.error);
-              }
-              throw http::ApiError(502, "provider_error", connected.error);
-            }
-            json connection =
-                json::parse(connected.output.empty() ? "{}" : connected.output, nullptr, false);
-            if (!connection.is_object()) connection = json::object();
-            const json config = inst->spec().config;
-            repo.Insert(ctx.tx, id, ctx.tenant(), plugin_id, feature,
-                        runtime.box().Seal(config.dump()), connection);
-            const auto row = repo.FindForTenant(ctx.tx, ctx.tenant(), id);
-            runtime.Adopt(*row, inst);
-            spdlog::info("integrations: tenant {} connected {} ({}, {})", ctx.tenant(), plugin_id,
-                         id, connection.value("mode", "?"));
-            if (on_change) on_change();  // the scan also repeats, should it run before the commit
-            return http::Response::Json(
-                201, ToJson(*row, PublicConfig(config, plugin->manifest.config_schema)));
+  // Connecting asks the provider to verify the credentials (and set up its webhook), so
+  // it runs between transactions: the plan is checked first, the provider called with no
+  // transaction or row lock held, and the plan checked again under the subscription's row
+  // lock when the integration is recorded (two connects at once cannot both pass the limit).
+  api.AddPooled(
+      "POST", "/api/integrations/{plugin}/connect", api::Access::kOwner,
+      [&runtime, public_url, on_change](api::PooledContext& ctx) {
+        const std::string plugin_id = ctx.request.Param("plugin");
+        const auto plugin = runtime.plugins().Find(plugin_id);
+        if (!plugin) throw errors::Error::NotFound("no such plugin", "plugin");
+        if (!(plugin->manifest.kind_bits & (SLOTH_KIND_CHANNEL | SLOTH_KIND_CALENDAR))) {
+          throw errors::Error::InvalidArgument(
+              "plugin " + plugin_id + " is not connected per organisation", "plugin");
+        }
+        const json body = ctx.request.Json();
+        const auto& feature = plugin->manifest.feature;
+        const std::optional<std::string> gated =
+            feature.empty() ? std::nullopt : std::optional<std::string>(feature);
+        IntegrationRepository repo;
+        const std::string id = ctx.InTenant([&](db::Transaction& tx) {
+          PlanGate().CheckCanEnable(tx, ctx.tenant(), gated);
+          return repo.NewId(tx);
+        });
+        std::shared_ptr<plugins::PluginInstance> inst;
+        try {
+          inst = runtime.plugins().CreateInstance(plugin_id, {id, ctx.tenant(), body});
+        } catch (const plugins::ConfigInvalid& e) {
+          throw errors::Error(errors::Code::kInvalidArgument, e.what(), e.field(),
+                              {{"reason", "invalid_config"}});
+        } catch (const plugins::PluginError& e) {
+          throw errors::Error(errors::Code::kInvalidArgument, e.what(), "",
+                              {{"reason", "invalid_config"}});
+        }
+        const auto started = inst->Start();
+        if (!started.ok()) {
+          inst->Stop();
+          throw errors::Error(errors::Code::kInvalidArgument, started.error, "",
+                              {{"reason", "invalid_config"}});
+        }
+        json request = json::object();
+        if (!public_url.empty())
+          request["webhook_url"] = public_url + "/hooks/" + plugin_id + "/" + id;
+        const auto connected = inst->Connect(request.dump());
+        if (!connected.ok()) {
+          inst->Stop();
+          if (connected.status == SLOTH_UNAUTHENTICATED ||
+              connected.status == SLOTH_INVALID_ARGUMENT) {
+            throw errors::Error(errors::Code::kInvalidArgument, connected.error, "",
+                                {{"reason", "provider_refused"}});
+          }
+          throw errors::Error(errors::Code::kProviderError, connected.error);
+        }
+        json connection =
+            json::parse(connected.output.empty() ? "{}" : connected.output, nullptr, false);
+        if (!connection.is_object()) connection = json::object();
+        const json config = inst->spec().config;
+        std::optional<Integration> row;
+        try {
+          row = ctx.InTenant([&](db::Transaction& tx) {
+            PlanGate().CheckCanEnable(tx, ctx.tenant(), gated);
+            repo.Insert(tx, id, ctx.tenant(), plugin_id, feature, runtime.box().Seal(config.dump()),
+                        connection);
+            return repo.FindForTenant(tx, ctx.tenant(), id);
           });
+        } catch (...) {
+          // Refused after the provider was set up (the plan changed meanwhile): undo it there.
+          const auto out = inst->Disconnect();
+          if (!out.ok() && out.status != SLOTH_UNSUPPORTED)
+            spdlog::warn("integrations: undoing connect of {} at the provider: {}", id, out.error);
+          inst->Stop();
+          throw;
+        }
+        runtime.Adopt(*row, inst);
+        spdlog::info("integrations: tenant {} connected {} ({}, {})", ctx.tenant(), plugin_id, id,
+                     connection.value("mode", "?"));
+        if (on_change) on_change();
+        return http::Response::Json(
+            201, ToJson(*row, PublicConfig(config, plugin->manifest.config_schema)));
+      });
 
-  api.Add("DELETE", "/api/integrations/{id}", api::Access::kOwner,
-          [&runtime, on_change](api::Context& ctx) {
-            IntegrationRepository repo;
-            const auto row = repo.FindForTenant(ctx.tx, ctx.tenant(), ctx.request.Param("id"));
-            if (!row || row->status == "disconnected")
-              throw http::ApiError(404, "not_found", "no such integration", "id");
-            try {
-              // Undo the provider side (delete the webhook); a failure is logged, not fatal:
-              // the credentials are wiped either way.
-              const auto out = runtime.Instance(*row)->Disconnect();
-              if (!out.ok() && out.status != SLOTH_UNSUPPORTED)
-                spdlog::warn("integrations: disconnect of {} at the provider: {}", row->id,
-                             out.error);
-            } catch (const std::exception& e) {
-              spdlog::warn("integrations: disconnect of {} at the provider: {}", row->id, e.what());
-            }
-            repo.Disconnect(ctx.tx, ctx.tenant(), row->id);
-            runtime.Forget(row->id);
-            if (on_change) on_change();  // the scan also repeats, should it run before the commit
-            return http::Response::NoContent();
-          });
+  api.AddPooled(
+      "DELETE", "/api/integrations/{id}", api::Access::kOwner,
+      [&runtime, on_change](api::PooledContext& ctx) {
+        IntegrationRepository repo;
+        const auto row = ctx.InTenant([&](db::Transaction& tx) {
+          return repo.FindForTenant(tx, ctx.tenant(), ctx.request.Param("id"));
+        });
+        if (!row || row->status == "disconnected")
+          throw errors::Error::NotFound("no such integration", "id");
+        try {
+          // Undo the provider side (delete the webhook); a failure is logged, not fatal: the
+          // credentials are wiped either way.
+          const auto out = runtime.Instance(*row)->Disconnect();
+          if (!out.ok() && out.status != SLOTH_UNSUPPORTED)
+            spdlog::warn("integrations: disconnect of {} at the provider: {}", row->id, out.error);
+        } catch (const std::exception& e) {
+          spdlog::warn("integrations: disconnect of {} at the provider: {}", row->id, e.what());
+        }
+        ctx.InTenant([&](db::Transaction& tx) { repo.Disconnect(tx, ctx.tenant(), row->id); });
+        runtime.Forget(row->id);
+        if (on_change) on_change();
+        return http::Response::NoContent();
+      });
 }
 
 }  // namespace sloth::integrations

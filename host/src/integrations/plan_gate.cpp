@@ -1,6 +1,8 @@
 #include "integrations/plan_gate.hpp"
 
-#include "http/api_error.hpp"
+#include <spdlog/spdlog.h>
+
+#include "errors/error.hpp"
 
 namespace sloth::integrations {
 namespace {
@@ -17,7 +19,8 @@ PlanView ReadPlan(db::Transaction& tx, std::int64_t tenant_id) {
       "FROM public.subscriptions s JOIN public.plans p ON p.slug = s.plan_slug "
       "WHERE s.tenant_id = $1",
       tenant_id);
-  if (r.Empty()) throw http::ApiError(402, "payment_required", "the organisation has no plan");
+  if (r.Empty())
+    throw errors::Error(errors::Code::kPaymentRequired, "the organisation has no plan");
   return {r.Text(0, 0), r.Text(0, 1), r.Int(0, 2)};
 }
 
@@ -35,13 +38,14 @@ void PlanGate::CheckCanEnable(db::Transaction& tx, std::int64_t tenant_id,
   tx.Exec("SELECT 1 FROM public.subscriptions WHERE tenant_id = $1 FOR UPDATE", tenant_id);
   const PlanView p = ReadPlan(tx, tenant_id);
   if (p.status != "trialing" && p.status != "active") {
-    throw http::ApiError(402, "payment_required",
-                         "the subscription is " + p.status + "; settle it to connect integrations",
-                         feature.value_or("subscription"));
+    throw errors::Error(errors::Code::kPaymentRequired,
+                        "the subscription is " + p.status + "; settle it to connect integrations",
+                        feature.value_or("subscription"));
   }
   if (feature && !feature->empty() && !PlanHas(tx, p.plan, *feature)) {
-    throw http::ApiError(402, "feature_not_in_plan",
-                         "the " + p.plan + " plan does not include " + *feature, *feature);
+    throw errors::Error(errors::Code::kPaymentRequired,
+                        "the " + p.plan + " plan does not include " + *feature, *feature,
+                        {{"reason", "feature_not_in_plan"}});
   }
   if (p.max >= 0) {
     const auto used = tx.Exec(
@@ -50,10 +54,9 @@ void PlanGate::CheckCanEnable(db::Transaction& tx, std::int64_t tenant_id,
                             tenant_id)
                           .Int(0, 0);
     if (used + 1 > p.max) {
-      throw http::ApiError(429, "limit_exceeded",
-                           "the " + p.plan + " plan allows " + std::to_string(p.max) +
-                               " integrations; used " + std::to_string(used),
-                           "integrations");
+      throw errors::Error::LimitReached("the " + p.plan + " plan allows " + std::to_string(p.max) +
+                                            " integrations; used " + std::to_string(used),
+                                        "integrations", used, p.max);
     }
   }
 }
@@ -93,6 +96,16 @@ GateChanges PlanGate::Apply(db::Transaction& tx, std::int64_t tenant_id) {
             tenant_id, p.plan, p.max)
           .Affected());
   return out;
+}
+
+void OnPlanChange(db::Transaction& tx, std::int64_t tenant_id, const std::string& plan_before,
+                  const std::string& plan_after) {
+  if (plan_before == plan_after) return;
+  const auto g = PlanGate().Apply(tx, tenant_id);
+  if (g.disabled || g.enabled) {
+    spdlog::info("tenant {}: plan {} disabled {} and re-enabled {} integration(s)", tenant_id,
+                 plan_after, g.disabled, g.enabled);
+  }
 }
 
 }  // namespace sloth::integrations

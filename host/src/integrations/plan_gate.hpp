@@ -18,9 +18,10 @@ struct GateChanges {
 
 class PlanGate {
  public:
-  // Throws http::ApiError 402 naming `feature` when the plan lacks it or the subscription
-  // does not allow paid features, and 429 naming `integrations` when one more integration
-  // would pass the plan's max_integrations. `feature` empty = ungated plugin.
+  // Throws errors::Error payment_required naming `feature` when the plan lacks it or the
+  // subscription does not allow paid features, and limit_reached naming `integrations` when
+  // one more integration would pass the plan's limit. `feature` empty = ungated plugin.
+  // Locks the subscription's row for the rest of the transaction (connects serialise).
   void CheckCanEnable(db::Transaction& tx, std::int64_t tenant_id,
                       const std::optional<std::string>& feature);
 
@@ -29,5 +30,9 @@ class PlanGate {
   // and now allows are enabled again, oldest first, up to max_integrations.
   GateChanges Apply(db::Transaction& tx, std::int64_t tenant_id);
 };
+
+// A subscription changed (billing::Lifecycle::OnChange): a new plan re-gates integrations.
+void OnPlanChange(db::Transaction& tx, std::int64_t tenant_id, const std::string& plan_before,
+                  const std::string& plan_after);
 
 }  // namespace sloth::integrations

@@ -99,4 +99,16 @@ std::int64_t JobStore::DeleteFinished(db::Transaction& tx, std::chrono::hours ag
       .Affected();
 }
 
+std::vector<JobStore::QueueSize> JobStore::Sizes(db::Transaction& tx) {
+  auto r = tx.Exec(
+      "SELECT queue, state, count(*) AS jobs FROM public.jobs WHERE state IN ('queued', "
+      "'running', 'dead') GROUP BY queue, state");
+  std::vector<QueueSize> out;
+  for (int i = 0; i < r.Rows(); ++i) {
+    const auto row = r.At(i);
+    out.push_back({row.Text("queue"), row.Text("state"), row.Int("jobs")});
+  }
+  return out;
+}
+
 }  // namespace sloth::jobs

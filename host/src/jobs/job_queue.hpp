@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -61,6 +62,11 @@ class JobStore {
   std::int64_t ReleaseExpired(db::Connection& c);
   // Deletes finished jobs older than `age`.
   std::int64_t DeleteFinished(db::Transaction& tx, std::chrono::hours age);
+  struct QueueSize {
+    std::string queue, state;  // state: queued | running | dead
+    std::int64_t jobs = 0;
+  };
+  std::vector<QueueSize> Sizes(db::Transaction& tx);
 };
 
 }  // namespace sloth::jobs

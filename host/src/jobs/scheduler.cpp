@@ -3,6 +3,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <date/tz.h>
 #include <spdlog/spdlog.h>
 
 #include "jobs/job_queue.hpp"
@@ -89,12 +90,36 @@ bool CronExpr::Matches(const std::tm& t) const {
   return dom || dow;
 }
 
-std::optional<std::time_t> CronExpr::Latest(std::time_t t, std::chrono::hours horizon) const {
+namespace {
+
+std::tm LocalTime(std::time_t t, const date::time_zone* zone) {
+  std::tm local{};
+  if (!zone) {
+    localtime_r(&t, &local);
+    return local;
+  }
+  const auto at = zone->to_local(date::sys_seconds{std::chrono::seconds{t}});
+  const auto day = date::floor<date::days>(at);
+  const date::year_month_day ymd{day};
+  const date::hh_mm_ss<std::chrono::seconds> hms{at - day};
+  local.tm_year = static_cast<int>(ymd.year()) - 1900;
+  local.tm_mon = static_cast<int>(static_cast<unsigned>(ymd.month())) - 1;
+  local.tm_mday = static_cast<int>(static_cast<unsigned>(ymd.day()));
+  local.tm_hour = static_cast<int>(hms.hours().count());
+  local.tm_min = static_cast<int>(hms.minutes().count());
+  local.tm_sec = static_cast<int>(hms.seconds().count());
+  local.tm_wday = static_cast<int>(date::weekday{day}.c_encoding());
+  return local;
+}
+
+}  // namespace
+
+std::optional<std::time_t> CronExpr::Latest(std::time_t t, std::chrono::hours horizon,
+                                            const date::time_zone* zone) const {
   std::time_t m = t - t % 60;
   const std::time_t stop = t - static_cast<std::time_t>(horizon.count()) * 3600;
   while (m >= stop) {
-    std::tm local{};
-    localtime_r(&m, &local);
+    const std::tm local = LocalTime(m, zone);
     if (!hour_.test(static_cast<std::size_t>(local.tm_hour)) ||
         !month_.test(static_cast<std::size_t>(local.tm_mon + 1))) {
       m -= (local.tm_min + 1) * 60;  // skip to the previous hour's last minute
@@ -106,8 +131,15 @@ std::optional<std::time_t> CronExpr::Latest(std::time_t t, std::chrono::hours ho
   return std::nullopt;
 }
 
-Scheduler::Scheduler(db::Pool& pool, std::vector<ScheduleEntry> entries, std::chrono::seconds tick)
-    : pool_(pool), entries_(std::move(entries)), tick_(tick) {}
+Scheduler::Scheduler(db::Pool& pool, std::vector<ScheduleEntry> entries, std::chrono::seconds tick,
+                     const std::string& zone_name)
+    : pool_(pool), entries_(std::move(entries)), tick_(tick) {
+  try {
+    zone_ = date::locate_zone(zone_name.empty() ? "UTC" : zone_name);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("unknown time zone '" + zone_name + "': " + e.what());
+  }
+}
 
 Scheduler::~Scheduler() {
   Stop();
@@ -116,7 +148,7 @@ Scheduler::~Scheduler() {
 int Scheduler::Tick(std::time_t now) {
   int added = 0;
   for (const auto& e : entries_) {
-    const auto slot = e.cron.Latest(now);
+    const auto slot = e.cron.Latest(now, std::chrono::hours(24 * 366), zone_);
     if (!slot) continue;
     EnqueueOptions o;
     o.queue = e.queue;

@@ -3,8 +3,9 @@
 // Periodic jobs from cron entries. Every host runs a scheduler; each one enqueues the
 // latest due slot of every entry with the unique key "<entry>@<slot>", so a slot runs once
 // across all hosts, and after downtime the missed slot runs once (not once per missed
-// slot). Cron times are evaluated in the process's time zone (TZ), which the host sets
-// from scheduler.timezone.
+// slot). Cron times are evaluated in the scheduler's zone (scheduler.timezone, an IANA
+// name read from the system's tzdata), never the process's TZ: tenants have zones of their
+// own, and nothing in the host may depend on a process-global one.
 
 #include <atomic>
 #include <bitset>
@@ -19,6 +20,10 @@
 
 #include "db/pool.hpp"
 
+namespace date {
+class time_zone;
+}  // namespace date
+
 namespace sloth::jobs {
 
 // "minute hour day-of-month month day-of-week" with *, lists, ranges and steps (*/15,
@@ -28,10 +33,11 @@ class CronExpr {
  public:
   static CronExpr Parse(const std::string& text);  // throws std::invalid_argument
   bool Matches(const std::tm& local) const;
-  // The latest matching minute at or before `t`, within the last `horizon` (else nullopt).
+  // The latest matching minute at or before `t`, within the last `horizon` (else nullopt),
+  // reading `t` in `zone` (null: the C library's local time, i.e. TZ; tests only).
   std::optional<std::time_t> Latest(std::time_t t,
-                                    std::chrono::hours horizon = std::chrono::hours(24 *
-                                                                                    366)) const;
+                                    std::chrono::hours horizon = std::chrono::hours(24 * 366),
+                                    const date::time_zone* zone = nullptr) const;
   const std::string& text() const { return text_; }
 
  private:
@@ -54,8 +60,11 @@ struct ScheduleEntry {
 
 class Scheduler {
  public:
+  // `zone_name`: an IANA zone name; empty = UTC. Throws std::invalid_argument naming it when
+  // the system's tzdata does not know it.
   Scheduler(db::Pool& pool, std::vector<ScheduleEntry> entries,
-            std::chrono::seconds tick = std::chrono::seconds(20));
+            std::chrono::seconds tick = std::chrono::seconds(20),
+            const std::string& zone_name = "");
   ~Scheduler();
   void Start();
   void Stop();
@@ -66,6 +75,7 @@ class Scheduler {
   db::Pool& pool_;
   std::vector<ScheduleEntry> entries_;
   std::chrono::seconds tick_;
+  const date::time_zone* zone_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -48,13 +48,8 @@ WorkerPool::WorkerPool(db::Pool& pool, std::string listen_url, WorkerOptions opt
       std::vector<std::pair<metrics::Labels, double>> out;
       try {
         pool_.InTransaction([&](db::Transaction& tx) {
-          auto r = tx.Exec(
-              "SELECT queue, state, count(*) FROM public.jobs WHERE state IN "
-              "('queued', 'running', 'dead') GROUP BY queue, state");
-          for (int i = 0; i < r.Rows(); ++i) {
-            out.push_back({{{"queue", r.Text(i, 0)}, {"state", r.Text(i, 1)}},
-                           static_cast<double>(r.Int(i, 2))});
-          }
+          for (const auto& s : store_.Sizes(tx))
+            out.push_back({{{"queue", s.queue}, {"state", s.state}}, static_cast<double>(s.jobs)});
         });
       } catch (const std::exception& e) {
         spdlog::warn("jobs: cannot read queue sizes: {}", e.what());
@@ -71,6 +66,27 @@ WorkerPool::~WorkerPool() {
 void WorkerPool::Register(const std::string& kind, JobHandler handler) {
   std::lock_guard<std::mutex> lock(mu_);
   handlers_[kind] = std::move(handler);
+}
+
+void WorkerPool::RegisterCleanup(std::chrono::hours retention) {
+  Register("jobs.cleanup", [retention](JobContext& ctx) {
+    const auto n = JobStore().DeleteFinished(ctx.tx, retention);
+    spdlog::info("jobs: cleanup removed {} finished job(s)", n);
+  });
+}
+
+void WorkerPool::RegisterStaged(const std::string& kind, StagedJobHandler handler) {
+  std::lock_guard<std::mutex> lock(mu_);
+  staged_[kind] = std::move(handler);
+}
+
+void StagedJobContext::Finish(const std::function<void(db::Transaction&)>& f) {
+  if (finished_) throw std::logic_error("job " + std::to_string(job.id) + " finished twice");
+  Read([&](db::Transaction& tx) {
+    f(tx);
+    complete_(tx);
+  });
+  finished_ = true;
 }
 
 void WorkerPool::Start() {
@@ -140,26 +156,38 @@ bool WorkerPool::RunOne(const std::string& queue) {
   if (!job) return false;
 
   JobHandler handler;
+  StagedJobHandler staged;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = handlers_.find(job->kind);
     if (it != handlers_.end()) handler = it->second;
+    auto st = staged_.find(job->kind);
+    if (st != staged_.end()) staged = st->second;
   }
   const auto start = std::chrono::steady_clock::now();
   std::string outcome = "done";
   try {
-    if (!handler) throw std::runtime_error("no handler for job kind '" + job->kind + "'");
-    auto run = [&](db::Transaction& tx) {
-      JobContext ctx{*job, tx};
-      handler(ctx);
+    auto complete = [&](db::Transaction& tx) {
       if (!store_.Complete(tx, job->id, options_.worker_id)) {
         throw std::runtime_error("lease lost before completion");  // rolls the effects back
       }
     };
-    if (job->tenant_id) {
-      pool_.InTenant(db::TenantId{*job->tenant_id}, run);
+    if (staged) {
+      StagedJobContext ctx(*job, pool_, complete);
+      staged(ctx);
+      if (!ctx.finished()) ctx.Finish([](db::Transaction&) {});
     } else {
-      pool_.InTransaction(run);
+      if (!handler) throw std::runtime_error("no handler for job kind '" + job->kind + "'");
+      auto run = [&](db::Transaction& tx) {
+        JobContext ctx{*job, tx};
+        handler(ctx);
+        complete(tx);
+      };
+      if (job->tenant_id) {
+        pool_.InTenant(db::TenantId{*job->tenant_id}, run);
+      } else {
+        pool_.InTransaction(run);
+      }
     }
   } catch (const std::exception& e) {
     auto backoff = Backoff(job->attempts, options_.backoff_base, options_.backoff_cap);

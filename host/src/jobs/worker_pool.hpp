@@ -36,12 +36,49 @@ struct WorkerOptions {
   std::string worker_id;  // default: hostname:pid
 };
 
+// A job that only touches the database: it runs in one transaction, and its effects and
+// its completion commit together.
 struct JobContext {
   const Job& job;
-  db::Transaction& tx;  // the job's effects and its completion commit together
+  db::Transaction& tx;  // scoped to the job's tenant when it has one
 };
 
 using JobHandler = std::function<void(JobContext&)>;
+
+// A job that calls a provider (an embedder, a vision service, a channel, an LLM, a
+// calendar) never does so inside a transaction: a slow provider would hold a pooled
+// connection and every row lock taken so far. It runs in steps instead:
+//   1. Read: what the call needs, in a transaction of its own, committed at once;
+//   2. the provider call, with no connection held;
+//   3. Finish: the result recorded and the job completed, in one transaction.
+// Step 3 must be idempotent against a repeat of the whole job (a crash after the call, a
+// lease that ran out): guard it by the state step 1 read (`WHERE status = 'pending'`,
+// replace-not-append). A handler that returns without Finish is completed as it stands.
+class StagedJobContext {
+ public:
+  StagedJobContext(const Job& claimed, db::Pool& pool,
+                   std::function<void(db::Transaction&)> complete)
+      : job(claimed), pool_(pool), complete_(std::move(complete)) {}
+
+  const Job& job;
+
+  // Runs `f` in a transaction scoped like the job; commits when it returns.
+  template <typename F>
+  auto Read(F&& f) {
+    if (job.tenant_id) return pool_.InTenant(db::TenantId{*job.tenant_id}, std::forward<F>(f));
+    return pool_.InTransaction(std::forward<F>(f));
+  }
+  // Runs `f` and completes the job in one transaction. At most once per run.
+  void Finish(const std::function<void(db::Transaction&)>& f);
+  bool finished() const { return finished_; }
+
+ private:
+  db::Pool& pool_;
+  std::function<void(db::Transaction&)> complete_;
+  bool finished_ = false;
+};
+
+using StagedJobHandler = std::function<void(StagedJobContext&)>;
 
 // Thrown by a handler that must run again after exactly `delay` rather than the backoff
 // (a provider's retry_after): the job's effects roll back as for any failure.
@@ -63,6 +100,10 @@ class WorkerPool {
   ~WorkerPool();
 
   void Register(const std::string& kind, JobHandler handler);
+  // jobs.cleanup: deletes finished jobs older than `retention` (scheduled in host.yaml).
+  void RegisterCleanup(std::chrono::hours retention);
+  // A handler that calls providers between transactions; see StagedJobContext.
+  void RegisterStaged(const std::string& kind, StagedJobHandler handler);
   void Start();
   // Stops claiming; jobs in progress finish first.
   void Stop();
@@ -89,6 +130,7 @@ class WorkerPool {
   std::condition_variable cv_;
   std::map<std::string, std::uint64_t> wakeups_;  // per queue, bumped by notifications
   std::map<std::string, JobHandler> handlers_;
+  std::map<std::string, StagedJobHandler> staged_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};
   std::atomic<std::int64_t> last_reap_{0};

@@ -1,12 +1,13 @@
 #pragma once
 
 #include "api/api.hpp"
-#include "knowledge/knowledge_service.hpp"
+#include "knowledge/knowledge.hpp"
 
 namespace sloth::knowledge {
 
-// POST /api/documents/upload (multipart/form-data: file, title?), GET /api/documents,
-// GET /api/documents/{id}/status, DELETE /api/documents/{id}, POST /api/knowledge/search.
-void AddRoutes(api::Api& api, KnowledgeService& service);
+// /api/documents and /api/photos (upload as multipart/form-data: file, title?; list;
+// status or analysis; delete), /api/knowledge/settings, /api/knowledge/rebuild,
+// /api/knowledge/search.
+void AddRoutes(api::Api& api, Knowledge& knowledge);
 
 }  // namespace sloth::knowledge

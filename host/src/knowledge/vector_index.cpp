@@ -1,5 +1,7 @@
 #include "knowledge/vector_index.hpp"
 
+#include "knowledge/document_repository.hpp"
+
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>
@@ -46,21 +48,21 @@ std::shared_ptr<VectorIndexes::Index> VectorIndexes::Build(db::Transaction& tx,
                                                            std::size_t dim) {
   // Only the model's own vectors: another model's (waiting for a re-embed) mean nothing
   // here, even when their dimension happens to match.
-  auto r = tx.Exec("SELECT id, embedding::text FROM chunks WHERE model = $1 ORDER BY id", model);
   auto idx = std::make_shared<Index>();
   idx->model = model;
   idx->dim = dim;
   idx->space = std::make_unique<hnswlib::InnerProductSpace>(dim);
-  const std::size_t capacity = static_cast<std::size_t>(r.Rows()) + 1024;
-  idx->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(
-      idx->space.get(), capacity, options_.m, options_.ef_construction, 100);
+  idx->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(idx->space.get(), 1024, options_.m,
+                                                                options_.ef_construction, 100);
   idx->hnsw->setEf(static_cast<std::size_t>(options_.ef_search));
-  for (int i = 0; i < r.Rows(); ++i) {
-    const auto v = ParseRealArray(r.View(i, 1));
-    if (v.size() != dim) continue;  // the model's configuration changed under its name
-    idx->hnsw->addPoint(v.data(), static_cast<hnswlib::labeltype>(r.Int(i, 0)));
+  DocumentRepository().ForEachVector(tx, model, [&](std::int64_t id, std::string_view text) {
+    const auto v = ParseRealArray(text);
+    if (v.size() != dim) return;  // the model's configuration changed under its name
+    if (idx->hnsw->cur_element_count == idx->hnsw->max_elements_)
+      idx->hnsw->resizeIndex(idx->hnsw->max_elements_ * 2);
+    idx->hnsw->addPoint(v.data(), static_cast<hnswlib::labeltype>(id));
     ++idx->live;
-  }
+  });
   return idx;
 }
 

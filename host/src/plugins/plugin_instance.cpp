@@ -3,47 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include "metrics/metrics.hpp"
+#include "plugins/abi_views.hpp"
 #include "sloth/plugin.hpp"
 
 namespace sloth::plugins {
-namespace {
-
-sloth_str View(const std::string& s) {
-  return sloth_str{s.data(), s.size()};
-}
-sloth_bytes Bytes(const std::string& s) {
-  return sloth_bytes{reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
-// The wrapper's names ("invalid_argument", ...) are the ones plugin authors see too.
-const char* StatusText(std::int32_t s) {
-  return sloth::StatusName(s);
-}
-
-CallOutcome Refused(std::int32_t status, const std::string& why) {
-  CallOutcome o;
-  o.status = status;
-  o.error = why;
-  return o;
-}
-
-// A webhook request whose views point into `w`, which the calling task owns.
-struct WebhookViews {
-  explicit WebhookViews(const PluginInstance::Webhook& w) {
-    for (const auto& [k, v] : w.headers) headers.push_back(sloth_header{View(k), View(v)});
-    req.struct_size = sizeof req;
-    req.method = View(w.method);
-    req.path = View(w.path);
-    req.query = View(w.query);
-    req.headers = headers.data();
-    req.header_count = headers.size();
-    req.body = Bytes(w.body);
-  }
-  std::vector<sloth_header> headers;
-  sloth_webhook_request req{};
-};
-
-}  // namespace
 
 const char* StateName(PluginInstance::State s) {
   switch (s) {
@@ -148,6 +111,38 @@ bool PluginInstance::Dispatch(std::function<void()> task) {
   return strand_->Post(std::move(task));
 }
 
+std::chrono::milliseconds HostContext::TimeoutFor(std::string_view op) const {
+  // Each operation of the ABI belongs to one kind's table (sdk/include/sloth/plugin.h).
+  static const std::map<std::string_view, std::string_view> kinds = {
+      {"webhook", "channel"},
+      {"send", "channel"},
+      {"poll", "channel"},
+      {"connect", "channel"},
+      {"disconnect", "channel"},
+      {"chat", "llm"},
+      {"embed", "embedder"},
+      {"analyze", "vision"},
+      {"free_busy", "calendar"},
+      {"create_event", "calendar"},
+      {"update_event", "calendar"},
+      {"delete_event", "calendar"},
+      {"put", "storage"},
+      {"get", "storage"},
+      {"remove", "storage"},
+      {"list", "storage"},
+      {"begin_put", "storage"},
+      {"put_part", "storage"},
+      {"commit_put", "storage"},
+      {"abort_put", "storage"},
+      {"create_checkout", "payment"},
+      {"payment_webhook", "payment"},
+      {"cancel_subscription", "payment"}};
+  const auto kind = kinds.find(op);
+  if (kind == kinds.end()) return call_timeout;
+  const auto t = kind_timeouts.find(std::string(kind->second));
+  return t == kind_timeouts.end() ? call_timeout : t->second;
+}
+
 CallOutcome PluginInstance::Invoke(const char* op, Output output,
                                    std::function<std::int32_t(void*, sloth_call*)> fn) {
   struct Shared {
@@ -199,10 +194,11 @@ CallOutcome PluginInstance::Invoke(const char* op, Output output,
   CallOutcome out;
   {
     std::unique_lock<std::mutex> lock(st->mu);
-    if (!st->cv.wait_for(lock, host_.call_timeout, [&] { return st->done; })) {
+    const auto timeout = host_.TimeoutFor(op);
+    if (!st->cv.wait_for(lock, timeout, [&] { return st->done; })) {
       st->call.cancelled = true;
       out = Refused(SLOTH_TIMEOUT, "plugin " + id + " did not answer " + op + " within " +
-                                       std::to_string(host_.call_timeout.count()) + " ms");
+                                       std::to_string(timeout.count()) + " ms");
       spdlog::warn("{} (instance {})", out.error, spec_.instance_id);
     } else {
       out.status = st->status;
@@ -330,235 +326,5 @@ void PluginInstance::RunPending(std::uint64_t id) {
     }
   });
 }
-
-#define SLOTH_REQUIRE_KIND(table)                                                              \
-  if (state_ != State::kStarted) {                                                             \
-    return Refused(SLOTH_UNAVAILABLE, std::string("instance is ") + StateName(state_.load())); \
-  }                                                                                            \
-  if (!plugin_->api->table) {                                                                  \
-    return Refused(SLOTH_UNSUPPORTED, "plugin " + plugin_->manifest.id + " is not a " #table); \
-  }
-
-CallOutcome PluginInstance::ChannelWebhook(const Webhook& request) {
-  SLOTH_REQUIRE_KIND(channel);
-  return Invoke("webhook", Output::kJson, [api = plugin_->api, request](void* h, sloth_call* c) {
-    WebhookViews v(request);
-    return api->channel->webhook(h, c, &v.req);
-  });
-}
-
-CallOutcome PluginInstance::Send(const std::string& message_json) {
-  SLOTH_REQUIRE_KIND(channel);
-  return Invoke("send", Output::kJson, [api = plugin_->api, message_json](void* h, sloth_call* c) {
-    return api->channel->send(h, c, View(message_json));
-  });
-}
-
-CallOutcome PluginInstance::Poll(std::uint32_t timeout_ms) {
-  SLOTH_REQUIRE_KIND(channel);
-  if (!plugin_->api->channel->poll) return Refused(SLOTH_UNSUPPORTED, "poll is not provided");
-  return Invoke("poll", Output::kJson, [api = plugin_->api, timeout_ms](void* h, sloth_call* c) {
-    return api->channel->poll(h, c, timeout_ms);
-  });
-}
-
-CallOutcome PluginInstance::Connect(const std::string& request_json) {
-  SLOTH_REQUIRE_KIND(channel);
-  if (!plugin_->api->channel->connect) return Refused(SLOTH_UNSUPPORTED, "connect is not provided");
-  return Invoke("connect", Output::kJson,
-                [api = plugin_->api, request_json](void* h, sloth_call* c) {
-                  return api->channel->connect(h, c, View(request_json));
-                });
-}
-
-CallOutcome PluginInstance::Disconnect() {
-  SLOTH_REQUIRE_KIND(channel);
-  if (!plugin_->api->channel->disconnect) {
-    return Refused(SLOTH_UNSUPPORTED, "disconnect is not provided");
-  }
-  return Invoke("disconnect", Output::kNone, [api = plugin_->api](void* h, sloth_call* c) {
-    return api->channel->disconnect(h, c);
-  });
-}
-
-CallOutcome PluginInstance::Chat(const std::string& request_json) {
-  SLOTH_REQUIRE_KIND(llm);
-  return Invoke("chat", Output::kJson, [api = plugin_->api, request_json](void* h, sloth_call* c) {
-    return api->llm->chat(h, c, View(request_json));
-  });
-}
-
-CallOutcome PluginInstance::Embed(const std::vector<std::string>& texts,
-                                  std::vector<float>& vectors, std::uint32_t& dimension) {
-  SLOTH_REQUIRE_KIND(embedder);
-  auto result = std::make_shared<std::pair<std::uint32_t, std::vector<float>>>();
-  auto out = Invoke("embed", Output::kNone,
-                    [api = plugin_->api, texts, result](void* h, sloth_call* c) -> std::int32_t {
-                      const std::uint32_t dim = api->embedder->dimension(h);
-                      if (dim == 0 || dim > 65536) {
-                        c->error = "embedder reported dimension " + std::to_string(dim);
-                        return SLOTH_INTERNAL;
-                      }
-                      std::vector<sloth_str> views;
-                      views.reserve(texts.size());
-                      for (const auto& t : texts) views.push_back(View(t));
-                      std::vector<float> v(texts.size() * dim);
-                      const auto s =
-                          api->embedder->embed(h, c, views.data(), views.size(), v.data());
-                      if (s == SLOTH_OK) *result = {dim, std::move(v)};
-                      return s;
-                    });
-  if (out.ok()) {
-    dimension = result->first;
-    vectors = std::move(result->second);
-  }
-  return out;
-}
-
-CallOutcome PluginInstance::Analyze(const std::string& image, const std::string& content_type,
-                                    const std::string& options_json) {
-  SLOTH_REQUIRE_KIND(vision);
-  return Invoke("analyze", Output::kJson,
-                [api = plugin_->api, image, content_type, options_json](void* h, sloth_call* c) {
-                  return api->vision->analyze(h, c, Bytes(image), View(content_type),
-                                              View(options_json));
-                });
-}
-
-CallOutcome PluginInstance::FreeBusy(const std::string& request_json) {
-  SLOTH_REQUIRE_KIND(calendar);
-  return Invoke("free_busy", Output::kJson,
-                [api = plugin_->api, request_json](void* h, sloth_call* c) {
-                  return api->calendar->free_busy(h, c, View(request_json));
-                });
-}
-
-CallOutcome PluginInstance::CreateEvent(const std::string& event_json) {
-  SLOTH_REQUIRE_KIND(calendar);
-  return Invoke("create_event", Output::kJson,
-                [api = plugin_->api, event_json](void* h, sloth_call* c) {
-                  return api->calendar->create_event(h, c, View(event_json));
-                });
-}
-
-CallOutcome PluginInstance::UpdateEvent(const std::string& event_json) {
-  SLOTH_REQUIRE_KIND(calendar);
-  return Invoke("update_event", Output::kJson,
-                [api = plugin_->api, event_json](void* h, sloth_call* c) {
-                  return api->calendar->update_event(h, c, View(event_json));
-                });
-}
-
-CallOutcome PluginInstance::DeleteEvent(const std::string& calendar_id,
-                                        const std::string& event_id) {
-  SLOTH_REQUIRE_KIND(calendar);
-  return Invoke("delete_event", Output::kNone,
-                [api = plugin_->api, calendar_id, event_id](void* h, sloth_call* c) {
-                  return api->calendar->delete_event(h, c, View(calendar_id), View(event_id));
-                });
-}
-
-CallOutcome PluginInstance::Put(const std::string& key, const std::string& data,
-                                const std::string& content_type) {
-  SLOTH_REQUIRE_KIND(storage);
-  return Invoke("put", Output::kJson,
-                [api = plugin_->api, key, data, content_type](void* h, sloth_call* c) {
-                  return api->storage->put(h, c, View(key), Bytes(data), View(content_type));
-                });
-}
-
-CallOutcome PluginInstance::Get(const std::string& key) {
-  SLOTH_REQUIRE_KIND(storage);
-  return Invoke("get", Output::kBytes, [api = plugin_->api, key](void* h, sloth_call* c) {
-    return api->storage->get(h, c, View(key));
-  });
-}
-
-CallOutcome PluginInstance::Remove(const std::string& key) {
-  SLOTH_REQUIRE_KIND(storage);
-  return Invoke("remove", Output::kNone, [api = plugin_->api, key](void* h, sloth_call* c) {
-    return api->storage->remove(h, c, View(key));
-  });
-}
-
-CallOutcome PluginInstance::List(const std::string& prefix, const std::string& cursor,
-                                 std::uint32_t limit) {
-  SLOTH_REQUIRE_KIND(storage);
-  return Invoke("list", Output::kJson,
-                [api = plugin_->api, prefix, cursor, limit](void* h, sloth_call* c) {
-                  return api->storage->list(h, c, View(prefix), View(cursor), limit);
-                });
-}
-
-CallOutcome PluginInstance::BeginPut(const std::string& key, const std::string& content_type) {
-  SLOTH_REQUIRE_KIND(storage);
-  if (!SLOTH_HAS_FIELD(plugin_->api->storage, sloth_storage_ops, abort_put) ||
-      !plugin_->api->storage->begin_put || !plugin_->api->storage->put_part ||
-      !plugin_->api->storage->commit_put || !plugin_->api->storage->abort_put) {
-    return Refused(SLOTH_UNSUPPORTED, "plugin " + plugin_->manifest.id +
-                                          " was built before ABI 1.2 and does not stream writes");
-  }
-  return Invoke("begin_put", Output::kJson,
-                [api = plugin_->api, key, content_type](void* h, sloth_call* c) {
-                  return api->storage->begin_put(h, c, View(key), View(content_type));
-                });
-}
-
-// Only called after BeginPut succeeded, so the table has the 1.2 fields.
-CallOutcome PluginInstance::PutPart(const std::string& upload_id, std::string data) {
-  SLOTH_REQUIRE_KIND(storage);
-  return Invoke("put_part", Output::kNone,
-                [api = plugin_->api, upload_id, data = std::move(data)](void* h, sloth_call* c) {
-                  return api->storage->put_part(h, c, View(upload_id), Bytes(data));
-                });
-}
-
-CallOutcome PluginInstance::CommitPut(const std::string& upload_id) {
-  SLOTH_REQUIRE_KIND(storage);
-  return Invoke("commit_put", Output::kJson,
-                [api = plugin_->api, upload_id](void* h, sloth_call* c) {
-                  return api->storage->commit_put(h, c, View(upload_id));
-                });
-}
-
-CallOutcome PluginInstance::AbortPut(const std::string& upload_id) {
-  SLOTH_REQUIRE_KIND(storage);
-  return Invoke("abort_put", Output::kNone,
-                [api = plugin_->api, upload_id](void* h, sloth_call* c) {
-                  return api->storage->abort_put(h, c, View(upload_id));
-                });
-}
-
-CallOutcome PluginInstance::CreateCheckout(const std::string& request_json) {
-  SLOTH_REQUIRE_KIND(payment);
-  return Invoke("create_checkout", Output::kJson,
-                [api = plugin_->api, request_json](void* h, sloth_call* c) {
-                  return api->payment->create_checkout(h, c, View(request_json));
-                });
-}
-
-CallOutcome PluginInstance::PaymentWebhook(const Webhook& request) {
-  SLOTH_REQUIRE_KIND(payment);
-  return Invoke("payment_webhook", Output::kJson,
-                [api = plugin_->api, request](void* h, sloth_call* c) {
-                  WebhookViews v(request);
-                  return api->payment->webhook(h, c, &v.req);
-                });
-}
-
-CallOutcome PluginInstance::CancelSubscription(const std::string& request_json) {
-  SLOTH_REQUIRE_KIND(payment);
-  if (!SLOTH_HAS_FIELD(plugin_->api->payment, sloth_payment_ops, cancel_subscription) ||
-      !plugin_->api->payment->cancel_subscription) {
-    return Refused(SLOTH_UNSUPPORTED, "plugin " + plugin_->manifest.id +
-                                          " was built for ABI 1.0 and cannot cancel subscriptions");
-  }
-  return Invoke("cancel_subscription", Output::kJson,
-                [api = plugin_->api, request_json](void* h, sloth_call* c) {
-                  return api->payment->cancel_subscription(h, c, View(request_json));
-                });
-}
-
-#undef SLOTH_REQUIRE_KIND
 
 }  // namespace sloth::plugins

@@ -77,6 +77,7 @@ PluginManager::PluginManager(ManagerOptions options, HostContext context)
   executor_ = std::make_unique<Executor>(options_.max_threads);
   context_.executor = executor_.get();
   context_.call_timeout = options_.call_timeout;
+  context_.kind_timeouts = options_.kind_timeouts;
 }
 
 PluginManager::~PluginManager() {

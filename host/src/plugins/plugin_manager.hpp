@@ -19,6 +19,7 @@ namespace sloth::plugins {
 struct ManagerOptions {
   std::vector<std::string> dirs;
   std::chrono::milliseconds call_timeout{30000};
+  std::map<std::string, std::chrono::milliseconds> kind_timeouts;  // see HostContext
   std::chrono::milliseconds init_timeout{10000};
   int max_threads = 64;
 };
@@ -60,6 +61,12 @@ class PluginManager {
   std::shared_ptr<PluginInstance> CreateInstance(const std::string& plugin_id, InstanceSpec spec);
 
   HostContext& context() { return context_; }
+  // Who receives the events plugins emit (the channels component). Set before LoadAll;
+  // until then emitted events are refused and the plugin retries.
+  void SetEventConsumer(
+      std::function<std::int32_t(PluginInstance&, const std::string& events_json)> consumer) {
+    context_.emit = std::move(consumer);
+  }
   // Stops accepting plugin work and joins the call threads.
   void Shutdown();
 

@@ -1,17 +1,17 @@
 #include "referrals/referral_routes.hpp"
 
+#include "accounts/account_repository.hpp"
 #include "api/validation.hpp"
-#include "http/api_error.hpp"
+#include "errors/error.hpp"
 #include "referrals/referrals.hpp"
 
 namespace sloth::referrals {
 
 void AddRoutes(api::Api& api, std::string public_url) {
   api.Add("GET", "/api/referrals/my-code", api::Access::kTenant, [public_url](api::Context& ctx) {
-    auto r =
-        ctx.tx.Exec("SELECT referral_code FROM public.users WHERE id = $1", ctx.user().user_id);
-    if (r.Empty()) throw http::ApiError(404, "not_found", "no such user");
-    const std::string code = r.Text(0, 0);
+    const auto user = accounts::AccountRepository().FindUser(ctx.tx, ctx.user().user_id);
+    if (!user) throw errors::Error::NotFound("no such user");
+    const std::string code = user->referral_code;
     nlohmann::json link = nullptr;
     if (!public_url.empty()) link = public_url + "/register?ref=" + code;
     return http::Response::Json(200, {{"code", code}, {"link", link}});

@@ -102,4 +102,9 @@ std::vector<Referral> Referrals::List(db::Transaction& tx, std::int64_t tenant_i
   return out;
 }
 
+void OnSubscriptionChange(db::Transaction& tx, std::int64_t tenant_id, const std::string&,
+                          const std::string&) {
+  Referrals().SyncStatus(tx, tenant_id);
+}
+
 }  // namespace sloth::referrals

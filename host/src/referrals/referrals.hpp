@@ -56,4 +56,8 @@ class Referrals {
                              std::int64_t after_id);
 };
 
+// A subscription changed (billing::Lifecycle::OnChange): the referral it may be follows.
+void OnSubscriptionChange(db::Transaction& tx, std::int64_t tenant_id, const std::string&,
+                          const std::string&);
+
 }  // namespace sloth::referrals

@@ -11,13 +11,16 @@
 #include <string>
 #include <string_view>
 
+#include "errors/error.hpp"
 #include "plugins/plugin_instance.hpp"
 
 namespace sloth::storage {
 
-class StorageError : public std::runtime_error {
+// Storage failed or is absent: the caller may retry later (unavailable).
+class StorageError : public errors::Error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit StorageError(std::string message)
+      : errors::Error(errors::Code::kUnavailable, std::move(message)) {}
 };
 
 class BlobWriter {

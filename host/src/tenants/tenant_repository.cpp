@@ -42,4 +42,11 @@ bool TenantRepository::Deactivate(db::Transaction& tx, db::TenantId id) {
              .Affected() == 1;
 }
 
+std::vector<db::TenantId> TenantRepository::Ids(db::Transaction& tx) {
+  auto r = tx.Exec("SELECT id FROM public.tenants ORDER BY id");
+  std::vector<db::TenantId> ids;
+  for (int i = 0; i < r.Rows(); ++i) ids.push_back(db::TenantId{r.Int(i, 0)});
+  return ids;
+}
+
 }  // namespace sloth::tenants

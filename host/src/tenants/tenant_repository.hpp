@@ -28,6 +28,8 @@ class TenantRepository {
   Tenant Insert(db::Transaction& tx, const std::string& name);
   void CreateSchema(db::Transaction& tx, db::TenantId id);
   std::vector<Tenant> List(db::Transaction& tx, int limit, std::int64_t after_id);
+  // Every tenant's id, in order (platform jobs that visit each organisation).
+  static std::vector<db::TenantId> Ids(db::Transaction& tx);
   bool Deactivate(db::Transaction& tx, db::TenantId id);
 
  private:

@@ -1,4 +1,4 @@
-#include "config/schema.hpp"
+#include "schema/schema.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -313,6 +313,64 @@ YAML::Node Resolve(const YAML::Node& root, const std::vector<Field>& schema,
                    const std::string& file, const Lookup& lookup, const std::string& env_prefix) {
   Resolver r(file, lookup, env_prefix);
   return r.Map(root, schema, "", root ? root.Mark() : YAML::Mark::null_mark());
+}
+
+Field Str(std::string name, std::optional<std::string> def, std::string doc,
+          std::vector<std::string> allowed) {
+  Field f;
+  f.name = std::move(name);
+  f.type = Type::kString;
+  f.default_value = std::move(def);
+  f.description = std::move(doc);
+  f.allowed = std::move(allowed);
+  return f;
+}
+
+Field Int(std::string name, std::int64_t def, std::int64_t min, std::int64_t max, std::string doc) {
+  Field f;
+  f.name = std::move(name);
+  f.type = Type::kInteger;
+  f.default_value = std::to_string(def);
+  f.min = min;
+  f.max = max;
+  f.description = std::move(doc);
+  return f;
+}
+
+Field Bool(std::string name, bool def, std::string doc) {
+  Field f;
+  f.name = std::move(name);
+  f.type = Type::kBoolean;
+  f.default_value = def ? "true" : "false";
+  f.description = std::move(doc);
+  return f;
+}
+
+Field Section(std::string name, std::vector<Field> children, std::string doc) {
+  Field f;
+  f.name = std::move(name);
+  f.type = Type::kMap;
+  f.children = std::move(children);
+  f.description = std::move(doc);
+  return f;
+}
+
+Field List(std::string name, std::string def, std::string doc) {
+  Field f;
+  f.name = std::move(name);
+  f.type = Type::kStringList;
+  f.default_value = std::move(def);
+  f.description = std::move(doc);
+  return f;
+}
+
+Field Open(std::string name, std::string doc) {
+  Field f;
+  f.name = std::move(name);
+  f.type = Type::kMap;
+  f.open = true;
+  f.description = std::move(doc);
+  return f;
 }
 
 }  // namespace sloth::config

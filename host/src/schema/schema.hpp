@@ -3,6 +3,9 @@
 // A declared schema for a YAML configuration tree. Every component states the keys it
 // reads, their types and defaults; the loader validates the whole file against the union
 // before anything starts, so a bad file is refused with the key and line at fault.
+// A library below every concern (they declare their sections with it, config/ assembles
+// host.yaml from them, billing reads plans.yaml with it); its names stay in namespace
+// `config` for the code that reads them.
 
 #include <cstdint>
 #include <functional>
@@ -58,5 +61,15 @@ YAML::Node Resolve(const YAML::Node& root, const std::vector<Field>& schema,
 
 // The environment variable name that overrides a dotted key.
 std::string EnvNameFor(const std::string& env_prefix, const std::string& dotted_key);
+
+// Builders for schemas, so a component declares its section in a few readable lines.
+Field Str(std::string name, std::optional<std::string> def, std::string doc,
+          std::vector<std::string> allowed = {});
+Field Int(std::string name, std::int64_t def, std::int64_t min, std::int64_t max, std::string doc);
+Field Bool(std::string name, bool def, std::string doc);
+Field Section(std::string name, std::vector<Field> children, std::string doc);
+Field List(std::string name, std::string def, std::string doc);
+// A map whose keys are free-form (per-plugin sections, queue names).
+Field Open(std::string name, std::string doc);
 
 }  // namespace sloth::config

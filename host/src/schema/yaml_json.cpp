@@ -1,4 +1,4 @@
-#include "config/yaml_json.hpp"
+#include "schema/yaml_json.hpp"
 
 #include <regex>
 

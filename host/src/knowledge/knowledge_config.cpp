@@ -1,0 +1,65 @@
+#include "knowledge/knowledge_config.hpp"
+
+#include "schema/yaml_json.hpp"
+
+namespace sloth::knowledge {
+
+config::Field KnowledgeConfig::Schema() {
+  using namespace config;
+  Field plugin = Str("plugin", std::nullopt, "embedder plugin id");
+  plugin.required = true;
+  Field models = Open("embedding_models",
+                      "name -> {plugin, config}: the embedding models organisations may choose");
+  models.children = {plugin, Open("config", "settings over plugins.config.<plugin>")};
+  Field storage = Str("storage_plugin", std::nullopt, "deprecated: use storage.plugin");
+  return config::Section(
+      "knowledge",
+      {Int("max_upload_bytes", 20 << 20, 1024, std::int64_t{1} << 31, "largest upload"), storage,
+       Str("embedder_plugin", "local-embedder",
+           "the embedding model of organisations that chose none: a name from "
+           "embedding_models, else a plugin id"),
+       models, Str("vision_plugin", "", "plugin analysing photos (e.g. vision); empty: none"),
+       Int("chunk_size", 1000, 100, 20000, "characters per chunk"),
+       Int("chunk_overlap", 200, 0, 5000, "characters shared by neighbouring chunks")},
+      "documents and retrieval");
+}
+
+KnowledgeConfig KnowledgeConfig::Read(const YAML::Node& kn, const std::string& file) {
+  KnowledgeConfig c;
+  c.max_upload_bytes = kn["max_upload_bytes"].as<std::int64_t>();
+  if (kn["storage_plugin"] && !kn["storage_plugin"].IsNull())
+    c.storage_plugin = kn["storage_plugin"].as<std::string>();
+  c.embedder_plugin = kn["embedder_plugin"].as<std::string>();
+  c.vision_plugin = kn["vision_plugin"].as<std::string>();
+  for (const auto& kv : kn["embedding_models"]) {
+    const auto model = kv.first.as<std::string>();
+    // Chunks record it and instance ids carry it: keep it to a plain token.
+    if (model.empty() || model.size() > 64 ||
+        model.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") != std::string::npos) {
+      throw config::ConfigError(file + ": key 'knowledge.embedding_models." + model +
+                                "': a model name is 1-64 of a-z 0-9 . _ -");
+    }
+    c.embedding_models.push_back(
+        {model, kv.second["plugin"].as<std::string>(), kv.second["config"]});
+  }
+  c.chunk_size = kn["chunk_size"].as<std::size_t>();
+  c.chunk_overlap = kn["chunk_overlap"].as<std::size_t>();
+  return c;
+}
+
+KnowledgeOptions KnowledgeConfig::Options(const std::string& database_url) const {
+  KnowledgeOptions o;
+  o.database_url = database_url;
+  o.max_upload_bytes = static_cast<std::size_t>(max_upload_bytes);
+  o.embedder_plugin = embedder_plugin;
+  for (const auto& m : embedding_models) {
+    EmbeddingModel model{m.name, m.plugin, config::YamlToJson(m.config)};
+    if (!model.config.is_object()) model.config = nlohmann::json::object();
+    o.embedding_models.push_back(std::move(model));
+  }
+  o.vision_plugin = vision_plugin;
+  o.chunks = {chunk_size, chunk_overlap};
+  return o;
+}
+
+}  // namespace sloth::knowledge

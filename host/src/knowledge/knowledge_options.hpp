@@ -1,0 +1,32 @@
+#pragma once
+
+// What the knowledge component is built from (knowledge_config.cpp makes it from host.yaml).
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "knowledge/chunker.hpp"
+
+namespace sloth::knowledge {
+
+// An embedding model organisations may choose: an embedder plugin with its settings. Its
+// name is what chunks record, so vectors of different models never mix.
+struct EmbeddingModel {
+  std::string name;
+  std::string plugin;
+  nlohmann::json config = nlohmann::json::object();  // over plugins.config.<plugin>
+};
+
+struct KnowledgeOptions {
+  std::string database_url;  // a direct connection for LISTEN (index freshness across hosts)
+  // The default model's name; when embedding_models does not define it, it is a plugin id.
+  std::string embedder_plugin = "local-embedder";
+  std::vector<EmbeddingModel> embedding_models;
+  std::string vision_plugin;  // empty: photos are stored without analysis
+  std::size_t max_upload_bytes = 20u << 20;
+  ChunkOptions chunks;
+};
+
+}  // namespace sloth::knowledge
