@@ -116,7 +116,9 @@ FakeResponse FakeTelegram::Handle(const FakeRequest& r) {
         std::remove_if(updates_.begin(), updates_.end(),
                        [&](const json& u) { return u["update_id"].get<long long>() < offset; }),
         updates_.end());
+    ++polls_open_;
     cv_.wait_for(lock, std::chrono::seconds(timeout), [&] { return !pending().empty(); });
+    --polls_open_;
     const json out = pending();
     redeliver_.clear();
     ++polls_;
@@ -124,7 +126,7 @@ FakeResponse FakeTelegram::Handle(const FakeRequest& r) {
   }
   if (method == "sendmessage" || method == "sendphoto") {
     std::lock_guard lock(mu_);
-    attempts_.push_back({method, p, std::chrono::steady_clock::now()});
+    attempts_.push_back({method, p, std::chrono::steady_clock::now(), polls_open_ > 0});
     if (rate_limit_count_ > 0) {
       --rate_limit_count_;
       auto resp = Fail(429, "Too Many Requests: retry after " + std::to_string(rate_limit_seconds_),
@@ -137,7 +139,7 @@ FakeResponse FakeTelegram::Handle(const FakeRequest& r) {
       return Fail(400, "Bad Request: message text is empty");
     if (method == "sendmessage" && p.value("text", "").size() > 4096 * 6)
       return Fail(400, "Bad Request: message is too long");
-    sent_.push_back({method, p, std::chrono::steady_clock::now()});
+    sent_.push_back({method, p, std::chrono::steady_clock::now(), polls_open_ > 0});
     cv_.notify_all();
     const json chat_id = p["chat_id"];
     return Ok({{"message_id", next_message_id_++},

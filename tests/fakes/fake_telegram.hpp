@@ -28,6 +28,7 @@ class FakeTelegram {
     std::string method;  // sendmessage, sendphoto
     nlohmann::json params;
     std::chrono::steady_clock::time_point at;
+    bool during_poll = false;  // a getUpdates of the bot was held open when it arrived
   };
   // Successful sends, in order.
   std::vector<Sent> sent() const;
@@ -60,6 +61,7 @@ class FakeTelegram {
   std::vector<nlohmann::json> updates_;
   std::vector<nlohmann::json> redeliver_;
   int polls_ = 0;
+  int polls_open_ = 0;  // getUpdates calls being held
   std::string webhook_url_, webhook_secret_;
   int rate_limit_count_ = 0, rate_limit_seconds_ = 1;
   long next_message_id_ = 1000;

@@ -374,6 +374,30 @@ TEST_F(ChannelsTest, PollingAnswersAnUpdateReturnedTwiceOnce) {
   EXPECT_EQ(Count("inbound_events"), 1);
 }
 
+// A reply goes out while the bot's long poll is held open: calls into one Telegram
+// instance run concurrently, so a send never queues behind getUpdates.
+TEST_F(ChannelsTest, PollingRepliesDoNotWaitForTheLongPoll) {
+  app_->Stop();
+  app_.reset();
+  // Polls held 2 s (poll_timeout 3 s); the reply leaves 300 ms after the update arrived.
+  app_ = std::make_unique<app::HostApp>(
+      config::ParseHostConfig(HostYaml(db_.url(), fake_.base_url(), 0, 300, ""), "test.yaml",
+                              [](const std::string& name) -> std::optional<std::string> {
+                                if (name == "SLOTH_CHANNELS_POLL_TIMEOUT_MS") return "3000";
+                                return std::nullopt;
+                              }));
+  app_->Start();
+  const auto token = Register("poll-fast@aurora.test");
+  ASSERT_EQ(Connect(token, {{"bot_token", kToken}})["connection"]["mode"], "polling");
+  fake_.AddUpdate(TextUpdate(61000, "Hello there"));
+  ASSERT_TRUE(fake_.WaitForSent(1, 15s));
+  const auto sent = fake_.sent();
+  ASSERT_EQ(sent.size(), 1u);
+  // The poller was back in getUpdates (held for poll_timeout) long before the burst window
+  // ended; the reply did not wait for that poll to return.
+  EXPECT_TRUE(sent[0].during_poll);
+}
+
 constexpr const char* kWaToken = "EAAG-fake-whatsapp-access-token-0123456789";
 constexpr const char* kAppSecret = "app-secret-0123456789abcdef";
 constexpr const char* kPhoneId = "106540352242922";

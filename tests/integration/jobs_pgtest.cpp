@@ -96,6 +96,29 @@ TEST_F(JobsTest, StagedJobsHoldNoConnectionWhileTheProviderIsCalled) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 0);  // completed with the effect
 }
 
+// A delayed job (a burst window, a provider's retry_after) runs at its due time, not at
+// the next poll: the enqueue notifies the workers, which sleep until it is due.
+TEST_F(JobsTest, ADelayedJobWakesAWorkerAtItsDueTime) {
+  auto options = Options();
+  options.poll = std::chrono::seconds(60);  // a poll would come far too late
+  WorkerPool w(*pool_, db_.url(), options, nullptr);
+  w.Register("later", [](JobContext& ctx) {
+    ctx.tx.Exec("INSERT INTO test_effects VALUES ($1, 'w')", ctx.job.id);
+  });
+  w.Start();
+  EnqueueOptions o;
+  o.delay = std::chrono::milliseconds(400);
+  ASSERT_TRUE(Add("later", o));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (Scalar("SELECT count(*) FROM test_effects") == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  w.Stop();
+  EXPECT_EQ(Scalar("SELECT count(*) FROM test_effects"), 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 0);
+}
+
 TEST_F(JobsTest, EffectsAndCompletionCommitTogether) {
   WorkerPool w(*pool_, "", Options(), nullptr);
   w.Register("effect", [](JobContext& ctx) {

@@ -95,25 +95,27 @@ int Lifecycle::RollPeriods(db::Transaction& tx) {
   }
 
   auto due = tx.Exec(
-      "SELECT s.tenant_id, s.cancel_at_period_end, s.provider IS NOT NULL, p.price_monthly = 0 "
-      "AND p.price_yearly = 0, s.current_period_end <= now() - $1::interval "
+      "SELECT s.tenant_id, s.cancel_at_period_end, s.provider IS NOT NULL AS provider_managed, "
+      "p.price_monthly = 0 AND p.price_yearly = 0 AS free, s.current_period_end <= now() - "
+      "$1::interval AS renewal_overdue "
       "FROM public.subscriptions s JOIN public.plans p ON p.slug = s.plan_slug "
       "WHERE s.status = 'active' AND s.current_period_end <= now() ORDER BY s.tenant_id "
       "FOR UPDATE OF s SKIP LOCKED",
       std::to_string(options_.renewal_grace.count()) + " hours");
   for (int i = 0; i < due.Rows(); ++i) {
-    const std::int64_t tenant = due.Int(i, 0);
-    if (due.Bool(i, 1)) {
+    const auto row = due.At(i);
+    const std::int64_t tenant = row.Int("tenant_id");
+    if (row.Bool("cancel_at_period_end")) {
       End(tx, tenant, "canceled", "canceled at the end of the period");
-    } else if (due.Bool(i, 2)) {
-      if (!due.Bool(i, 4)) continue;  // the provider's renewal may still arrive
+    } else if (row.Bool("provider_managed")) {
+      if (!row.Bool("renewal_overdue")) continue;  // the provider's renewal may still arrive
       const State before = Lock(tx, tenant);
       tx.Exec(
           "UPDATE public.subscriptions SET status = 'past_due', past_due_since = now(), "
           "updated_at = now() WHERE tenant_id = $1",
           tenant);
       Record(tx, tenant, before, "renewal not paid by the end of the period");
-    } else if (due.Bool(i, 3)) {
+    } else if (row.Bool("free")) {
       // A free plan renews itself: the next window anchored at the old end.
       tx.Exec(
           "UPDATE public.subscriptions SET current_period_start = "

@@ -151,15 +151,16 @@ Usage UsageMeter::Read(db::Transaction& tx, std::int64_t tenant_id) {
     u.metrics[m.name] = {Used(tx, tenant_id, m.name, period), plan ? plan->Limit(m.limit) : 0};
   }
   auto a = tx.Exec(
-      "SELECT metric, level, used, max, public.rfc3339(created_at) FROM public.usage_alerts "
+      "SELECT metric, level, used, max, public.rfc3339(created_at) AS at FROM public.usage_alerts "
       "WHERE tenant_id = $1 AND period_start = $2::timestamptz ORDER BY created_at, metric",
       tenant_id, sub->usage_period_start);
   for (int i = 0; i < a.Rows(); ++i) {
-    u.alerts.push_back({{"metric", a.Text(i, 0)},
-                        {"level", a.Int(i, 1)},
-                        {"used", a.Int(i, 2)},
-                        {"max", a.Int(i, 3)},
-                        {"at", a.Text(i, 4)}});
+    const auto row = a.At(i);
+    u.alerts.push_back({{"metric", row.Text("metric")},
+                        {"level", row.Int("level")},
+                        {"used", row.Int("used")},
+                        {"max", row.Int("max")},
+                        {"at", row.Text("at")}});
   }
   return u;
 }

@@ -7,9 +7,11 @@ namespace sloth::jobs {
 std::optional<std::int64_t> Enqueue(db::Transaction& tx, const std::string& kind,
                                     const nlohmann::json& payload, const EnqueueOptions& o) {
   // One round trip: the insert and the notification (delivered at commit, never for a
-  // rollback, and only when a job was actually added). Only a job that finds no other due
-  // job waiting notifies: while jobs wait, workers are busy and claim again after each job,
-  // and NOTIFY serialises every notifying commit of the database on one lock. The price is
+  // rollback, and only when a job was actually added). Only a job that becomes the queue's
+  // earliest notifies — one due now with none due before it, or a delayed one due before
+  // every other (workers then sleep until its due time, WorkerPool::Loop): while jobs wait,
+  // workers are busy and claim again after each job, and NOTIFY serialises every notifying
+  // commit of the database on one lock. The price is
   // a race — a worker that found the queue empty just before this commit sleeps until its
   // poll (jobs.poll_ms) — a bounded delay, never a lost job.
   auto r = tx.Exec(
@@ -17,9 +19,9 @@ std::optional<std::int64_t> Enqueue(db::Transaction& tx, const std::string& kind
       "run_at, max_attempts) VALUES ($1, $2, $3::jsonb, $4, $5, now() + make_interval(secs => "
       "$6::double precision / 1000), $7) ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT "
       "NULL DO NOTHING "
-      "RETURNING id, run_at) SELECT id, CASE WHEN run_at <= now() AND NOT EXISTS (SELECT 1 FROM "
-      "public.jobs j WHERE j.queue = $1 AND j.state = 'queued' AND j.run_at <= now()) THEN "
-      "pg_notify($8, $1) END FROM added",
+      "RETURNING id, run_at) SELECT id, CASE WHEN NOT EXISTS (SELECT 1 FROM public.jobs j WHERE "
+      "j.queue = $1 AND j.state = 'queued' AND j.run_at <= added.run_at) THEN pg_notify($8, $1) "
+      "END FROM added",
       o.queue, kind, payload.dump(), o.tenant_id, o.unique_key, o.delay.count(), o.max_attempts,
       kNotifyChannel);
   if (r.Empty()) return std::nullopt;
@@ -38,20 +40,20 @@ std::optional<Job> JobStore::Claim(db::Connection& c, const std::string& queue,
       "locked_until = now() + make_interval(secs => $3::bigint), locked_by = $2 "
       "WHERE id = (SELECT id FROM public.jobs WHERE queue = $1 AND state = 'queued' AND "
       "run_at <= now() ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-      "AND EXISTS (SELECT 1 FROM async) RETURNING id, queue, kind, payload::text, tenant_id, "
-      "attempts, max_attempts, "
-      "extract(epoch FROM now() - run_at)",
+      "AND EXISTS (SELECT 1 FROM async) RETURNING id, queue, kind, payload::text AS payload, "
+      "tenant_id, attempts, max_attempts, extract(epoch FROM now() - run_at) AS waited",
       queue, worker, lease.count());
   if (r.Empty()) return std::nullopt;
   Job j;
-  j.id = r.Int(0, 0);
-  j.queue = r.Text(0, 1);
-  j.kind = r.Text(0, 2);
-  j.payload = nlohmann::json::parse(r.View(0, 3));
-  if (!r.IsNull(0, 4)) j.tenant_id = r.Int(0, 4);
-  j.attempts = static_cast<int>(r.Int(0, 5));
-  j.max_attempts = static_cast<int>(r.Int(0, 6));
-  j.waited_seconds = std::max(0.0, r.Double(0, 7));
+  const auto row = r.At(0);
+  j.id = row.Int("id");
+  j.queue = row.Text("queue");
+  j.kind = row.Text("kind");
+  j.payload = nlohmann::json::parse(row.Text("payload"));
+  if (!row.IsNull("tenant_id")) j.tenant_id = row.Int("tenant_id");
+  j.attempts = static_cast<int>(row.Int("attempts"));
+  j.max_attempts = static_cast<int>(row.Int("max_attempts"));
+  j.waited_seconds = std::max(0.0, row.Double("waited"));
   return j;
 }
 
@@ -109,6 +111,16 @@ std::vector<JobStore::QueueSize> JobStore::Sizes(db::Transaction& tx) {
     out.push_back({row.Text("queue"), row.Text("state"), row.Int("jobs")});
   }
   return out;
+}
+
+std::optional<std::chrono::milliseconds> JobStore::NextDue(db::Connection& c,
+                                                           const std::string& queue) {
+  auto r = c.Exec(
+      "SELECT greatest(0, ceil(extract(epoch FROM (SELECT run_at FROM public.jobs WHERE queue = "
+      "$1 AND state = 'queued' ORDER BY run_at LIMIT 1) - now()) * 1000))::bigint",
+      queue);
+  if (r.Empty() || r.IsNull(0, 0)) return std::nullopt;
+  return std::chrono::milliseconds(r.Int(0, 0));
 }
 
 }  // namespace sloth::jobs

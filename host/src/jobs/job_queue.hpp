@@ -58,6 +58,9 @@ class JobStore {
   // Returns true when the job is dead.
   bool Fail(db::Connection& c, std::int64_t id, const std::string& worker, const std::string& error,
             std::chrono::seconds backoff);
+  // How long until the next queued job of `queue` is due (zero when one is due now);
+  // nullopt when none is queued. Served by the claim index.
+  std::optional<std::chrono::milliseconds> NextDue(db::Connection& c, const std::string& queue);
   // Returns jobs whose lease ran out to the queue (their worker died). Returns how many.
   std::int64_t ReleaseExpired(db::Connection& c);
   // Deletes finished jobs older than `age`.

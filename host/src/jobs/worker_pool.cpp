@@ -1,5 +1,7 @@
 #include "jobs/worker_pool.hpp"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <random>
@@ -126,14 +128,21 @@ void WorkerPool::Loop(const std::string& queue) {
       seen = wakeups_[queue];
     }
     bool ran = false;
+    auto wait = options_.poll;
     try {
       ran = RunOne(queue);
+      // A job due before the next poll (a burst window, a provider's retry_after) wakes
+      // this worker at its due time, not at the poll after it.
+      if (!ran) {
+        if (const auto due = store_.NextDue(*pool_.Acquire(), queue))
+          wait = std::clamp(*due, std::chrono::milliseconds(1), options_.poll);
+      }
     } catch (const std::exception& e) {
       spdlog::warn("jobs: worker on '{}' could not claim: {}", queue, e.what());
     }
     if (ran) continue;
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, options_.poll, [&] { return stop_ || wakeups_[queue] != seen; });
+    cv_.wait_for(lock, wait, [&] { return stop_ || wakeups_[queue] != seen; });
   }
 }
 

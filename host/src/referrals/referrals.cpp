@@ -62,24 +62,28 @@ int Referrals::GrantRewards(db::Transaction& tx, billing::Lifecycle& lifecycle) 
 Stats Referrals::StatsFor(db::Transaction& tx, std::int64_t tenant_id) {
   Stats s;
   auto r = tx.Exec(
-      "SELECT count(*), count(*) FILTER (WHERE r.status = 'pending'), count(*) FILTER (WHERE "
-      "r.status = 'active'), count(*) FILTER (WHERE r.status = 'inactive') FROM "
+      "SELECT count(*) AS total, count(*) FILTER (WHERE r.status = 'pending') AS pending, "
+      "count(*) FILTER (WHERE r.status = 'active') AS active, count(*) FILTER (WHERE r.status = "
+      "'inactive') AS inactive FROM "
       "public.referrals r JOIN public.users u ON u.id = r.referrer_user_id WHERE u.tenant_id = "
       "$1",
       tenant_id);
-  s.total = static_cast<int>(r.Int(0, 0));
-  s.pending = static_cast<int>(r.Int(0, 1));
-  s.active = static_cast<int>(r.Int(0, 2));
-  s.inactive = static_cast<int>(r.Int(0, 3));
+  const auto counts = r.At(0);
+  s.total = static_cast<int>(counts.Int("total"));
+  s.pending = static_cast<int>(counts.Int("pending"));
+  s.active = static_cast<int>(counts.Int("active"));
+  s.inactive = static_cast<int>(counts.Int("inactive"));
   auto w = tx.Exec(
-      "SELECT threshold, active_count, old_plan, new_plan, public.rfc3339(created_at) FROM "
+      "SELECT threshold, active_count, old_plan, new_plan, public.rfc3339(created_at) AS at FROM "
       "public.referral_rewards WHERE tenant_id = $1 ORDER BY threshold",
       tenant_id);
   int highest = 0;
   for (int i = 0; i < w.Rows(); ++i) {
-    s.rewards.push_back({static_cast<int>(w.Int(i, 0)), static_cast<int>(w.Int(i, 1)), w.Text(i, 2),
-                         w.Text(i, 3), w.Text(i, 4)});
-    highest = std::max(highest, static_cast<int>(w.Int(i, 0)));
+    const auto row = w.At(i);
+    s.rewards.push_back({static_cast<int>(row.Int("threshold")),
+                         static_cast<int>(row.Int("active_count")), row.Text("old_plan"),
+                         row.Text("new_plan"), row.Text("at")});
+    highest = std::max(highest, static_cast<int>(row.Int("threshold")));
   }
   s.next_reward_at = std::max(highest, s.active / kRewardEvery * kRewardEvery) + kRewardEvery;
   return s;
@@ -90,15 +94,19 @@ std::vector<Referral> Referrals::List(db::Transaction& tx, std::int64_t tenant_i
   // The referred salon's name is masked to its first and last letters: it is their data.
   auto r = tx.Exec(
       "SELECT r.id, CASE WHEN length(t.name) <= 2 THEN repeat('*', length(t.name)) ELSE "
-      "left(t.name, 1) || repeat('*', least(length(t.name) - 2, 8)) || right(t.name, 1) END, "
-      "r.status, public.rfc3339(r.created_at), public.rfc3339(r.status_changed_at) FROM "
+      "left(t.name, 1) || repeat('*', least(length(t.name) - 2, 8)) || right(t.name, 1) END AS "
+      "salon, r.status, public.rfc3339(r.created_at) AS created_at, "
+      "public.rfc3339(r.status_changed_at) AS status_changed_at FROM "
       "public.referrals r JOIN public.users u ON u.id = r.referrer_user_id JOIN public.tenants t "
       "ON t.id = r.referred_tenant_id WHERE u.tenant_id = $1 AND r.id > $2 ORDER BY r.id LIMIT "
       "$3",
       tenant_id, after_id, limit);
   std::vector<Referral> out;
-  for (int i = 0; i < r.Rows(); ++i)
-    out.push_back({r.Int(i, 0), r.Text(i, 1), r.Text(i, 2), r.Text(i, 3), r.Text(i, 4)});
+  for (int i = 0; i < r.Rows(); ++i) {
+    const auto row = r.At(i);
+    out.push_back({row.Int("id"), row.Text("salon"), row.Text("status"), row.Text("created_at"),
+                   row.Text("status_changed_at")});
+  }
   return out;
 }
 

@@ -93,7 +93,8 @@ void TelegramChannel::AttachPhoto(json& event, const std::string& file_id) {
   }
 }
 
-const std::string& TelegramChannel::WebhookSecret() {
+std::string TelegramChannel::WebhookSecret() {
+  std::lock_guard lock(mu_);
   if (!secret_) secret_ = host_.KvGet("webhook_secret").value_or("");
   return *secret_;
 }
@@ -115,7 +116,10 @@ std::string TelegramChannel::Connect(std::string_view request_json) {
   }
   const std::string secret = RandomSecret();
   host_.KvPut("webhook_secret", secret);
-  secret_ = secret;
+  {
+    std::lock_guard lock(mu_);
+    secret_ = secret;
+  }
   Call("setWebhook", {{"url", url},
                       {"secret_token", secret},
                       {"allowed_updates", json::parse(kAllowedUpdates)},
@@ -130,7 +134,7 @@ void TelegramChannel::Disconnect() {
 
 std::string TelegramChannel::Webhook(const sloth::WebhookRequest& request) {
   const auto given = request.Header("X-Telegram-Bot-Api-Secret-Token");
-  const std::string& expected = WebhookSecret();
+  const std::string expected = WebhookSecret();
   if (expected.empty() || !given || !SecretEquals(*given, expected)) {
     throw sloth::Error(sloth::Status::kUnauthenticated,
                        given ? "wrong X-Telegram-Bot-Api-Secret-Token"
@@ -149,8 +153,13 @@ std::string TelegramChannel::Webhook(const sloth::WebhookRequest& request) {
   if (p.event) {
     if (!p.photo_file_id.empty()) AttachPhoto(*p.event, p.photo_file_id);
     events.push_back(*p.event);
-  } else if (unknown_logged_.insert(p.kind).second) {
-    host_.Info("ignoring Telegram updates of type '" + p.kind + "'");  // once per type
+  } else {
+    bool first = false;
+    {
+      std::lock_guard lock(mu_);
+      first = unknown_logged_.insert(p.kind).second;
+    }
+    if (first) host_.Info("ignoring Telegram updates of type '" + p.kind + "'");  // once per type
   }
   if (!p.callback_query_id.empty()) {
     try {  // stops the button's spinner; the answer itself comes as a message
@@ -164,13 +173,18 @@ std::string TelegramChannel::Webhook(const sloth::WebhookRequest& request) {
 }
 
 void TelegramChannel::Pace(const std::string& chat) {
-  const auto now = std::chrono::steady_clock::now();
-  auto& last = last_send_[chat];
-  if (last.time_since_epoch().count() != 0 && now - last < chat_interval_) {
-    std::this_thread::sleep_for(chat_interval_ - (now - last));
+  // Takes the chat's next slot under the lock and waits for it outside, so concurrent sends
+  // to one chat go one interval apart and sends to other chats do not wait at all.
+  std::chrono::steady_clock::duration wait{0};
+  {
+    std::lock_guard lock(mu_);
+    if (next_send_.size() > 10000) next_send_.clear();  // bounded memory
+    const auto now = std::chrono::steady_clock::now();
+    auto& next = next_send_[chat];
+    if (next > now) wait = next - now;
+    next = std::max(next, now) + chat_interval_;
   }
-  last = std::chrono::steady_clock::now();
-  if (last_send_.size() > 10000) last_send_.clear();  // bounded memory
+  if (wait.count() > 0) std::this_thread::sleep_for(wait);
 }
 
 std::string TelegramChannel::Send(std::string_view message_json) {

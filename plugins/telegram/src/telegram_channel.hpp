@@ -16,8 +16,12 @@ namespace telegram {
 // One bot. Webhook mode: setWebhook with a random secret_token (kept in the instance's
 // key-value store) checked in constant time on every delivery. Polling mode: getUpdates,
 // the offset confirmed only after the host stored the events.
+// Reentrant: a send runs while a long poll waits (Telegram allows both at once), so a reply
+// never queues behind getUpdates; the state calls share is under mu_.
 class TelegramChannel final : public sloth::Channel {
  public:
+  static constexpr bool kReentrant = true;
+
   explicit TelegramChannel(const sloth::InstanceArgs& args);
 
   std::string Webhook(const sloth::WebhookRequest& request) override;
@@ -35,15 +39,17 @@ class TelegramChannel final : public sloth::Channel {
   // Adds the photo's bytes (base64) to the event: the host stores them in the tenant's
   // storage. A failed download leaves the event without them (and says why).
   void AttachPhoto(nlohmann::json& event, const std::string& file_id);
-  const std::string& WebhookSecret();
+  std::string WebhookSecret();
 
   sloth::Host host_;
   std::string token_;
   std::string mode_;
   std::string api_base_;
   std::chrono::milliseconds chat_interval_{1000};
+  std::mutex mu_;  // guards the three below
   std::optional<std::string> secret_;
-  std::map<std::string, std::chrono::steady_clock::time_point> last_send_;
+  // Per chat, the earliest time the next message may go (chat_interval_ after the last).
+  std::map<std::string, std::chrono::steady_clock::time_point> next_send_;
   std::set<std::string> unknown_logged_;
 };
 
