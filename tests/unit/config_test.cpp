@@ -81,6 +81,35 @@ TEST(ConfigTest, EmbeddingModelsNameTheirPlugin) {
             std::string::npos);
 }
 
+TEST(ConfigTest, RenamedStorageKeyIsStillReadWithAWarning) {
+  const std::string db = "database:\n  url: x\n";
+  const auto fresh = ParseHostConfig(db, "host.yaml", EnvOf({}));
+  EXPECT_EQ(fresh.storage.plugin, "storage-local");
+  EXPECT_TRUE(fresh.warnings.empty());
+  const auto old =
+      ParseHostConfig(db + "knowledge:\n  storage_plugin: s3\n", "host.yaml", EnvOf({}));
+  EXPECT_EQ(old.storage.plugin, "s3");
+  ASSERT_EQ(old.warnings.size(), 1u);
+  EXPECT_NE(old.warnings[0].find("knowledge.storage_plugin"), std::string::npos);
+  const auto both = ParseHostConfig(
+      db + "storage:\n  plugin: gcs\nknowledge:\n  storage_plugin: s3\n", "host.yaml", EnvOf({}));
+  EXPECT_EQ(both.storage.plugin, "gcs");  // the new key wins
+  EXPECT_EQ(both.warnings.size(), 1u);
+}
+
+TEST(ConfigTest, CallTimeoutsPerPluginKind) {
+  const auto c = ParseHostConfig(
+      "database:\n  url: x\nplugins:\n  call_timeout_ms: 5000\n  call_timeouts_ms:\n    "
+      "storage: 2000\n",
+      "host.yaml", EnvOf({}));
+  EXPECT_EQ(c.plugins.call_timeout.count(), 5000);
+  EXPECT_EQ(c.plugins.kind_timeouts.at("storage").count(), 2000);
+  EXPECT_EQ(c.plugins.kind_timeouts.at("llm").count(), 120000);  // the default for chat
+  EXPECT_EQ(c.plugins.kind_timeouts.count("channel"), 0u);       // 0: call_timeout_ms
+  EXPECT_NE(ErrorOf("database:\n  url: x\nplugins:\n  call_timeouts_ms:\n    fax: 1\n").find("fax"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, MissingRequiredKey) {
   EXPECT_EQ(ErrorOf("http:\n  port: 8080\n"),
             "host.yaml:1:1: key 'database.url': missing required key 'database.url'");

@@ -236,6 +236,18 @@ TEST_F(PluginManagerTest, FailedCreateCallsNothingElse) {
   }
 }
 
+TEST(PluginTimeouts, EachOperationTakesItsKindsTimeout) {
+  HostContext c;
+  c.call_timeout = std::chrono::milliseconds(30000);
+  c.kind_timeouts = {{"llm", std::chrono::milliseconds(120000)},
+                     {"channel", std::chrono::milliseconds(7000)}};
+  EXPECT_EQ(c.TimeoutFor("chat").count(), 120000);
+  EXPECT_EQ(c.TimeoutFor("send").count(), 7000);
+  EXPECT_EQ(c.TimeoutFor("poll").count(), 7000);
+  EXPECT_EQ(c.TimeoutFor("put_part").count(), 30000);  // storage not listed: the default
+  EXPECT_EQ(c.TimeoutFor("start").count(), 30000);     // lifecycle calls belong to no kind
+}
+
 TEST_F(PluginManagerTest, BlockingCallTimesOutAndTheHostMovesOn) {
   auto m = Manager(std::chrono::milliseconds(300));
   m->LoadAll();

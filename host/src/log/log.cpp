@@ -8,6 +8,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <nlohmann/json.hpp>
 
+#include "privacy/pii.hpp"
+
 namespace sloth::log {
 namespace {
 
@@ -34,13 +36,35 @@ class JsonFormatter final : public spdlog::formatter {
   }
 };
 
+// Every line's message with the personal data a client may have written masked
+// (privacy/pii.hpp): logs are read by operators, not by the salon.
+class MaskingSink final : public spdlog::sinks::sink {
+ public:
+  explicit MaskingSink(spdlog::sink_ptr inner) : inner_(std::move(inner)) {}
+  void log(const spdlog::details::log_msg& msg) override {
+    const std::string masked =
+        privacy::MaskPii(std::string_view(msg.payload.data(), msg.payload.size()));
+    spdlog::details::log_msg copy(msg);
+    copy.payload = spdlog::string_view_t(masked.data(), masked.size());
+    inner_->log(copy);
+  }
+  void flush() override { inner_->flush(); }
+  void set_pattern(const std::string& pattern) override { inner_->set_pattern(pattern); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override {
+    inner_->set_formatter(std::move(formatter));
+  }
+
+ private:
+  spdlog::sink_ptr inner_;
+};
+
 std::mutex g_mutex;
 spdlog::sink_ptr g_sink;
 spdlog::level::level_enum g_level = spdlog::level::info;
 
 spdlog::sink_ptr Sink() {
   if (!g_sink) {
-    g_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    g_sink = std::make_shared<MaskingSink>(std::make_shared<spdlog::sinks::stderr_sink_mt>());
     g_sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ [%n] %v");
   }
   return g_sink;
