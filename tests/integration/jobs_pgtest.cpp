@@ -3,6 +3,8 @@
 #include <signal.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -102,19 +104,24 @@ TEST_F(JobsTest, ADelayedJobWakesAWorkerAtItsDueTime) {
   auto options = Options();
   options.poll = std::chrono::seconds(60);  // a poll would come far too late
   WorkerPool w(*pool_, db_.url(), options, nullptr);
-  w.Register("later", [](JobContext& ctx) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool ran = false;
+  w.Register("later", [&](JobContext& ctx) {
     ctx.tx.Exec("INSERT INTO test_effects VALUES ($1, 'w')", ctx.job.id);
+    std::lock_guard lock(mu);
+    ran = true;
+    cv.notify_all();
   });
   w.Start();
   EnqueueOptions o;
   o.delay = std::chrono::milliseconds(400);
   ASSERT_TRUE(Add("later", o));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (Scalar("SELECT count(*) FROM test_effects") == 0 &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(20), [&] { return ran; });
   }
-  w.Stop();
+  w.Stop();  // the job in progress finishes: its effect and completion commit
   EXPECT_EQ(Scalar("SELECT count(*) FROM test_effects"), 1);
   EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 0);
 }

@@ -9,29 +9,20 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "db/migrations.hpp"
 #include "jobs/job_queue.hpp"
 #include "jobs/worker_pool.hpp"
 #include "knowledge/document_repository.hpp"
 #include "knowledge/knowledge.hpp"
 #include "storage/blob_store.hpp"
 #include "support/test_db.hpp"
-#include "tenants/tenant_repository.hpp"
 
 namespace sloth::knowledge {
 namespace {
 
 TEST(KnowledgeComponent, IngestsAndRetrievesWithoutTheHost) {
-  testing::TestDatabase db;
-  db::PoolOptions po;
-  po.url = db.url();
-  po.size = 4;
-  db::Pool pool(po);
-  db::Migrator migrator(pool, db::BuiltinMigrations());
-  migrator.MigratePublic();
-  tenants::TenantRepository tenants(migrator);
-  const auto tenant =
-      pool.InTransaction([&](db::Transaction& tx) { return tenants.Create(tx, "Salon").id; });
+  testing::MigratedDatabase db;
+  auto& pool = db.pool();
+  const auto tenant = db.CreateTenant("Salon");
   const auto data = std::filesystem::temp_directory_path() /
                     ("sloth-knowledge-component-" + std::to_string(getpid()));
 

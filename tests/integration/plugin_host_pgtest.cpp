@@ -6,11 +6,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "db/migrations.hpp"
 #include "plugins/plugin_manager.hpp"
 #include "support/host_process.hpp"
 #include "support/test_db.hpp"
-#include "tenants/tenant_repository.hpp"
 
 namespace sloth::plugins {
 namespace {
@@ -18,16 +16,10 @@ namespace {
 using json = nlohmann::json;
 
 TEST(PluginHostTest, KeyValueStoreIsPerTenantAndPerInstance) {
-  testing::TestDatabase db;
-  db::PoolOptions po;
-  po.url = db.url();
-  po.size = 4;
-  db::Pool pool(po);
-  db::Migrator migrator(pool, db::BuiltinMigrations());
-  migrator.MigratePublic();
-  tenants::TenantRepository repo(migrator);
-  const auto a = pool.InTransaction([&](db::Transaction& tx) { return repo.Create(tx, "A").id; });
-  const auto b = pool.InTransaction([&](db::Transaction& tx) { return repo.Create(tx, "B").id; });
+  testing::MigratedDatabase db;
+  auto& pool = db.pool();
+  const auto a = db.CreateTenant("A");
+  const auto b = db.CreateTenant("B");
 
   ManagerOptions o;
   o.dirs = {SLOTH_TEST_PLUGIN_DIR};

@@ -11,6 +11,7 @@
 #include <libpq-fe.h>
 
 #include "db/connection.hpp"
+#include "tenants/tenant_repository.hpp"
 
 namespace sloth::testing {
 
@@ -76,6 +77,20 @@ int Shell(const std::string& command) {
 int FreePort() {
   Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0), true);
   return s.address().port();
+}
+
+MigratedDatabase::MigratedDatabase(int pool_size) {
+  db::PoolOptions po;
+  po.url = db_.url();
+  po.size = pool_size;
+  pool_ = std::make_unique<db::Pool>(po);
+  migrator_ = std::make_unique<db::Migrator>(*pool_, db::BuiltinMigrations());
+  migrator_->MigratePublic();
+}
+
+db::TenantId MigratedDatabase::CreateTenant(const std::string& name) {
+  tenants::TenantRepository repo(*migrator_);
+  return pool_->InTransaction([&](db::Transaction& tx) { return repo.Create(tx, name).id; });
 }
 
 }  // namespace sloth::testing

@@ -186,7 +186,11 @@ std::vector<std::string> Words(std::string_view text) {
   return words;
 }
 
-std::string DetectLanguage(std::string_view text, std::string_view fallback) {
+namespace {
+
+// Both read the message's words; RouteMessage splits it once for the two.
+std::string LanguageOf(std::string_view text, const std::vector<std::string>& words,
+                       std::string_view fallback) {
   std::array<double, 5> score{};
   std::size_t cyrillic = 0, latin = 0, i = 0;
   const auto& profiles = Profiles();
@@ -200,7 +204,6 @@ std::string DetectLanguage(std::string_view text, std::string_view fallback) {
       }
     }
   }
-  const auto words = Words(text);
   for (std::size_t p = 0; p < profiles.size(); ++p) {
     for (const auto& w : words) {
       for (const char* known : profiles[p].words) {
@@ -255,8 +258,7 @@ std::string DetectLanguage(std::string_view text, std::string_view fallback) {
   return profiles[static_cast<std::size_t>(best)].code;
 }
 
-Intent DetectIntent(std::string_view text) {
-  const auto words = Words(text);
+Intent IntentOf(std::string_view text, const std::vector<std::string>& words) {
   std::string joined = " ";
   for (const auto& w : words) joined += w + " ";
   // Phrases (matched on the joined words), stems (a word's beginning) and whole words.
@@ -315,8 +317,19 @@ Intent DetectIntent(std::string_view text) {
   return Intent::kOther;
 }
 
+}  // namespace
+
+std::string DetectLanguage(std::string_view text, std::string_view fallback) {
+  return LanguageOf(text, Words(text), fallback);
+}
+
+Intent DetectIntent(std::string_view text) {
+  return IntentOf(text, Words(text));
+}
+
 Route RouteMessage(std::string_view text, std::string_view fallback) {
-  return {DetectLanguage(text, fallback), DetectIntent(text)};
+  const auto words = Words(text);
+  return {LanguageOf(text, words, fallback), IntentOf(text, words)};
 }
 
 }  // namespace sloth::agent

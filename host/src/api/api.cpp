@@ -27,10 +27,8 @@ std::optional<accounts::Principal> Api::Authorize(const http::Request& req, Acce
     if (auth && auth->rfind("Bearer ", 0) == 0) {
       principal = tokens_.VerifyAccess(auth->substr(7));
     } else if (auth) {
-      throw http::ApiError(401, "unauthenticated", "use the Bearer scheme");
+      throw errors::Error(errors::Code::kUnauthenticated, "use the Bearer scheme");
     }
-  } catch (const http::ApiError& e) {
-    refused = e;
   } catch (const errors::Error& e) {
     refused = ToHttp(e);
   }
@@ -91,7 +89,7 @@ void Api::Add(const std::string& method, const std::string& pattern, Access acce
 }
 
 void Api::AddStreaming(const std::string& method, const std::string& pattern, Access access,
-                       StreamHandler handler, http::RouteOptions options) {
+                       PooledHandler handler, http::RouteOptions options) {
   options.stream_body = true;
   AddPooled(method, pattern, access, std::move(handler), options);
 }
@@ -113,7 +111,7 @@ void Api::AddPooled(const std::string& method, const std::string& pattern, Acces
       [this, access, handler = std::move(handler)](http::Request& req) -> http::Response {
         const auto principal = Authorize(req, access);
         pool_.InTransaction([&](db::Transaction& tx) { CheckActive(tx, principal); });
-        StreamContext ctx{req, *principal, pool_};
+        PooledContext ctx{req, *principal, pool_};
         return MapErrors([&] { return handler(ctx); });
       },
       options);

@@ -53,10 +53,8 @@ struct PooledContext {
     return pool.InTenant(db::TenantId{tenant()}, std::forward<F>(f));
   }
 };
-using StreamContext = PooledContext;
 
 using PooledHandler = std::function<http::Response(PooledContext&)>;
-using StreamHandler = PooledHandler;
 
 struct Limits {
   http::RateLimit anonymous{100, std::chrono::hours(1)};
@@ -76,7 +74,7 @@ class Api {
                  PooledHandler handler, http::RouteOptions options = {});
   // AddPooled for a route whose body streams to the handler as it arrives.
   void AddStreaming(const std::string& method, const std::string& pattern, Access access,
-                    StreamHandler handler, http::RouteOptions options = {});
+                    PooledHandler handler, http::RouteOptions options = {});
   // A provider's webhook: anyone may call it (the plugin verifies the signature), no
   // transaction, no rate limit by IP (providers deliver from few addresses).
   void AddWebhook(const std::string& method, const std::string& pattern,

@@ -45,12 +45,4 @@ http::ApiError ToHttp(const errors::Error& e) {
   return out;
 }
 
-http::Response MapErrors(const std::function<http::Response()>& handler) {
-  try {
-    return handler();
-  } catch (const errors::Error& e) {
-    throw ToHttp(e);
-  }
-}
-
 }  // namespace sloth::api

@@ -3,13 +3,6 @@
 namespace sloth::channels {
 namespace {
 
-// bigint[] in PostgreSQL's text form.
-std::string IdArray(const std::vector<std::int64_t>& ids) {
-  std::string s = "{";
-  for (std::size_t i = 0; i < ids.size(); ++i) s += (i ? "," : "") + std::to_string(ids[i]);
-  return s + "}";
-}
-
 constexpr const char* kSummaryColumns =
     "id, source, integration_id::text AS integration_id, external_chat_id, customer_name, "
     "customer_language, message_count, public.rfc3339(last_message_at) AS last_message_at, "
@@ -62,8 +55,7 @@ std::vector<InboundEvent> ConversationRepository::LockPendingEvents(
 
 void ConversationRepository::MarkEventsProcessed(db::Transaction& tx,
                                                  const std::vector<std::int64_t>& ids) {
-  tx.Exec("UPDATE inbound_events SET processed_at = now() WHERE id = ANY ($1::bigint[])",
-          IdArray(ids));
+  tx.Exec("UPDATE inbound_events SET processed_at = now() WHERE id = ANY ($1::bigint[])", ids);
 }
 
 std::int64_t ConversationRepository::OpenConversation(

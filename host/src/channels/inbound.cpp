@@ -13,13 +13,7 @@
 #include "knowledge/parsers.hpp"
 
 namespace sloth::channels {
-namespace {
-
-std::string Text(const nlohmann::json& e, const char* key) {
-  return json_read::TextOf(e, key);
-}
-
-}  // namespace
+using json_read::TextOf;
 
 void Inbound::StoreMedia(const integrations::Integration& in, nlohmann::json& e) {
   auto& photo = e["photo"];
@@ -39,7 +33,7 @@ void Inbound::StoreMedia(const integrations::Integration& in, nlohmann::json& e)
     photo["error"] = "not a JPEG, PNG or WebP image";
     return;
   }
-  std::string id = Text(e, "message_id");
+  std::string id = TextOf(e, "message_id");
   for (char& c : id) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
   }
@@ -67,9 +61,9 @@ StoreResult Inbound::Store(const integrations::Integration& in, const nlohmann::
     out = {};
     std::set<std::string> chats;
     for (const auto& e : list) {
-      const std::string type = e.is_object() ? Text(e, "type") : "";
-      const std::string chat = e.is_object() ? Text(e, "chat_id") : "";
-      std::string id = e.is_object() ? Text(e, "message_id") : "";
+      const std::string type = TextOf(e, "type");
+      const std::string chat = TextOf(e, "chat_id");
+      std::string id = TextOf(e, "message_id");
       const bool known =
           type == "message" || type == "edited" || type == "callback" || type == "status";
       if (!known || id.empty() || id.size() > 200 || chat.size() > 255 ||
@@ -80,7 +74,7 @@ StoreResult Inbound::Store(const integrations::Integration& in, const nlohmann::
         continue;
       }
       // A status is an update of one of our sent messages: deduplicated per (id, status).
-      if (type == "status") id += ":" + Text(e, "status");
+      if (type == "status") id += ":" + TextOf(e, "status");
       const auto stored = conversations.InsertEvent(tx, in.id, id, chat, type, e);
       if (!stored) {
         ++out.duplicates;
@@ -88,11 +82,12 @@ StoreResult Inbound::Store(const integrations::Integration& in, const nlohmann::
       }
       ++out.stored;
       if (type == "status") {
-        const std::string status = Text(e, "status");
+        const std::string status = TextOf(e, "status");
         const bool known_status =
             status == "sent" || status == "delivered" || status == "read" || status == "failed";
         if (known_status)
-          conversations.ApplyDeliveryStatus(tx, Text(e, "message_id"), status, Text(e, "error"));
+          conversations.ApplyDeliveryStatus(tx, TextOf(e, "message_id"), status,
+                                            TextOf(e, "error"));
         conversations.MarkEventsProcessed(tx, {*stored});
         continue;
       }

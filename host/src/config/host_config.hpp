@@ -52,7 +52,7 @@ struct PluginsConfig {
   std::chrono::milliseconds call_timeout{30000};
   // By plugin kind (llm, embedder, channel, ...): a chat completion needs longer than a
   // storage write. A kind not listed uses call_timeout.
-  std::map<std::string, std::chrono::milliseconds> kind_timeouts;
+  std::map<std::string, std::chrono::milliseconds, std::less<>> kind_timeouts;
   std::chrono::milliseconds init_timeout{10000};
   int max_threads = 64;
   YAML::Node config;  // per-plugin sections, by plugin id

@@ -99,6 +99,26 @@ Connection::~Connection() {
   PQfinish(conn_);
 }
 
+Param::Param(const std::vector<std::int64_t>& ids) {
+  std::string s = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) s += (i ? "," : "") + std::to_string(ids[i]);
+  value_ = s + "}";
+}
+
+Param::Param(const std::vector<std::string>& values) {
+  // Every element quoted, with " and \ escaped: any text is one element.
+  std::string s = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    s += i ? ",\"" : "\"";
+    for (const char c : values[i]) {
+      if (c == '"' || c == '\\') s += '\\';
+      s += c;
+    }
+    s += '"';
+  }
+  value_ = s + "}";
+}
+
 Result Connection::ExecParams(std::string_view sql, const Param* params, std::size_t count) {
   std::vector<const char*> values(count);
   for (std::size_t i = 0; i < count; ++i) {

@@ -55,6 +55,9 @@ class Param {
   Param(const std::optional<T>& v) {  // NOLINT
     if (v) value_ = Param(*v).value_;
   }
+  // Arrays in PostgreSQL's text form, for `= ANY ($1::bigint[])` / `$1::text[]`.
+  Param(const std::vector<std::int64_t>& ids);    // NOLINT
+  Param(const std::vector<std::string>& values);  // NOLINT
 
   const std::optional<std::string>& value() const { return value_; }
 

@@ -59,17 +59,11 @@ class Error : public std::runtime_error {
   static Error Conflict(std::string message, std::string field = "") {
     return {Code::kConflict, std::move(message), std::move(field)};
   }
-  static Error Forbidden(std::string message, std::string field = "") {
-    return {Code::kForbidden, std::move(message), std::move(field)};
-  }
   static Error Unavailable(std::string message, std::string field = "") {
     return {Code::kUnavailable, std::move(message), std::move(field)};
   }
-  static Error PaymentRequired(std::string message, std::string field = "",
-                               std::string reason = "") {
-    nlohmann::json d = nlohmann::json::object();
-    if (!reason.empty()) d["reason"] = std::move(reason);
-    return {Code::kPaymentRequired, std::move(message), std::move(field), std::move(d)};
+  static Error PaymentRequired(std::string message, std::string field = "") {
+    return {Code::kPaymentRequired, std::move(message), std::move(field)};
   }
   // A plan's limit: `limit` names it (messages, documents, integrations, ...).
   static Error LimitReached(std::string message, const std::string& limit, std::int64_t used,

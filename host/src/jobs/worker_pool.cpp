@@ -192,11 +192,7 @@ bool WorkerPool::RunOne(const std::string& queue) {
         handler(ctx);
         complete(tx);
       };
-      if (job->tenant_id) {
-        pool_.InTenant(db::TenantId{*job->tenant_id}, run);
-      } else {
-        pool_.InTransaction(run);
-      }
+      InJobScope(pool_, *job, run);
     }
   } catch (const std::exception& e) {
     auto backoff = Backoff(job->attempts, options_.backoff_base, options_.backoff_cap);

@@ -36,6 +36,13 @@ struct WorkerOptions {
   std::string worker_id;  // default: hostname:pid
 };
 
+// Runs `f` in a transaction scoped like `job`: its tenant's when it has one.
+template <typename F>
+auto InJobScope(db::Pool& pool, const Job& job, F&& f) {
+  if (job.tenant_id) return pool.InTenant(db::TenantId{*job.tenant_id}, std::forward<F>(f));
+  return pool.InTransaction(std::forward<F>(f));
+}
+
 // A job that only touches the database: it runs in one transaction, and its effects and
 // its completion commit together.
 struct JobContext {
@@ -65,8 +72,7 @@ class StagedJobContext {
   // Runs `f` in a transaction scoped like the job; commits when it returns.
   template <typename F>
   auto Read(F&& f) {
-    if (job.tenant_id) return pool_.InTenant(db::TenantId{*job.tenant_id}, std::forward<F>(f));
-    return pool_.InTransaction(std::forward<F>(f));
+    return InJobScope(pool_, job, std::forward<F>(f));
   }
   // Runs `f` and completes the job in one transaction. At most once per run.
   void Finish(const std::function<void(db::Transaction&)>& f);

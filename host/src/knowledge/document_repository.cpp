@@ -25,25 +25,6 @@ Document Read(const db::Row& r) {
   return d;
 }
 
-template <typename T>
-std::string TextArray(const std::vector<T>& items) {
-  std::string s = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) s += ',';
-    if constexpr (std::is_same_v<T, std::string>) {
-      s += '"';
-      for (char c : items[i]) {
-        if (c == '"' || c == '\\') s += '\\';
-        s += c;
-      }
-      s += '"';
-    } else {
-      s += std::to_string(items[i]);
-    }
-  }
-  return s + "}";
-}
-
 }  // namespace
 
 std::string RealArray(const float* v, std::uint32_t n) {
@@ -117,8 +98,7 @@ void DocumentRepository::MarkCompleted(db::Transaction& tx, std::int64_t id,
 
 std::set<std::string> DocumentRepository::KeysInUse(db::Transaction& tx,
                                                     const std::vector<std::string>& keys) {
-  auto r = tx.Exec("SELECT storage_key FROM documents WHERE storage_key = ANY ($1::text[])",
-                   TextArray(keys));
+  auto r = tx.Exec("SELECT storage_key FROM documents WHERE storage_key = ANY ($1::text[])", keys);
   std::set<std::string> used;
   for (int i = 0; i < r.Rows(); ++i) used.insert(r.Text(i, 0));
   return used;
@@ -171,7 +151,7 @@ bool DocumentRepository::TenantHasStale(db::Transaction& tx, const db::TenantId&
   return tx.Exec("SELECT EXISTS (SELECT 1 FROM " + schema +
                      ".chunks WHERE model <> coalesce((SELECT embedding_model FROM " + schema +
                      ".knowledge_settings WHERE embedding_model = ANY ($1::text[])), $2))",
-                 TextArray(offered), fallback)
+                 offered, fallback)
              .Text(0, 0) == "t";
 }
 
@@ -202,7 +182,7 @@ std::vector<ChunkSource> DocumentRepository::Sources(db::Transaction& tx,
       "SELECT c.id, c.text, c.document_id, d.title, coalesce(c.label, '') AS label, c.page, "
       "d.kind FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY "
       "($1::bigint[])",
-      TextArray(ids));
+      ids);
   std::vector<ChunkSource> out;
   for (int i = 0; i < r.Rows(); ++i) {
     const auto row = r.At(i);

@@ -93,7 +93,7 @@ Form ReadMultipart(const http::Request& req, Uploads& service, std::int64_t tena
   return f;
 }
 
-http::Response Upload(api::StreamContext& ctx, Uploads& service, const UploadKind& kind) {
+http::Response Upload(api::PooledContext& ctx, Uploads& service, const UploadKind& kind) {
   service.CheckQuota(ctx.pool, ctx.tenant(), kind);
   const Form f = ReadMultipart(ctx.request, service, ctx.tenant(), kind);
   try {
@@ -151,11 +151,11 @@ void AddRoutes(api::Api& api, Knowledge& knowledge) {
   upload.max_body_bytes = static_cast<std::int64_t>(uploads.max_upload_bytes()) + (1 << 20);
   api.AddStreaming(
       "POST", "/api/documents/upload", api::Access::kTenant,
-      [&uploads](api::StreamContext& ctx) { return Upload(ctx, uploads, kDocumentUpload); },
+      [&uploads](api::PooledContext& ctx) { return Upload(ctx, uploads, kDocumentUpload); },
       upload);
   api.AddStreaming(
       "POST", "/api/photos/upload", api::Access::kTenant,
-      [&uploads](api::StreamContext& ctx) { return Upload(ctx, uploads, kPhotoUpload); }, upload);
+      [&uploads](api::PooledContext& ctx) { return Upload(ctx, uploads, kPhotoUpload); }, upload);
 
   api.Add("GET", "/api/photos/{id}/analysis", api::Access::kTenant, [](api::Context& ctx) {
     const auto id = api::IdParam(ctx.request.Param("id"), "id");

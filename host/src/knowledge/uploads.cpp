@@ -92,8 +92,7 @@ nlohmann::json Uploads::Record(db::Transaction& tx, std::int64_t tenant, const U
 }
 
 void Uploads::Discard(const StoredFile& file) noexcept {
-  // A file not removed now is removed by the weekly knowledge.cleanup.
-  if (!blobs_.Remove(file.key)) spdlog::warn("knowledge: unrecorded file {} left", file.key);
+  blobs_.Remove(file.key);  // logs a failure; the weekly knowledge.cleanup removes the file
 }
 
 bool Uploads::Delete(db::Pool& pool, std::int64_t tenant, std::int64_t id,

@@ -139,7 +139,7 @@ std::chrono::milliseconds HostContext::TimeoutFor(std::string_view op) const {
       {"cancel_subscription", "payment"}};
   const auto kind = kinds.find(op);
   if (kind == kinds.end()) return call_timeout;
-  const auto t = kind_timeouts.find(std::string(kind->second));
+  const auto t = kind_timeouts.find(kind->second);
   return t == kind_timeouts.end() ? call_timeout : t->second;
 }
 

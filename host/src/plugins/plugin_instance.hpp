@@ -89,7 +89,7 @@ struct HostContext {
   std::function<std::int32_t(PluginInstance&, const std::string& events_json)> emit;
   std::chrono::milliseconds call_timeout{30000};
   // By plugin kind ("llm", "storage", ...); kinds not listed use call_timeout.
-  std::map<std::string, std::chrono::milliseconds> kind_timeouts;
+  std::map<std::string, std::chrono::milliseconds, std::less<>> kind_timeouts;
 
   // The timeout of operation `op` ("chat", "put", "send", ...): its kind's, else the default.
   std::chrono::milliseconds TimeoutFor(std::string_view op) const;

@@ -19,7 +19,7 @@ namespace sloth::plugins {
 struct ManagerOptions {
   std::vector<std::string> dirs;
   std::chrono::milliseconds call_timeout{30000};
-  std::map<std::string, std::chrono::milliseconds> kind_timeouts;  // see HostContext
+  std::map<std::string, std::chrono::milliseconds, std::less<>> kind_timeouts;  // see HostContext
   std::chrono::milliseconds init_timeout{10000};
   int max_threads = 64;
 };
