@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sloth_text/words.hpp"
+
 namespace sloth::agent {
 
 enum class Intent {
@@ -34,8 +36,7 @@ Route RouteMessage(std::string_view text, std::string_view fallback = "");
 std::string DetectLanguage(std::string_view text, std::string_view fallback = "");
 Intent DetectIntent(std::string_view text);
 
-// The text's words, lower-cased in any script (Latin with diacritics, Cyrillic); an
-// apostrophe inside a word (п'ять, don't) is dropped, everything else separates words.
-std::vector<std::string> Words(std::string_view text);
+// The message's words (sloth_text: the offline model splits text the same way).
+using text::Words;
 
 }  // namespace sloth::agent

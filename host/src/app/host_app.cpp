@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "accounts/auth_routes.hpp"
+#include "agent/agent_routes.hpp"
 #include "app/component_options.hpp"
 #include "billing/billing_jobs.hpp"
 #include "billing/subscription_routes.hpp"
@@ -48,8 +49,9 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   storage_ = std::make_unique<storage::BlobStore>(*plugins_, c.storage.plugin);
   knowledge_ = std::make_unique<knowledge::Knowledge>(*pool_, *plugins_, *storage_,
                                                       c.knowledge.Options(c.database.url));
-  channels_ = std::make_unique<channels::Channels>(*pool_, *integrations_, *storage_, c.channels,
-                                                   c.database.url);
+  agent_ = std::make_unique<agent::Agent>(*pool_, *plugins_, knowledge_->retriever(), c.agent);
+  channels_ = std::make_unique<channels::Channels>(*pool_, *integrations_, *storage_, *agent_,
+                                                   c.channels, c.agent.watermark, c.database.url);
 
   // Routes.
   ops::AddRoutes(router_, *pool_, *migrator_, metrics_);
@@ -60,6 +62,7 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   integrations::AddRoutes(*api_, *integrations_, c.http.public_url,
                           std::bind(&channels::Channels::Rescan, channels_.get()));
   knowledge::AddRoutes(*api_, *knowledge_);
+  agent::AddRoutes(*api_, *agent_, c.channels.limit_reply);
   channels_->AddRoutes(*api_);
 
   // Jobs.
@@ -68,6 +71,7 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   referrals::RegisterJobs(*jobs_, *lifecycle_);
   channels_->Register(*jobs_);
   knowledge_->Register(*jobs_);
+  agent_->Register(*jobs_);
 
   server_ = std::make_unique<http::Server>(ServerOptionsFrom(c.http), router_, metrics_);
 }
@@ -104,6 +108,7 @@ void HostApp::Start() {
   payments_->Start();
   storage_->Start();
   knowledge_->Start();
+  agent_->Start();
   if (config_.jobs.workers) jobs_->Start();
   if (config_.scheduler.enabled) scheduler_->Start();
   channels_->Start();
@@ -117,6 +122,7 @@ void HostApp::Stop() {
   scheduler_->Stop();
   jobs_->Stop();  // jobs in progress finish; unstarted ones wait in the database
   channels_->Stop();
+  agent_->Stop();
   knowledge_->Stop();
   storage_->Stop();
   payments_->Stop();

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "accounts/tokens.hpp"
+#include "agent/agent.hpp"
 #include "api/api.hpp"
 #include "billing/payments.hpp"
 #include "billing/plan_catalog.hpp"
@@ -56,6 +57,7 @@ class HostApp {
   storage::BlobStore& storage() { return *storage_; }
   knowledge::Knowledge& knowledge() { return *knowledge_; }
   channels::Channels& channels() { return *channels_; }
+  agent::Agent& agent() { return *agent_; }
   const crypto::SecretBox& secret_box() const { return *secret_box_; }
 
  private:
@@ -82,6 +84,7 @@ class HostApp {
   std::unique_ptr<integrations::IntegrationRuntime> integrations_;
   std::unique_ptr<storage::BlobStore> storage_;
   std::unique_ptr<knowledge::Knowledge> knowledge_;
+  std::unique_ptr<agent::Agent> agent_;
   std::unique_ptr<channels::Channels> channels_;
   std::unique_ptr<http::Server> server_;
   bool stopped_ = false;

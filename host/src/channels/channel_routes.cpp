@@ -3,10 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include "api/validation.hpp"
-#include "channels/conversation_repository.hpp"
 #include "errors/error.hpp"
 
 namespace sloth::channels {
+
+
 namespace {
 
 using json = nlohmann::json;
@@ -81,59 +82,6 @@ void AddWebhookRoutes(api::Api& api, db::Pool& pool, integrations::IntegrationRu
   };
   api.AddWebhook("POST", "/hooks/{plugin}/{integration}", handler);
   api.AddWebhook("GET", "/hooks/{plugin}/{integration}", handler);
-}
-
-void AddConversationRoutes(api::Api& api) {
-  auto opt = [](const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); };
-  api.Add("GET", "/api/conversations", api::Access::kTenant, [opt](api::Context& ctx) {
-    const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
-    const auto source = ctx.request.Query("source");
-    if (source && (source->empty() || source->size() > 64))
-      throw errors::Error::InvalidArgument("source must be a plugin id", "source");
-    // Newest first: the cursor is the last id seen (ids only grow).
-    const auto rows = ConversationRepository().List(ctx.tx, source, page.after, page.limit + 1);
-    return http::Response::Json(200,
-                                api::PageJson(
-                                    rows, page, [](const ConversationSummary& c) { return c.id; },
-                                    [&opt](const ConversationSummary& c) {
-                                      return json{{"id", c.id},
-                                                  {"source", c.source},
-                                                  {"integration_id", opt(c.integration_id)},
-                                                  {"external_chat_id", opt(c.external_chat_id)},
-                                                  {"customer_name", opt(c.customer_name)},
-                                                  {"customer_language", opt(c.customer_language)},
-                                                  {"message_count", c.message_count},
-                                                  {"last_message_at", opt(c.last_message_at)},
-                                                  {"created_at", c.created_at},
-                                                  {"last_message", opt(c.last_message)}};
-                                    }));
-  });
-
-  api.Add("GET", "/api/conversations/{id}", api::Access::kTenant, [opt](api::Context& ctx) {
-    const auto id = api::IdParam(ctx.request.Param("id"), "id");
-    ConversationRepository conversations;
-    const auto c = conversations.Find(ctx.tx, id);
-    if (!c) throw errors::Error::NotFound("no such conversation", "id");
-    const auto page =
-        api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"), 100, 500);
-    const auto rows = conversations.Messages(ctx.tx, id, page.after, page.limit + 1);
-    const json messages = api::PageJson(
-        rows, page, [](const MessageRecord& m) { return m.id; },
-        [&opt](const MessageRecord& m) {
-          return json{{"id", m.id},
-                      {"direction", m.direction},
-                      {"text", opt(m.text)},
-                      {"status", m.status},
-                      {"error", opt(m.error)},
-                      {"created_at", m.created_at},
-                      {"sent_at", opt(m.sent_at)}};
-        });
-    return http::Response::Json(200, {{"id", id},
-                                      {"source", c->source},
-                                      {"customer_name", opt(c->customer_name)},
-                                      {"created_at", c->created_at},
-                                      {"messages", messages}});
-  });
 }
 
 }  // namespace sloth::channels

@@ -10,7 +10,9 @@ namespace sloth::channels {
 void AddWebhookRoutes(api::Api& api, db::Pool& pool, integrations::IntegrationRuntime& runtime,
                       Inbound& inbound);
 
-// GET /api/conversations (?source=&limit=&cursor=) and /api/conversations/{id}.
+// GET /api/conversations (?source=&mode=&limit=&cursor=), GET /api/conversations/{id},
+// POST /api/conversations/{id}/messages (a staff reply, delivered through the channel) and
+// POST /api/conversations/{id}/handoff ({mode: human | agent}).
 void AddConversationRoutes(api::Api& api);
 
 }  // namespace sloth::channels

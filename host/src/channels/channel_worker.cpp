@@ -3,14 +3,16 @@
 #include <spdlog/spdlog.h>
 
 #include "accounts/account_repository.hpp"
+#include "billing/plan_catalog.hpp"
 #include "billing/usage.hpp"
-#include "channels/conversation_repository.hpp"
+#include "conversations/conversation_repository.hpp"
 #include "jobs/job_queue.hpp"
 #include "json/json_read.hpp"
 
 namespace sloth::channels {
 namespace {
 
+using conversations::ConversationRepository;
 using json = nlohmann::json;
 using json_read::TextOf;
 
@@ -27,8 +29,17 @@ bool Count(db::Transaction& tx, std::int64_t tenant, const char* metric) {
 
 }  // namespace
 
+void EnqueueSend(db::Transaction& tx, std::int64_t tenant, std::int64_t message) {
+  jobs::EnqueueOptions o;
+  o.queue = "channels";
+  o.tenant_id = tenant;
+  o.max_attempts = 8;
+  jobs::Enqueue(tx, "channels.send", {{"message_id", message}}, o);
+}
+
 void ChannelWorker::Register(jobs::WorkerPool& jobs) {
   jobs.Register("channels.process", [this](jobs::JobContext& ctx) { Process(ctx); });
+  jobs.RegisterStaged("channels.answer", [this](jobs::StagedJobContext& ctx) { Answer(ctx); });
   jobs.RegisterStaged("channels.send", [this](jobs::StagedJobContext& ctx) { Send(ctx); });
 }
 
@@ -51,39 +62,101 @@ void ChannelWorker::Process(jobs::JobContext& ctx) {
       TextOf(from, "name"), TextOf(from, "language"), created);
   bool within_plan = !created || Count(tx, tenant, "conversations");
 
-  std::vector<std::string> texts;
+  json texts = json::array();
   std::vector<std::int64_t> ids;
+  std::int64_t first = 0, last = 0;
   bool needs_answer = false;
   for (const auto& e : events) {
     std::string text = TextOf(e.payload, "text");
     if (e.type == "callback" && text.empty()) text = TextOf(e.payload, "callback_data");
-    conversations.AddInbound(tx, conversation, text, e.payload, TextOf(e.payload, "message_id"));
+    const std::int64_t message = conversations.AddInbound(tx, conversation, text, e.payload,
+                                                          TextOf(e.payload, "message_id"));
     // An edit alone is recorded, not answered again.
     if (e.type != "edited") {
       needs_answer = true;
       if (within_plan) within_plan = Count(tx, tenant, "messages");
+      if (!first) first = message;
+      last = message;
+      if (!text.empty()) texts.push_back(text);
     }
-    if (!text.empty()) texts.push_back(text);
     ids.push_back(e.id);
   }
   conversations.MarkEventsProcessed(tx, ids);
   conversations.NoteInbound(tx, conversation, static_cast<int>(events.size()));
   if (!needs_answer || !integration || integration->status == "disconnected") return;
+  const auto c = conversations.Find(tx, conversation);
+  if (c && c->mode == "human") return;  // staff answer this conversation
 
-  std::string reply;
   if (!within_plan) {
-    reply = options_.limit_reply;  // no model is called past the limit
-  } else {
-    const auto org = accounts::AccountRepository().FindOrganization(tx, tenant);
-    reply = agent::OfflineAnswer(
-        texts, {org ? org->name : std::string(), org ? org->phone.value_or("") : std::string()});
+    // No model is called past the limit; the owner sees why in the usage alerts.
+    conversations::NewOutbound limit;
+    limit.text = options_.limit_reply;
+    limit.author = "system";
+    limit.reply_to = last;
+    limit.intent = "limit";
+    if (const auto id = conversations.AddOutbound(tx, conversation, limit))
+      EnqueueSend(tx, tenant, *id);
+    return;
   }
-  const std::int64_t out = conversations.AddOutbound(tx, conversation, reply);
   jobs::EnqueueOptions o;
   o.queue = "channels";
   o.tenant_id = tenant;
-  o.max_attempts = 8;
-  jobs::Enqueue(tx, "channels.send", {{"message_id", out}}, o);
+  o.max_attempts = 5;
+  jobs::Enqueue(tx, "channels.answer",
+                {{"conversation_id", conversation},
+                 {"first_message_id", first},
+                 {"last_message_id", last},
+                 {"texts", texts}},
+                o);
+}
+
+void ChannelWorker::Answer(jobs::StagedJobContext& ctx) {
+  if (!ctx.job.tenant_id) throw std::runtime_error("channels.answer without a tenant");
+  const std::int64_t tenant = *ctx.job.tenant_id;
+  const auto& p = ctx.job.payload;
+  const std::int64_t conversation = p.value("conversation_id", std::int64_t{0});
+  const std::int64_t last = p.value("last_message_id", std::int64_t{0});
+  struct Read {
+    bool skip = true;
+    std::string channel, chat, language, watermark;
+  };
+  ConversationRepository conversations;
+  const Read r = ctx.Read([&](db::Transaction& tx) {
+    Read out;
+    const auto c = conversations.Find(tx, conversation);
+    // Answered by an earlier run, taken over by a person meanwhile, or gone.
+    if (!c || c->mode == "human" || conversations.Answered(tx, last)) return out;
+    out.skip = false;
+    out.channel = c->source;
+    out.chat = c->external_chat_id.value_or("");
+    out.language = c->customer_language.value_or("");
+    const auto org = accounts::AccountRepository().FindOrganization(tx, tenant);
+    const auto plan = org ? billing::FindPlan(tx, org->plan) : std::nullopt;
+    if (plan && plan->watermark && !options_.watermark.empty())
+      out.watermark = "\n\n" + options_.watermark;
+    return out;
+  });
+  if (r.skip) return;
+
+  agent::TurnRequest req;
+  req.tenant = tenant;
+  req.conversation_id = conversation;
+  req.before_message_id = p.value("first_message_id", std::int64_t{0});
+  req.channel = r.channel;
+  req.external_id = r.chat;
+  req.language_hint = r.language;
+  if (p.contains("texts") && p["texts"].is_array()) {
+    for (const auto& t : p["texts"]) {
+      if (t.is_string()) req.messages.push_back(t.get<std::string>());
+    }
+  }
+  const agent::TurnResult turn = agent_.Answer(req);  // no transaction open
+  ctx.Finish([&](db::Transaction& tx) {
+    agent::RecordOptions o;
+    o.reply_to = last;
+    o.suffix = r.watermark;
+    if (const auto id = agent_.Record(tx, conversation, turn, o)) EnqueueSend(tx, tenant, *id);
+  });
 }
 
 void ChannelWorker::Send(jobs::StagedJobContext& ctx) {
@@ -91,7 +164,7 @@ void ChannelWorker::Send(jobs::StagedJobContext& ctx) {
   ConversationRepository conversations;
   integrations::IntegrationRepository integrations;
   struct Read {
-    std::optional<Outbound> message;
+    std::optional<conversations::Outbound> message;
     std::optional<integrations::Integration> integration;
   };
   const Read r = ctx.Read([&](db::Transaction& tx) {

@@ -1,15 +1,18 @@
 #pragma once
 
-// The worker half of the pipeline. `channels.process` turns a chat's pending events into
-// conversation messages, counts them against the plan and stores a reply with its
-// `channels.send` job, all in one transaction; `channels.send` (a staged job: no
-// transaction while the provider is called) hands the reply to the channel plugin and
-// records the provider's id — or retries after the provider's retry_after, or records why
-// the provider refused it.
+// The worker half of the pipeline, three jobs per burst:
+//   `channels.process` turns a chat's pending events into conversation messages and counts
+//     them against the plan, in one transaction; it queues the answer (or, past the plan's
+//     limit, stores the limit reply without calling any model);
+//   `channels.answer` (staged) runs the agent's turn with no transaction open and stores the
+//     reply — watermarked on plans that say so — with its send job;
+//   `channels.send` (staged) hands the reply to the channel plugin and records the
+//     provider's id, or retries after the provider's retry_after, or records the refusal.
+// A conversation a person has taken over (mode human) gets no agent answer.
 
 #include <string>
 
-#include "agent/offline_answerer.hpp"
+#include "agent/agent.hpp"
 #include "integrations/integration_runtime.hpp"
 #include "jobs/worker_pool.hpp"
 
@@ -17,19 +20,27 @@ namespace sloth::channels {
 
 struct WorkerOptions {
   std::string limit_reply;
+  std::string watermark;  // appended on plans with watermark: true
 };
+
+// Queues the delivery of stored outbound message `message` through its conversation's
+// channel (the job is `channels.send`, with its retry rules).
+void EnqueueSend(db::Transaction& tx, std::int64_t tenant, std::int64_t message);
 
 class ChannelWorker {
  public:
-  ChannelWorker(integrations::IntegrationRuntime& runtime, WorkerOptions options)
-      : runtime_(runtime), options_(std::move(options)) {}
+  ChannelWorker(integrations::IntegrationRuntime& runtime, agent::Agent& agent,
+                WorkerOptions options)
+      : runtime_(runtime), agent_(agent), options_(std::move(options)) {}
   void Register(jobs::WorkerPool& jobs);
 
   void Process(jobs::JobContext& ctx);
+  void Answer(jobs::StagedJobContext& ctx);
   void Send(jobs::StagedJobContext& ctx);
 
  private:
   integrations::IntegrationRuntime& runtime_;
+  agent::Agent& agent_;
   WorkerOptions options_;
 };
 

@@ -7,13 +7,13 @@
 namespace sloth::channels {
 
 Channels::Channels(db::Pool& pool, integrations::IntegrationRuntime& runtime,
-                   storage::BlobStore& blobs, const ChannelsConfig& config,
-                   const std::string& database_url)
+                   storage::BlobStore& blobs, agent::Agent& agent, const ChannelsConfig& config,
+                   const std::string& watermark, const std::string& database_url)
     : pool_(pool),
       runtime_(runtime),
       polling_(config.polling),
       inbound_(pool, config.burst_window, blobs),
-      worker_(runtime, WorkerOptions{config.limit_reply}),
+      worker_(runtime, agent, WorkerOptions{config.limit_reply, watermark}),
       poller_(pool, runtime, PollerOptions{database_url, config.poll_timeout, config.poll_rescan}) {
   runtime.plugins().SetEventConsumer(
       [this](plugins::PluginInstance& inst, const std::string& events) {

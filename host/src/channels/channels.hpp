@@ -23,12 +23,14 @@ namespace sloth::channels {
 class Channels {
  public:
   // `database_url`: direct connections for the pollers' advisory locks.
+  // `watermark`: the line added to replies on plans with watermark: true.
   Channels(db::Pool& pool, integrations::IntegrationRuntime& runtime, storage::BlobStore& blobs,
-           const ChannelsConfig& config, const std::string& database_url);
+           agent::Agent& agent, const ChannelsConfig& config, const std::string& watermark,
+           const std::string& database_url);
   ~Channels() { Stop(); }
 
   void Register(jobs::WorkerPool& jobs) { worker_.Register(jobs); }
-  // /hooks/{plugin}/{integration} and /api/conversations.
+  // /hooks/{plugin}/{integration} and /api/conversations (with handoff and staff replies).
   void AddRoutes(api::Api& api);
   void Start();  // the pollers, when channels.polling
   void Stop();

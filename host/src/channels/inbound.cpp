@@ -7,12 +7,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include "channels/conversation_repository.hpp"
+#include "conversations/conversation_repository.hpp"
 #include "jobs/job_queue.hpp"
 #include "json/json_read.hpp"
 #include "knowledge/parsers.hpp"
 
 namespace sloth::channels {
+
+using conversations::ConversationRepository;
 using json_read::TextOf;
 
 void Inbound::StoreMedia(const integrations::Integration& in, nlohmann::json& e) {

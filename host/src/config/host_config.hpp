@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "billing/billing_config.hpp"
+#include "agent/agent_config.hpp"
 #include "channels/channels_config.hpp"
 #include "knowledge/knowledge_config.hpp"
 #include "schema/schema.hpp"
@@ -124,6 +125,7 @@ struct HostConfig {
   // The sections of concerns, each declared beside its concern (<concern>_config.hpp).
   billing::BillingConfig billing;
   SecretsConfig secrets;
+  agent::AgentConfig agent;
   channels::ChannelsConfig channels;
   knowledge::KnowledgeConfig knowledge;
   storage::StorageConfig storage;

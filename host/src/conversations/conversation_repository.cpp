@@ -1,13 +1,13 @@
-#include "channels/conversation_repository.hpp"
+#include "conversations/conversation_repository.hpp"
 
-namespace sloth::channels {
+namespace sloth::conversations {
 namespace {
 
 constexpr const char* kSummaryColumns =
     "id, source, integration_id::text AS integration_id, external_chat_id, customer_name, "
     "customer_language, message_count, public.rfc3339(last_message_at) AS last_message_at, "
     "public.rfc3339(created_at) AS created_at, (SELECT left(text, 200) FROM messages m WHERE "
-    "m.conversation_id = c.id ORDER BY id DESC LIMIT 1) AS last_message";
+    "m.conversation_id = c.id ORDER BY id DESC LIMIT 1) AS last_message, mode, summary";
 
 ConversationSummary ReadSummary(const db::Row& r) {
   ConversationSummary c;
@@ -21,6 +21,8 @@ ConversationSummary ReadSummary(const db::Row& r) {
   c.last_message_at = r.OptText("last_message_at");
   c.created_at = r.Text("created_at");
   c.last_message = r.OptText("last_message");
+  c.mode = r.Text("mode");
+  c.summary = r.OptText("summary");
   return c;
 }
 
@@ -76,13 +78,27 @@ std::int64_t ConversationRepository::OpenConversation(
       .Int(0, 0);
 }
 
-void ConversationRepository::AddInbound(db::Transaction& tx, std::int64_t conversation,
-                                        const std::string& text, const nlohmann::json& payload,
-                                        const std::string& external_id) {
-  tx.Exec(
-      "INSERT INTO messages (conversation_id, direction, text, payload, external_id, status) "
-      "VALUES ($1, 'in', left($2, 65536), $3::jsonb, left($4, 255), 'received')",
-      conversation, text, payload.dump(), external_id);
+std::int64_t ConversationRepository::OpenWeb(db::Transaction& tx, std::int64_t user_id,
+                                             const std::string& language) {
+  return tx
+      .Exec(
+          "INSERT INTO conversations (source, user_id, customer_language) VALUES ('web', $1, "
+          "nullif(left($2, 16), '')) RETURNING id",
+          user_id, language)
+      .Int(0, 0);
+}
+
+std::int64_t ConversationRepository::AddInbound(db::Transaction& tx, std::int64_t conversation,
+                                                const std::string& text,
+                                                const nlohmann::json& payload,
+                                                const std::string& external_id) {
+  return tx
+      .Exec(
+          "INSERT INTO messages (conversation_id, direction, author, text, payload, external_id, "
+          "status) VALUES ($1, 'in', 'client', left($2, 65536), $3::jsonb, nullif(left($4, 255), "
+          "''), 'received') RETURNING id",
+          conversation, text, payload.dump(), external_id)
+      .Int(0, 0);
 }
 
 void ConversationRepository::NoteInbound(db::Transaction& tx, std::int64_t conversation, int n) {
@@ -92,17 +108,101 @@ void ConversationRepository::NoteInbound(db::Transaction& tx, std::int64_t conve
       conversation, n);
 }
 
-std::int64_t ConversationRepository::AddOutbound(db::Transaction& tx, std::int64_t conversation,
-                                                 const std::string& text) {
+std::optional<std::int64_t> ConversationRepository::AddOutbound(db::Transaction& tx,
+                                                                std::int64_t conversation,
+                                                                const NewOutbound& m) {
+  auto json_or_null = [](const nlohmann::json& j) {
+    return j.is_null() ? std::optional<std::string>() : std::optional<std::string>(j.dump());
+  };
   auto out = tx.Exec(
-      "INSERT INTO messages (conversation_id, direction, text, status) VALUES ($1, 'out', $2, "
-      "'pending') RETURNING id",
-      conversation, text);
+      "INSERT INTO messages (conversation_id, direction, author, text, payload, status, sent_at, "
+      "reply_to, language, intent, model, tokens_in, tokens_out, processing_ms, sources, tools) "
+      "VALUES ($1, 'out', $2, left($3, 65536), $4::jsonb, $5, CASE WHEN $5 = 'sent' THEN now() "
+      "END, $6, $7, $8, left($9, 200), $10, $11, $12, $13::jsonb, $14::jsonb) ON CONFLICT "
+      "(reply_to) WHERE reply_to IS NOT NULL DO NOTHING RETURNING id",
+      conversation, m.author, m.text, m.payload.dump(), m.status, m.reply_to, m.language, m.intent,
+      m.model, m.tokens_in, m.tokens_out, m.processing_ms, json_or_null(m.sources),
+      json_or_null(m.tools));
+  if (out.Empty()) return std::nullopt;
   tx.Exec(
       "UPDATE conversations SET message_count = message_count + 1, last_message_at = now() WHERE "
       "id = $1",
       conversation);
   return out.Int(0, 0);
+}
+
+bool ConversationRepository::Answered(db::Transaction& tx, std::int64_t id) {
+  return !tx.Exec("SELECT 1 FROM messages WHERE reply_to = $1", id).Empty();
+}
+
+std::optional<Memory> ConversationRepository::ReadMemory(db::Transaction& tx,
+                                                         std::int64_t conversation,
+                                                         std::int64_t before, int limit) {
+  auto c = tx.Exec(
+      "SELECT summary, coalesce(summary_upto, 0) AS summary_upto, mode, source, "
+      "external_chat_id, customer_language FROM conversations WHERE id = $1",
+      conversation);
+  if (c.Empty()) return std::nullopt;
+  const auto row = c.At(0);
+  Memory m;
+  m.summary = row.OptText("summary");
+  m.mode = row.Text("mode");
+  m.source = row.Text("source");
+  m.external_chat_id = row.OptText("external_chat_id");
+  m.customer_language = row.OptText("customer_language");
+  auto r = tx.Exec(
+      "SELECT id, author, text FROM (SELECT id, author, text FROM messages WHERE "
+      "conversation_id = $1 AND id > $2 AND ($3 = 0 OR id < $3) AND text IS NOT NULL AND "
+      "author <> 'system' ORDER BY id DESC LIMIT $4) t ORDER BY id",
+      conversation, row.Int("summary_upto"), before, limit);
+  for (int i = 0; i < r.Rows(); ++i) {
+    const auto line = r.At(i);
+    m.recent.push_back({line.Int("id"), line.Text("author"), line.Text("text")});
+  }
+  return m;
+}
+
+bool ConversationRepository::SetMode(db::Transaction& tx, std::int64_t conversation,
+                                     const std::string& mode) {
+  return tx.Exec("UPDATE conversations SET mode = $2 WHERE id = $1", conversation, mode)
+             .Affected() > 0;
+}
+
+std::vector<SummaryWork> ConversationRepository::DueForSummary(db::Transaction& tx,
+                                                               int idle_hours, int limit,
+                                                               int max_lines) {
+  auto r = tx.Exec(
+      "SELECT c.id, c.summary, coalesce(c.summary_upto, 0) AS upto FROM conversations c WHERE "
+      "c.last_message_at < now() - make_interval(hours => $1) AND EXISTS (SELECT 1 FROM messages "
+      "m WHERE m.conversation_id = c.id AND m.id > coalesce(c.summary_upto, 0) AND m.text IS NOT "
+      "NULL) ORDER BY c.last_message_at LIMIT $2",
+      idle_hours, limit);
+  std::vector<SummaryWork> out;
+  for (int i = 0; i < r.Rows(); ++i) {
+    const auto row = r.At(i);
+    SummaryWork w;
+    w.conversation_id = row.Int("id");
+    w.summary = row.OptText("summary");
+    auto lines = tx.Exec(
+        "SELECT id, author, text FROM messages WHERE conversation_id = $1 AND id > $2 AND text IS "
+        "NOT NULL ORDER BY id LIMIT $3",
+        w.conversation_id, row.Int("upto"), max_lines);
+    for (int j = 0; j < lines.Rows(); ++j) {
+      const auto l = lines.At(j);
+      w.lines.push_back({l.Int("id"), l.Text("author"), l.Text("text")});
+    }
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+void ConversationRepository::SaveSummary(db::Transaction& tx, std::int64_t conversation,
+                                         const std::string& summary, std::int64_t upto) {
+  // Only forward: a slower, older summary never replaces a newer one.
+  tx.Exec(
+      "UPDATE conversations SET summary = left($2, 8000), summary_upto = $3 WHERE id = $1 AND "
+      "coalesce(summary_upto, 0) < $3",
+      conversation, summary, upto);
 }
 
 std::optional<Outbound> ConversationRepository::FindOutbound(db::Transaction& tx,
@@ -159,11 +259,13 @@ void ConversationRepository::ApplyDeliveryStatus(db::Transaction& tx,
 }
 
 std::vector<ConversationSummary> ConversationRepository::List(
-    db::Transaction& tx, const std::optional<std::string>& source, std::int64_t after, int limit) {
+    db::Transaction& tx, const std::optional<std::string>& source, std::int64_t after, int limit,
+    const std::optional<std::string>& mode) {
   auto r = tx.Exec(std::string("SELECT ") + kSummaryColumns +
                        " FROM conversations c WHERE ($1::text IS NULL OR source = $1) AND "
-                       "($2::bigint = 0 OR id < $2) ORDER BY id DESC LIMIT $3",
-                   source, after, limit);
+                       "($2::bigint = 0 OR id < $2) AND ($4::text IS NULL OR mode = $4) ORDER BY "
+                       "id DESC LIMIT $3",
+                   source, after, limit, mode);
   std::vector<ConversationSummary> out;
   for (int i = 0; i < r.Rows(); ++i) out.push_back(ReadSummary(r.At(i)));
   return out;
@@ -182,16 +284,39 @@ std::vector<MessageRecord> ConversationRepository::Messages(db::Transaction& tx,
                                                             std::int64_t after, int limit) {
   auto r = tx.Exec(
       "SELECT id, direction, text, status, error, public.rfc3339(created_at) AS created_at, "
-      "public.rfc3339(sent_at) AS sent_at FROM messages WHERE conversation_id = $1 AND id > $2 "
-      "ORDER BY id LIMIT $3",
+      "public.rfc3339(sent_at) AS sent_at, author, language, intent, model, tokens_in, "
+      "tokens_out, processing_ms, sources::text AS sources, tools::text AS tools FROM messages "
+      "WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3",
       conversation, after, limit);
+  auto opt_int = [](const db::Row& row, const char* col) {
+    return row.IsNull(col) ? std::optional<std::int64_t>() : row.Int(col);
+  };
+  auto opt_json = [](const db::Row& row, const char* col) {
+    return row.IsNull(col) ? nlohmann::json(nullptr) : nlohmann::json::parse(row.Text(col));
+  };
   std::vector<MessageRecord> out;
   for (int i = 0; i < r.Rows(); ++i) {
     const auto row = r.At(i);
-    out.push_back({row.Int("id"), row.Text("direction"), row.OptText("text"), row.Text("status"),
-                   row.OptText("error"), row.Text("created_at"), row.OptText("sent_at")});
+    MessageRecord m;
+    m.id = row.Int("id");
+    m.direction = row.Text("direction");
+    m.text = row.OptText("text");
+    m.status = row.Text("status");
+    m.error = row.OptText("error");
+    m.created_at = row.Text("created_at");
+    m.sent_at = row.OptText("sent_at");
+    m.author = row.Text("author");
+    m.language = row.OptText("language");
+    m.intent = row.OptText("intent");
+    m.model = row.OptText("model");
+    m.tokens_in = opt_int(row, "tokens_in");
+    m.tokens_out = opt_int(row, "tokens_out");
+    m.processing_ms = opt_int(row, "processing_ms");
+    m.sources = opt_json(row, "sources");
+    m.tools = opt_json(row, "tools");
+    out.push_back(std::move(m));
   }
   return out;
 }
 
-}  // namespace sloth::channels
+}  // namespace sloth::conversations

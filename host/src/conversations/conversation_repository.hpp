@@ -1,8 +1,9 @@
 #pragma once
 
 // The SQL of conversations, their messages and the inbound events they come from (tenant
-// schema, migrations/tenant/*_channels.sql). The channel pipeline (Inbound, ChannelWorker)
-// and the conversation routes call it; none of them writes SQL of its own.
+// schema, migrations/tenant/0002_conversations.sql, 0007_agent.sql). The channel pipeline
+// (Inbound, ChannelWorker), the agent (history, memory, replies) and the conversation routes
+// call it; none of them writes SQL of its own.
 
 #include <cstdint>
 #include <optional>
@@ -13,7 +14,7 @@
 
 #include "db/pool.hpp"
 
-namespace sloth::channels {
+namespace sloth::conversations {
 
 struct InboundEvent {
   std::int64_t id = 0;
@@ -32,6 +33,8 @@ struct ConversationSummary {
   std::optional<std::string> last_message_at;
   std::string created_at;
   std::optional<std::string> last_message;  // its first 200 characters
+  std::string mode = "agent";               // agent | human (after a handoff)
+  std::optional<std::string> summary;
 };
 
 struct MessageRecord {
@@ -42,6 +45,46 @@ struct MessageRecord {
   std::optional<std::string> error;
   std::string created_at;
   std::optional<std::string> sent_at;
+  std::string author;  // client | agent | staff | system
+  // What an agent's reply was made from (null for other messages).
+  std::optional<std::string> language, intent, model;
+  std::optional<std::int64_t> tokens_in, tokens_out, processing_ms;
+  nlohmann::json sources, tools;
+};
+
+// A message to store on a conversation's outbound side.
+struct NewOutbound {
+  std::string text;
+  std::string author = "agent";    // agent | staff | system
+  std::string status = "pending";  // pending (a channel will send it) | sent (the web chat)
+  nlohmann::json payload = nlohmann::json::object();
+  std::optional<std::int64_t> reply_to;  // the last client message it answers
+  std::optional<std::string> language, intent, model;
+  std::optional<std::int64_t> tokens_in, tokens_out, processing_ms;
+  nlohmann::json sources, tools;  // null when none
+};
+
+// One line of the dialogue as the model reads it.
+struct DialogueLine {
+  std::int64_t id = 0;
+  std::string author;  // client | agent | staff | system
+  std::string text;
+};
+
+// What the agent remembers of a conversation: its summary, then the lines after it.
+struct Memory {
+  std::optional<std::string> summary;
+  std::vector<DialogueLine> recent;  // oldest first
+  std::string mode = "agent";
+  std::string source;
+  std::optional<std::string> external_chat_id, customer_language;
+};
+
+// A conversation due for a summary: what is summarised so far and the lines since.
+struct SummaryWork {
+  std::int64_t conversation_id = 0;
+  std::optional<std::string> summary;
+  std::vector<DialogueLine> lines;  // after summary_upto, oldest first
 };
 
 // An outbound message with what sending it needs.
@@ -72,12 +115,29 @@ class ConversationRepository {
                                 const std::string& integration_id, const std::string& chat_id,
                                 const std::string& customer_name,
                                 const std::string& customer_language, bool& created);
-  void AddInbound(db::Transaction& tx, std::int64_t conversation, const std::string& text,
-                  const nlohmann::json& payload, const std::string& external_id);
+  // A web conversation (POST /api/agent/chat) of the signed-in user.
+  std::int64_t OpenWeb(db::Transaction& tx, std::int64_t user_id, const std::string& language);
+  std::int64_t AddInbound(db::Transaction& tx, std::int64_t conversation, const std::string& text,
+                          const nlohmann::json& payload, const std::string& external_id);
   // Counts `n` new client messages (and the time of the last) on the conversation.
   void NoteInbound(db::Transaction& tx, std::int64_t conversation, int n);
-  // A reply waiting to be sent; returns its id.
-  std::int64_t AddOutbound(db::Transaction& tx, std::int64_t conversation, const std::string& text);
+  // Stores an outbound message and returns its id; nullopt when a message answering the same
+  // `reply_to` is already stored (a repeated answer job).
+  std::optional<std::int64_t> AddOutbound(db::Transaction& tx, std::int64_t conversation,
+                                          const NewOutbound& message);
+  // Whether the client message `id` already has its answer.
+  bool Answered(db::Transaction& tx, std::int64_t id);
+
+  // The summary and the last `limit` lines before message `before` (0: up to the newest).
+  std::optional<Memory> ReadMemory(db::Transaction& tx, std::int64_t conversation,
+                                   std::int64_t before, int limit);
+  // agent | human; false when there is no such conversation.
+  bool SetMode(db::Transaction& tx, std::int64_t conversation, const std::string& mode);
+  // Conversations idle since `idle_hours` with lines their summary does not cover yet.
+  std::vector<SummaryWork> DueForSummary(db::Transaction& tx, int idle_hours, int limit,
+                                         int max_lines);
+  void SaveSummary(db::Transaction& tx, std::int64_t conversation, const std::string& summary,
+                   std::int64_t upto);
 
   std::optional<Outbound> FindOutbound(db::Transaction& tx, std::int64_t message_id);
   // Marks a pending message sent; false when it was not pending any more.
@@ -88,13 +148,15 @@ class ConversationRepository {
                            const std::string& status, const std::string& error);
 
   // Newest first; `after` is the last id seen (0: from the newest).
+  // `mode`: agent | human, or any when nullopt.
   std::vector<ConversationSummary> List(db::Transaction& tx,
                                         const std::optional<std::string>& source,
-                                        std::int64_t after, int limit);
+                                        std::int64_t after, int limit,
+                                        const std::optional<std::string>& mode = std::nullopt);
   std::optional<ConversationSummary> Find(db::Transaction& tx, std::int64_t id);
   // Oldest first, after message id `after`.
   std::vector<MessageRecord> Messages(db::Transaction& tx, std::int64_t conversation,
                                       std::int64_t after, int limit);
 };
 
-}  // namespace sloth::channels
+}  // namespace sloth::conversations
