@@ -78,27 +78,11 @@ class KnowledgeTest : public ::testing::Test {
     return json::parse(r.body)["access_token"];
   }
 
-  static constexpr const char* kBoundary = "----sloth-test-boundary-7MA4YWxk";
-
-  static std::string Multipart(const std::string& filename, const std::string& data,
-                               const std::string& title = "") {
-    const std::string boundary = kBoundary;
-    std::string body;
-    if (!title.empty()) {
-      body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n" +
-              title + "\r\n";
-    }
-    body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
-            filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + data + "\r\n--" +
-            boundary + "--\r\n";
-    return body;
-  }
-
   testing::HttpResult Upload(const std::string& token, const std::string& filename,
                              const std::string& data, const std::string& title = "") {
-    return testing::HttpCall(
-        app_->port(), "POST", "/api/documents/upload", Multipart(filename, data, title), token,
-        {{"Content-Type", std::string("multipart/form-data; boundary=") + kBoundary}});
+    const auto m = testing::Multipart(filename, data, title);
+    return testing::HttpCall(app_->port(), "POST", "/api/documents/upload", m.body, token,
+                             m.headers);
   }
 
   // Restarts the host with another configuration (same database and data directory).
@@ -612,8 +596,9 @@ TEST_F(KnowledgeTest, UploadsStreamToStorageAndStopAtTheirLimit) {
                              Poco::Net::HTTPMessage::HTTP_1_1);
   req.setChunkedTransferEncoding(true);
   req.set("Authorization", "Bearer " + token);
-  req.setContentType(std::string("multipart/form-data; boundary=") + kBoundary);
-  session.sendRequest(req) << Multipart("huge.txt", LongText(3100000));
+  const auto huge = testing::Multipart("huge.txt", LongText(3100000));
+  req.setContentType(huge.headers.at("Content-Type"));
+  session.sendRequest(req) << huge.body;
   Poco::Net::HTTPResponse resp;
   std::string body;
   Poco::StreamCopier::copyToString(session.receiveResponse(resp), body);
@@ -625,10 +610,11 @@ TEST_F(KnowledgeTest, UploadsStreamToStorageAndStopAtTheirLimit) {
   // A client gone halfway through its body: nothing stored, the host keeps serving.
   {
     Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", app_->port()));
-    const std::string part = Multipart("cut.txt", LongText(2000000)).substr(0, 700000);
+    const auto cut = testing::Multipart("cut.txt", LongText(2000000));
+    const std::string part = cut.body.substr(0, 700000);
     const std::string head =
         "POST /api/documents/upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
-        "\r\nContent-Type: multipart/form-data; boundary=" + kBoundary +
+        "\r\nContent-Type: " + cut.headers.at("Content-Type") +
         "\r\nContent-Length: 2000300\r\n\r\n";
     s.sendBytes(head.data(), static_cast<int>(head.size()));
     s.sendBytes(part.data(), static_cast<int>(part.size()));

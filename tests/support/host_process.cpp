@@ -161,4 +161,19 @@ std::string HostProcess::Log() const {
   return ss.str();
 }
 
+MultipartUpload Multipart(const std::string& filename, const std::string& data,
+                          const std::string& title) {
+  const std::string boundary = "----sloth-test-boundary-7MA4YWxk";
+  MultipartUpload m;
+  if (!title.empty()) {
+    m.body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n" +
+              title + "\r\n";
+  }
+  m.body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
+            filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + data + "\r\n--" +
+            boundary + "--\r\n";
+  m.headers = {{"Content-Type", "multipart/form-data; boundary=" + boundary}};
+  return m;
+}
+
 }  // namespace sloth::testing

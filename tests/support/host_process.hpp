@@ -26,6 +26,15 @@ HttpResult HttpCall(int port, const std::string& method, const std::string& path
                     const std::string& body = "", const std::string& bearer = "",
                     const std::map<std::string, std::string>& headers = {});
 
+// A multipart/form-data body with one `file` part (and a `title` part when given), and the
+// Content-Type header that goes with it: what POST /api/documents/upload takes.
+struct MultipartUpload {
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+MultipartUpload Multipart(const std::string& filename, const std::string& data,
+                          const std::string& title = "");
+
 class HostProcess {
  public:
   // Starts `binary args...` with the current environment plus `env`; stderr and stdout go
