@@ -17,7 +17,27 @@ Client::Client(sloth::Host host, const std::string& base_url, std::string api_ke
       key_(std::move(api_key)),
       retries_(max_retries) {}
 
+Client MakeClient(const sloth::Host& host, const json& c) {
+  const std::string key = host.Secret("api_key").value_or("");
+  if (key.empty())
+    throw sloth::Error(sloth::Status::kInvalidArgument, "set SLOTH_PLUGIN_OPENAI_API_KEY");
+  return Client(host, c.value("base_url", "https://api.openai.com/v1"), key,
+                c.value("max_retries", 2));
+}
+
 json Client::Post(const std::string& path, const json& body, int timeout_ms) {
+  return json::parse(Exchange(path, body, timeout_ms, [](const std::string& b) {
+    const auto j = json::parse(b, nullptr, false);
+    return j.is_object();
+  }));
+}
+
+std::string Client::PostForText(const std::string& path, const json& body, int timeout_ms) {
+  return Exchange(path, body, timeout_ms, [](const std::string&) { return true; });
+}
+
+std::string Client::Exchange(const std::string& path, const json& body, int timeout_ms,
+                             bool (*accept)(const std::string& body)) {
   sloth::HttpRequest req;
   req.method = "POST";
   req.url = base_ + path;
@@ -35,10 +55,10 @@ json Client::Post(const std::string& path, const json& body, int timeout_ms) {
       d.message = e.what();
     }
     if (resp && resp->status >= 200 && resp->status < 300) {
-      auto j = json::parse(resp->body, nullptr, false);
-      if (j.is_object()) return j;
-      d.retry = true;
-      d.message = "openai: response is not JSON";
+      if (accept(resp->body)) return std::move(resp->body);
+      // As the official client: a 2xx it cannot read is an error, not retried.
+      throw sloth::Error(sloth::Status::kUnavailable,
+                         "openai: the response is not what " + path + " answers (malformed)");
     } else if (resp) {
       d = Decide(*resp);
     }

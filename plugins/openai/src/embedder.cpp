@@ -9,18 +9,11 @@ namespace {
 
 using json = nlohmann::json;
 
-Client MakeClient(const sloth::InstanceArgs& args, const json& c) {
-  const std::string key = args.host.Secret("api_key").value_or("");
-  if (key.empty())
-    throw sloth::Error(sloth::Status::kInvalidArgument, "set SLOTH_PLUGIN_OPENAI_API_KEY");
-  return Client(args.host, c.value("base_url", "https://api.openai.com/v1"), key,
-                c.value("max_retries", 2));
-}
 
 }  // namespace
 
 OpenAiEmbedder::OpenAiEmbedder(const sloth::InstanceArgs& args)
-    : client_(MakeClient(args, json::parse(args.config_json))) {
+    : client_(MakeClient(args.host, json::parse(args.config_json))) {
   const auto c = json::parse(args.config_json);
   model_ = c.value("embedding_model", "text-embedding-3-small");
   dim_ = c.value("dimensions", 384u);

@@ -13,7 +13,7 @@
 
 namespace openai {
 
-class OpenAiEmbedder final : public sloth::Embedder {
+class OpenAiEmbedder : public virtual sloth::Embedder {
  public:
   explicit OpenAiEmbedder(const sloth::InstanceArgs& args);
 
