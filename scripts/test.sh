@@ -13,11 +13,13 @@ if [ "${1:-}" = "--sanitize" ]; then
 fi
 "$repo/scripts/setup.sh" "${setup_args[@]}"
 
-# Stripe's official library (npm `stripe`, pinned in tests/stripe/package-lock.json) signs
-# webhook payloads in the compatibility tests.
-if [ ! -d "$repo/tests/stripe/node_modules/stripe" ]; then
-  npm ci --prefix "$repo/tests/stripe" --no-audit --no-fund --loglevel=error
-fi
+# Providers' official libraries (pinned in each package-lock.json) prove the fakes speak
+# their wire format: `stripe` signs webhook payloads, `openai` reads the fake's answers.
+for lib in stripe openai; do
+  if [ ! -d "$repo/tests/$lib/node_modules/$lib" ]; then
+    npm ci --prefix "$repo/tests/$lib" --no-audit --no-fund --loglevel=error
+  fi
+done
 
 pgdir=$(mktemp -d /tmp/sloth-pg.XXXXXX)
 cleanup() {

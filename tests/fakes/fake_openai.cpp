@@ -1,6 +1,10 @@
 #include "fakes/fake_openai.hpp"
 
 #include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include <Poco/Base64Encoder.h>
 
 #include <nlohmann/json.hpp>
 
@@ -67,7 +71,22 @@ FakeResponse FakeOpenAi::Handle(const FakeRequest& r) {
                          static_cast<unsigned char>(text[i + 2]);
       v[h % static_cast<unsigned>(dim)] += 1.0;
     }
-    data.push_back({{"object", "embedding"}, {"index", index++}, {"embedding", v}});
+    if (body.value("encoding_format", "float") == "base64") {
+      // Little-endian float32s, base64: what the official clients ask for by default.
+      std::string bytes(v.size() * 4, '\0');
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        const float f = static_cast<float>(v[i]);
+        std::memcpy(&bytes[i * 4], &f, 4);
+      }
+      std::ostringstream b64;
+      Poco::Base64Encoder enc(b64);
+      enc.rdbuf()->setLineLength(0);
+      enc << bytes;
+      enc.close();
+      data.push_back({{"object", "embedding"}, {"index", index++}, {"embedding", b64.str()}});
+    } else {
+      data.push_back({{"object", "embedding"}, {"index", index++}, {"embedding", v}});
+    }
   }
   return FakeResponse::Json(200, json{{"object", "list"},
                                       {"data", data},

@@ -636,5 +636,67 @@ TEST_F(OpenAiAgentTest, RepliesThatFailTheChecksAreReplaced) {
   EXPECT_EQ(audit["items"][0]["detail"].get<std::string>().rfind("empty", 0), 0u);
 }
 
+// The fake OpenAI against OpenAI's official client (npm `openai`, pinned in
+// tests/openai/package-lock.json): what the official client reads from the fake is what the
+// fake was told to answer, so the fake the tests above rely on speaks the real format.
+json OfficialClient(const std::string& base_url, const std::string& scenario) {
+  const std::string out = testing::WriteTempFile("", ".json");
+  const std::string cmd = std::string("node ") + SLOTH_SOURCE_DIR + "/tests/openai/check.mjs " +
+                          base_url + " " + scenario + " > " + out;
+  EXPECT_EQ(testing::Shell(cmd), 0) << "node and tests/openai/node_modules are needed: " << cmd;
+  std::ifstream in(out);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::remove(out.c_str());
+  return json::parse(text, nullptr, false);
+}
+
+TEST(OfficialOpenAiClientTest, ReadsTheFakesCompletionsStreamsEmbeddingsAndErrors) {
+  fakes::FakeOpenAi fake("sk-fake-openai");
+  const std::string base = fake.base_url() + "/v1";
+  const json calls = {{{"id", "call_a"},
+                       {"type", "function"},
+                       {"function", {{"name", "opening_hours"}, {"arguments", R"({"day":"mon"})"}}}},
+                      {{"id", "call_b"},
+                       {"type", "function"},
+                       {"function", {{"name", "opening_hours"}, {"arguments", R"({"day":"sat"})"}}}}};
+  fake.ScriptChat({{"content", nullptr}, {"tool_calls", calls}});
+  auto r = OfficialClient(base, "chat");
+  ASSERT_TRUE(r.is_object()) << r;
+  EXPECT_EQ(r["finish"], "tool_calls");
+  EXPECT_TRUE(r["message"]["content"].is_null());
+  ASSERT_EQ(r["message"]["tool_calls"].size(), 2u);
+  EXPECT_EQ(r["message"]["tool_calls"][1]["function"]["arguments"], R"({"day":"sat"})");
+  EXPECT_EQ(r["usage"]["prompt_tokens"], 42);
+
+  // The official client decodes the fake's event stream into the same calls and text.
+  fake.ScriptChat({{"content", "Checking the hours."}, {"tool_calls", calls}});
+  r = OfficialClient(base, "stream");
+  ASSERT_TRUE(r.is_object()) << r;
+  EXPECT_EQ(r["text"], "Checking the hours.");
+  ASSERT_EQ(r["calls"].size(), 2u);
+  EXPECT_EQ(r["calls"][0]["id"], "call_a");
+  EXPECT_EQ(r["calls"][0]["arguments"], R"({"day":"mon"})");
+  EXPECT_EQ(r["calls"][1]["name"], "opening_hours");
+  EXPECT_EQ(r["finish"], "tool_calls");
+  EXPECT_EQ(r["usage"]["completion_tokens"], 7);
+
+  r = OfficialClient(base, "embeddings");
+  EXPECT_EQ(r["count"], 2);
+  EXPECT_EQ(r["dims"][0], 8);
+
+  // A 429 with retry-after is retried by the official client too, and then read.
+  fake.RateLimitNext(1, 1);
+  fake.ScriptChat({{"content", "Open 9-19."}});
+  r = OfficialClient(base, "chat");
+  EXPECT_EQ(r["message"]["content"], "Open 9-19.");
+
+  // The quota error reaches the official client as its error type with the code.
+  fake.NoQuota(true);
+  r = OfficialClient(base, "quota");
+  EXPECT_EQ(r["error"], "RateLimitError");
+  EXPECT_EQ(r["status"], 429);
+  EXPECT_EQ(r["code"], "insufficient_quota");
+}
+
 }  // namespace
 }  // namespace sloth::agent
