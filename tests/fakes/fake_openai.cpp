@@ -153,11 +153,12 @@ FakeResponse FakeOpenAi::Chat(const json& body) {
   }
   std::string sse;
   auto event = [&](const json& delta, const json& finish_reason) {
-    json chunk = {{"id", "chatcmpl-fake"},
-                  {"object", "chat.completion.chunk"},
-                  {"created", 1700000000},
-                  {"model", model},
-                  {"choices", {{{"index", 0}, {"delta", delta}, {"finish_reason", finish_reason}}}}};
+    json chunk = {
+        {"id", "chatcmpl-fake"},
+        {"object", "chat.completion.chunk"},
+        {"created", 1700000000},
+        {"model", model},
+        {"choices", {{{"index", 0}, {"delta", delta}, {"finish_reason", finish_reason}}}}};
     sse += "data: " + chunk.dump() + "\n\n";
   };
   event({{"role", "assistant"}, {"content", ""}}, nullptr);

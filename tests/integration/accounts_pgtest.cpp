@@ -241,7 +241,10 @@ TEST_F(AccountsTest, NoTenantScopedRouteServesAnotherTenantsObjects) {
         EXPECT_EQ(r.body.find(secret), std::string::npos)
             << route.method << " " << path << " leaked " << secret;
       }
-      if (path != route.pattern) {
+      // {n} is an ordinal within the caller's own organisation (a prompt version), not an
+      // object id: the caller's own version n exists; only leaks matter there.
+      const bool ordinal = route.pattern.find("{n}") != std::string::npos;
+      if (path != route.pattern && !ordinal) {
         EXPECT_TRUE(r.status == 404 || r.status == 403)
             << route.method << " " << path << " -> " << r.status << " " << r.body;
       }

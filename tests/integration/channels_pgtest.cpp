@@ -514,9 +514,9 @@ TEST_F(WhatsAppTest, VerifiesSignsAnswersAndRecordsStatuses) {
 
   // Outside the 24-hour window a free-form reply is refused with a clear reason.
   Sql("UPDATE conversations SET last_inbound_at = now() - interval '25 hours' RETURNING 1");
-  Sql("WITH m AS (INSERT INTO messages (conversation_id, direction, text, status) SELECT id, "
-      "'out', 'Your appointment is tomorrow', 'pending' FROM conversations RETURNING id) SELECT "
-      "id FROM m");
+  Sql("WITH m AS (INSERT INTO messages (conversation_id, direction, author, text, status) SELECT "
+      "id, 'out', 'staff', 'Your appointment is tomorrow', 'pending' FROM conversations RETURNING "
+      "id) SELECT id FROM m");
   const std::string late = Sql("SELECT max(id) FROM messages");
   app_->pool().InTransaction([&](db::Transaction& tx) {
     jobs::EnqueueOptions o;

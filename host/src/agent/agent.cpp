@@ -28,8 +28,11 @@ std::size_t Tokens(std::string_view s) {
 }
 
 const char* LanguageName(const std::string& code) {
-  static const std::map<std::string, const char*> names = {
-      {"en", "English"}, {"uk", "Ukrainian"}, {"ru", "Russian"}, {"pl", "Polish"}, {"de", "German"}};
+  static const std::map<std::string, const char*> names = {{"en", "English"},
+                                                           {"uk", "Ukrainian"},
+                                                           {"ru", "Russian"},
+                                                           {"pl", "Polish"},
+                                                           {"de", "German"}};
   const auto it = names.find(code);
   return it == names.end() ? "the client's language" : it->second;
 }
@@ -59,24 +62,30 @@ std::string FallbackReply(const std::string& language, const AgentConfig& config
       {"uk", "Вибачте, зараз я не можу відповісти. Адміністратор салону зв'яжеться з вами."},
       {"ru", "Извините, сейчас я не могу ответить. Администратор салона свяжется с вами."},
       {"pl", "Przepraszam, nie mogę teraz odpowiedzieć. Ktoś z zespołu odezwie się do Ciebie."},
-      {"de", "Entschuldigung, das kann ich gerade nicht beantworten. Jemand aus dem Team meldet "
-             "sich bei Ihnen."}};
+      {"de",
+       "Entschuldigung, das kann ich gerade nicht beantworten. Jemand aus dem Team meldet "
+       "sich bei Ihnen."}};
   const auto it = replies.find(language);
   return it == replies.end() ? replies.at("en") : it->second;
 }
 
 std::string RefusedReply(const std::string& language) {
   static const std::map<std::string, std::string> replies = {
-      {"en", "Sorry, I can't help with that topic. Is there anything else about our services I "
-             "can help with?"},
-      {"uk", "Вибачте, з цієї теми я не можу допомогти. Чи можу я допомогти з чимось щодо наших "
-             "послуг?"},
-      {"ru", "Извините, с этой темой я не могу помочь. Могу ли я помочь с чем-то о наших "
-             "услугах?"},
-      {"pl", "Przepraszam, w tym temacie nie mogę pomóc. Czy mogę pomóc w czymś dotyczącym "
-             "naszych usług?"},
-      {"de", "Entschuldigung, bei diesem Thema kann ich nicht helfen. Kann ich Ihnen sonst zu "
-             "unseren Leistungen helfen?"}};
+      {"en",
+       "Sorry, I can't help with that topic. Is there anything else about our services I "
+       "can help with?"},
+      {"uk",
+       "Вибачте, з цієї теми я не можу допомогти. Чи можу я допомогти з чимось щодо наших "
+       "послуг?"},
+      {"ru",
+       "Извините, с этой темой я не могу помочь. Могу ли я помочь с чем-то о наших "
+       "услугах?"},
+      {"pl",
+       "Przepraszam, w tym temacie nie mogę pomóc. Czy mogę pomóc w czymś dotyczącym "
+       "naszych usług?"},
+      {"de",
+       "Entschuldigung, bei diesem Thema kann ich nicht helfen. Kann ich Ihnen sonst zu "
+       "unseren Leistungen helfen?"}};
   const auto it = replies.find(language);
   return it == replies.end() ? replies.at("en") : it->second;
 }
@@ -125,7 +134,7 @@ TurnResult Agent::Answer(const TurnRequest& req) {
     t.prompt = req.draft ? *req.draft : PromptRepository().Current(tx);
     if (req.conversation_id) {
       t.memory = conversations::ConversationRepository().ReadMemory(tx, req.conversation_id,
-                                                                   req.before_message_id, 40);
+                                                                    req.before_message_id, 40);
       if (!t.memory) throw errors::Error::NotFound("no such conversation", "conversation_id");
     }
     if (const auto org = accounts::AccountRepository().FindOrganization(tx, req.tenant)) {
@@ -186,7 +195,8 @@ TurnResult Agent::Answer(const TurnRequest& req) {
     if (cost > budget) break;
     budget -= cost;
     const std::string label = h.title + (h.page > 0 ? ", p. " + std::to_string(h.page) : "");
-    knowledge += "[" + std::to_string(out.sources.size() + 1) + "] " + label + ":\n" + h.text + "\n\n";
+    knowledge +=
+        "[" + std::to_string(out.sources.size() + 1) + "] " + label + ":\n" + h.text + "\n\n";
     json c = {{"chunk_id", h.chunk_id}, {"title", h.title}, {"text", h.text}};
     if (h.page > 0) c["page"] = h.page;
     context.push_back(std::move(c));
@@ -205,8 +215,8 @@ TurnResult Agent::Answer(const TurnRequest& req) {
                               : "\n\nThe salon's information:\n" + knowledge;
   json messages = json::array({{{"role", "system"}, {"content", system}}});
   if (in.memory && in.memory->summary) {
-    messages.push_back(
-        {{"role", "system"}, {"content", "Summary of the conversation so far: " + *in.memory->summary}});
+    messages.push_back({{"role", "system"},
+                        {"content", "Summary of the conversation so far: " + *in.memory->summary}});
   }
   if (in.memory) {
     std::size_t history_budget = static_cast<std::size_t>(config_.history_tokens);
@@ -236,6 +246,9 @@ TurnResult Agent::Answer(const TurnRequest& req) {
   tool_ctx.external_id = req.external_id;
   tool_ctx.pool = &pool_;
   tool_ctx.dry_run = req.dry_run;
+  // The ABI's tool shape (sdk/README.md): {name, description, parameters}.
+  json tool_definitions = json::array();
+  for (const auto& d : tools_.Definitions()) tool_definitions.push_back(d["function"]);
   std::string reply;
   try {
     for (int round = 0;; ++round) {
@@ -244,7 +257,7 @@ TurnResult Agent::Answer(const TurnRequest& req) {
                       {"max_tokens", in.prompt.max_tokens},
                       {"hints", hints}};
       const bool offer_tools = tools_.size() > 0 && round < config_.max_tool_iterations;
-      if (offer_tools) request["tools"] = tools_.Definitions();
+      if (offer_tools) request["tools"] = tool_definitions;
       const LlmReply r = llm_.Chat(request);
       out.tokens_in += r.tokens_in;
       out.tokens_out += r.tokens_out;
@@ -255,7 +268,10 @@ TurnResult Agent::Answer(const TurnRequest& req) {
       }
       json calls = json::array();
       for (const auto& c : r.tool_calls) {
-        calls.push_back({{"id", c.id}, {"name", c.name}, {"arguments", c.arguments}});
+        json args = json::parse(c.arguments, nullptr, false);
+        calls.push_back({{"id", c.id},
+                         {"name", c.name},
+                         {"arguments", args.is_discarded() ? json(c.arguments) : args}});
       }
       messages.push_back({{"role", "assistant"},
                           {"content", r.text.empty() ? json(nullptr) : json(r.text)},
@@ -347,7 +363,8 @@ int Agent::SummarizeIdle(std::int64_t tenant, int limit) {
       messages.push_back({{"role", "system"}, {"content", "Earlier summary: " + *w.summary}});
     }
     for (const auto& l : w.lines) {
-      messages.push_back({{"role", l.author == "client" ? "user" : "assistant"}, {"content", l.text}});
+      messages.push_back(
+          {{"role", l.author == "client" ? "user" : "assistant"}, {"content", l.text}});
     }
     std::string summary;
     try {
@@ -363,9 +380,8 @@ int Agent::SummarizeIdle(std::int64_t tenant, int limit) {
     }
     if (summary.empty()) continue;  // the earlier summary is kept
     pool_.InTenant(db::TenantId{tenant}, [&](db::Transaction& tx) {
-      conversations::ConversationRepository().SaveSummary(tx, w.conversation_id,
-                                                          text::Prefix(summary, 8000),
-                                                          w.lines.back().id);
+      conversations::ConversationRepository().SaveSummary(
+          tx, w.conversation_id, text::Prefix(summary, 8000), w.lines.back().id);
     });
     ++done;
   }

@@ -18,7 +18,8 @@ Prompt Read(const db::Row& r) {
   p.context = r.Text("context");
   p.temperature = r.Double("temperature");
   p.max_tokens = static_cast<int>(r.Int("max_tokens"));
-  p.refused_topics = nlohmann::json::parse(r.Text("refused_topics")).get<std::vector<std::string>>();
+  p.refused_topics =
+      nlohmann::json::parse(r.Text("refused_topics")).get<std::vector<std::string>>();
   p.restored_from = static_cast<int>(r.Int("restored_from"));
   p.created_at = r.Text("created_at");
   return p;

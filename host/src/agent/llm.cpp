@@ -14,8 +14,7 @@ LlmReply Llm::Chat(const json& request) {
     const bool transient = out.status == SLOTH_UNAVAILABLE || out.status == SLOTH_TIMEOUT ||
                            out.status == SLOTH_RATE_LIMITED || out.status == SLOTH_CANCELLED;
     throw errors::Error(transient ? errors::Code::kUnavailable : errors::Code::kProviderError,
-                        "the language model failed: " + out.error, "llm",
-                        {{"status", out.status}});
+                        "the language model failed: " + out.error, "llm", {{"status", out.status}});
   }
   const json doc = json::parse(out.output, nullptr, false);
   if (!doc.is_object())
@@ -39,11 +38,12 @@ LlmReply Llm::Chat(const json& request) {
   // Servers that omit usage (some OpenAI-compatible ones) count as zero.
   auto count = [&](const char* key) -> std::int64_t {
     const json& u = doc.contains("usage") ? doc["usage"] : json();
-    return u.is_object() && u.contains(key) && u[key].is_number_integer() ? u[key].get<std::int64_t>()
-                                                                           : 0;
+    return u.is_object() && u.contains(key) && u[key].is_number_integer()
+               ? u[key].get<std::int64_t>()
+               : 0;
   };
-  r.tokens_in = count("input_tokens");
-  r.tokens_out = count("output_tokens");
+  r.tokens_in = count("prompt_tokens");
+  r.tokens_out = count("completion_tokens");
   r.model = doc.contains("model") && doc["model"].is_string() ? doc["model"].get<std::string>()
                                                               : instance_.plugin_id();
   return r;

@@ -26,9 +26,12 @@ std::optional<std::string> Text(const json& body, const char* field, std::size_t
 }  // namespace
 
 json Prompt::ToJson() const {
-  json j = {{"version", version},           {"role", role},
-            {"instructions", instructions}, {"context", context},
-            {"temperature", temperature},   {"max_tokens", max_tokens},
+  json j = {{"version", version},
+            {"role", role},
+            {"instructions", instructions},
+            {"context", context},
+            {"temperature", temperature},
+            {"max_tokens", max_tokens},
             {"refused_topics", refused_topics}};
   j["created_at"] = created_at.empty() ? json(nullptr) : json(created_at);
   if (restored_from > 0) j["restored_from"] = restored_from;
@@ -44,7 +47,8 @@ Prompt ApplyChange(Prompt p, const json& body, int model_max_tokens) {
       throw Error::InvalidArgument("unknown field " + key, key);
   }
   if (auto v = Text(body, "role", 2000)) {
-    if (v->find_first_not_of(" \t\n") == std::string::npos) throw Error::InvalidArgument("role must not be empty", "role");
+    if (v->find_first_not_of(" \t\n") == std::string::npos)
+      throw Error::InvalidArgument("role must not be empty", "role");
     p.role = *v;
   }
   if (auto v = Text(body, "instructions", 20000)) p.instructions = *v;
@@ -59,10 +63,9 @@ Prompt ApplyChange(Prompt p, const json& body, int model_max_tokens) {
     const auto& m = body["max_tokens"];
     if (!m.is_number_integer() || m.get<std::int64_t>() < 1 ||
         m.get<std::int64_t>() > model_max_tokens) {
-      throw Error::InvalidArgument(
-          "max_tokens must be an integer from 1 to " + std::to_string(model_max_tokens) +
-              " (the model's limit)",
-          "max_tokens");
+      throw Error::InvalidArgument("max_tokens must be an integer from 1 to " +
+                                       std::to_string(model_max_tokens) + " (the model's limit)",
+                                   "max_tokens");
     }
     p.max_tokens = m.get<int>();
   }

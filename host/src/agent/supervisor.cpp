@@ -23,8 +23,7 @@ bool EmailChar(char c) {
 
 std::vector<std::string> Emails(std::string_view text) {
   std::vector<std::string> out;
-  for (std::size_t at = text.find('@'); at != std::string_view::npos;
-       at = text.find('@', at + 1)) {
+  for (std::size_t at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
     std::size_t b = at, e = at + 1;
     while (b > 0 && EmailChar(text[b - 1])) --b;
     while (e < text.size() && EmailChar(text[e])) ++e;
@@ -68,8 +67,7 @@ std::vector<std::string> Sentences(std::string_view text) {
   std::vector<std::string> out;
   std::size_t start = 0;
   for (std::size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == '\n' || text[i] == '.' || text[i] == '!' ||
-        text[i] == '?') {
+    if (i == text.size() || text[i] == '\n' || text[i] == '.' || text[i] == '!' || text[i] == '?') {
       std::string s(text.substr(start, i - start));
       const auto b = s.find_first_not_of(" \t\r");
       if (b != std::string::npos) out.push_back(s.substr(b));

@@ -7,7 +7,6 @@
 
 namespace sloth::channels {
 
-
 namespace {
 
 using json = nlohmann::json;

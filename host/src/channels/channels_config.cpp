@@ -6,7 +6,7 @@ config::Field ChannelsConfig::Schema() {
   using namespace config;
   return Section(
       "channels",
-      {Int("burst_window_ms", 3000, 0, 60000,
+      {Int("burst_window_ms", 1000, 0, 60000,
            "messages from one chat within this window get one answer"),
        Str("limit_reply",
            "Thank you for your message! We have reached our message limit for now; "

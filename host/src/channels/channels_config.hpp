@@ -13,7 +13,7 @@
 namespace sloth::channels {
 
 struct ChannelsConfig {
-  std::chrono::milliseconds burst_window{3000};  // messages of one chat answered together
+  std::chrono::milliseconds burst_window{1000};  // messages of one chat answered together
   std::string limit_reply;  // sent instead of an answer when the plan's limit is reached
   bool polling = true;      // run long-poll loops for integrations in polling mode
   std::chrono::milliseconds poll_timeout{10000};

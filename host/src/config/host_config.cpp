@@ -36,10 +36,8 @@ struct ConcernSection {
 
 const std::vector<ConcernSection>& ConcernSections() {
   static const std::vector<ConcernSection> sections = {
-      {agent::AgentConfig::Schema,
-       [](const YAML::Node& s, const std::string& f, HostConfig& c) {
-         c.agent = agent::AgentConfig::Read(s, f);
-       }},
+      {agent::AgentConfig::Schema, [](const YAML::Node& s, const std::string& f,
+                                      HostConfig& c) { c.agent = agent::AgentConfig::Read(s, f); }},
       {billing::BillingConfig::Schema,
        [](const YAML::Node& s, const std::string& f, HostConfig& c) {
          c.billing = billing::BillingConfig::Read(s, f);

@@ -9,8 +9,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "billing/billing_config.hpp"
 #include "agent/agent_config.hpp"
+#include "billing/billing_config.hpp"
 #include "channels/channels_config.hpp"
 #include "knowledge/knowledge_config.hpp"
 #include "schema/schema.hpp"

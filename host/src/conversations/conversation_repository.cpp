@@ -168,9 +168,8 @@ bool ConversationRepository::SetMode(db::Transaction& tx, std::int64_t conversat
              .Affected() > 0;
 }
 
-std::vector<SummaryWork> ConversationRepository::DueForSummary(db::Transaction& tx,
-                                                               int idle_hours, int limit,
-                                                               int max_lines) {
+std::vector<SummaryWork> ConversationRepository::DueForSummary(db::Transaction& tx, int idle_hours,
+                                                               int limit, int max_lines) {
   auto r = tx.Exec(
       "SELECT c.id, c.summary, coalesce(c.summary_upto, 0) AS upto FROM conversations c WHERE "
       "c.last_message_at < now() - make_interval(hours => $1) AND EXISTS (SELECT 1 FROM messages "

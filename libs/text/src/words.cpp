@@ -60,7 +60,6 @@ bool IsApostrophe(char32_t c) {
   return c == '\'' || c == 0x2019 || c == 0x2BC || c == 0x60;
 }
 
-
 std::vector<std::string> Words(std::string_view text) {
   std::vector<std::string> words;
   std::string cur;

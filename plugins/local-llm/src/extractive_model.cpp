@@ -38,8 +38,8 @@ const Phrases& PhrasesFor(const std::string& language) {
         "I'd be glad to help you book. Which service would you like, and which day and time "
         "suit you?",
         "Of course — I have passed the conversation to the team; a person will reply to you here.",
-        "Thank you! Is there anything else I can help you with?", "The salon's information says:",
-        "Source", "Sorry, that did not work:"}},
+        "Thank you! Is there anything else I can help you with?",
+        "The salon's information says:", "Source", "Sorry, that did not work:"}},
       {"uk",
        {"Вітаємо! Це {salon}. Чим можу допомогти?",
         "Я не знайшов цього в інформації салону. Передати ваше питання адміністратору?",
@@ -93,28 +93,27 @@ const std::set<std::string>& StopWords() {
       "will", "would", "please", "hi", "hello", "about", "this", "that", "tell", "know", "want",
       "like", "get", "need", "if", "so", "than", "from", "by", "as", "also", "should", "long",
       // uk
-      "і", "й", "та", "в", "у", "на", "з", "із", "до", "для", "що", "як", "чи", "я", "мені",
-      "ви", "вас", "вам", "ваш", "у вас", "скільки", "це", "а", "але", "можна", "є", "який",
-      "яка", "яке", "які", "коли", "де", "хочу", "будь", "ласка", "привіт", "мене", "про",
+      "і", "й", "та", "в", "у", "на", "з", "із", "до", "для", "що", "як", "чи", "я", "мені", "ви",
+      "вас", "вам", "ваш", "у вас", "скільки", "це", "а", "але", "можна", "є", "який", "яка", "яке",
+      "які", "коли", "де", "хочу", "будь", "ласка", "привіт", "мене", "про",
       // ru
       "и", "с", "со", "к", "что", "как", "ли", "мне", "вы", "у", "сколько", "это", "но", "можно",
       "есть", "какой", "какая", "какие", "когда", "где", "хочу", "пожалуйста", "меня", "о",
       // pl
-      "w", "z", "na", "do", "i", "czy", "jak", "ile", "co", "mi", "pan", "pani", "jest", "są",
-      "to", "się", "dla", "mogę", "można", "proszę", "kiedy", "gdzie",
+      "w", "z", "na", "do", "i", "czy", "jak", "ile", "co", "mi", "pan", "pani", "jest", "są", "to",
+      "się", "dla", "mogę", "można", "proszę", "kiedy", "gdzie",
       // de
-      "der", "die", "das", "ein", "eine", "ist", "sind", "und", "oder", "wie", "viel", "was",
-      "ich", "sie", "bei", "für", "mit", "zu", "im", "am", "es", "kann", "ihr", "ihre", "gibt",
-      "wann", "wo", "bitte"};
+      "der", "die", "das", "ein", "eine", "ist", "sind", "und", "oder", "wie", "viel", "was", "ich",
+      "sie", "bei", "für", "mit", "zu", "im", "am", "es", "kann", "ihr", "ihre", "gibt", "wann",
+      "wo", "bitte"};
   return words;
 }
 
 const std::set<std::string>& PriceWords() {
   static const std::set<std::string> words = {
-      "price",   "prices",  "cost",    "costs",    "charge", "much",   "fee",     "ціна",
-      "ціни",    "вартість", "коштує", "скільки", "цена",   "цены",   "стоимость", "стоит",
-      "сколько", "ile",     "cena",    "kosztuje", "koszt",  "preis",  "kostet",  "kosten",
-      "viel"};
+      "price",    "prices",   "cost",    "costs", "charge", "much",      "fee",   "ціна",    "ціни",
+      "вартість", "коштує",   "скільки", "цена",  "цены",   "стоимость", "стоит", "сколько", "ile",
+      "cena",     "kosztuje", "koszt",   "preis", "kostet", "kosten",    "viel"};
   return words;
 }
 
@@ -178,9 +177,8 @@ std::vector<Candidate> CandidatesOf(const json& context) {
     const json& chunk = context[rank];
     if (!chunk.is_object() || !chunk.contains("text") || !chunk["text"].is_string()) continue;
     const std::string title = chunk.value("title", std::string());
-    const int page = chunk.contains("page") && chunk["page"].is_number_integer()
-                         ? chunk["page"].get<int>()
-                         : 0;
+    const int page =
+        chunk.contains("page") && chunk["page"].is_number_integer() ? chunk["page"].get<int>() : 0;
     const std::string text = chunk["text"].get<std::string>();
     std::string heading;
     std::size_t start = 0;
@@ -381,11 +379,10 @@ std::string TimeFrom(const std::string& text) {
     }
     // A bare number counts as an hour only after a word for "at".
     const std::string before = text.substr(i >= 4 ? i - 4 : 0, i >= 4 ? 4 : i);
-    const bool after_at = before.find("at ") != std::string::npos ||
-                          before.find("о ") != std::string::npos ||
-                          before.find("в ") != std::string::npos ||
-                          before.find("o ") != std::string::npos ||
-                          before.find("um ") != std::string::npos;
+    const bool after_at =
+        before.find("at ") != std::string::npos || before.find("о ") != std::string::npos ||
+        before.find("в ") != std::string::npos || before.find("o ") != std::string::npos ||
+        before.find("um ") != std::string::npos;
     if ((has_minutes || after_at) && h < 24 && m < 60) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "%02d:%02d", h, m);
@@ -397,8 +394,8 @@ std::string TimeFrom(const std::string& text) {
 
 json ToolCall(const json& tool, const std::string& text, const json& hints) {
   json args = json::object();
-  const json& props = tool.contains("parameters") ? tool["parameters"].value("properties", json())
-                                                  : json();
+  const json& props =
+      tool.contains("parameters") ? tool["parameters"].value("properties", json()) : json();
   const auto words = Words(text);
   if (props.is_object()) {
     for (const auto& [name, schema] : props.items()) {
@@ -413,8 +410,8 @@ json ToolCall(const json& tool, const std::string& text, const json& hints) {
       }
     }
   }
-  return json{{"id", "call_local_1"}, {"name", tool.value("name", std::string())},
-              {"arguments", args.dump()}};
+  return json{
+      {"id", "call_local_1"}, {"name", tool.value("name", std::string())}, {"arguments", args}};
 }
 
 // Words a tool's answer for the client: its own `reply` or `message` when it gives one.
@@ -523,7 +520,8 @@ json Respond(const json& request) {
     }
   }
   out["text"] = out.contains("tool_calls") ? json(nullptr) : json(text);
-  out["usage"] = {{"input_tokens", (in_chars + 3) / 4}, {"output_tokens", (text.size() + 3) / 4}};
+  out["usage"] = {{"prompt_tokens", (in_chars + 3) / 4},
+                  {"completion_tokens", (text.size() + 3) / 4}};
   return out;
 }
 

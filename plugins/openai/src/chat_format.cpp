@@ -28,7 +28,15 @@ json Usage(const json& u) {
                ? u[key].get<std::int64_t>()
                : 0;
   };
-  return {{"input_tokens", count("prompt_tokens")}, {"output_tokens", count("completion_tokens")}};
+  return {{"prompt_tokens", count("prompt_tokens")},
+          {"completion_tokens", count("completion_tokens")}};
+}
+
+// The host's document carries arguments as an object (sdk/README.md); text that is not
+// JSON is passed on as text, for the host to refuse with a reason the model can read.
+json ArgumentsValue(const std::string& text) {
+  json v = json::parse(text, nullptr, false);
+  return v.is_discarded() ? json(text) : v;
 }
 
 }  // namespace
@@ -59,8 +67,14 @@ json ToChatRequest(const json& request, const ChatOptions& options) {
     messages.push_back(std::move(out));
   }
   json body = {{"model", options.model}, {"messages", messages}};
-  if (request.contains("tools") && request["tools"].is_array() && !request["tools"].empty())
-    body["tools"] = request["tools"];
+  if (request.contains("tools") && request["tools"].is_array() && !request["tools"].empty()) {
+    json tools = json::array();
+    for (const auto& t : request["tools"]) {
+      // The host's {name, description, parameters}; OpenAI's own shape passes as it is.
+      tools.push_back(t.contains("function") ? t : json{{"type", "function"}, {"function", t}});
+    }
+    body["tools"] = tools;
+  }
   if (request.contains("temperature") && request["temperature"].is_number())
     body["temperature"] = request["temperature"];
   if (request.contains("max_tokens") && request["max_tokens"].is_number_integer())
@@ -73,8 +87,7 @@ json ToChatRequest(const json& request, const ChatOptions& options) {
 }
 
 json FromChatResponse(const json& r) {
-  if (!r.is_object() || !r.contains("choices") || !r["choices"].is_array() ||
-      r["choices"].empty())
+  if (!r.is_object() || !r.contains("choices") || !r["choices"].is_array() || r["choices"].empty())
     Malformed("no choices");
   const json& choice = r["choices"][0];
   if (!choice.is_object() || !choice.contains("message") || !choice["message"].is_object())
@@ -91,7 +104,7 @@ json FromChatResponse(const json& r) {
       if (Str(f, "name").empty()) Malformed("a tool call without a function name");
       calls.push_back({{"id", Str(c, "id")},
                        {"name", Str(f, "name")},
-                       {"arguments", ArgumentsText(f.value("arguments", json()))}});
+                       {"arguments", ArgumentsValue(ArgumentsText(f.value("arguments", json())))}});
     }
   }
   if (!calls.empty()) out["tool_calls"] = calls;
@@ -178,17 +191,15 @@ void StreamAssembler::Event(const std::string& data) {
 }
 
 json StreamAssembler::Result() const {
-  json out = {{"text", text_},
-              {"model", model_},
-              {"finish_reason", finish_},
-              {"usage", Usage(usage_)}};
+  json out = {
+      {"text", text_}, {"model", model_}, {"finish_reason", finish_}, {"usage", Usage(usage_)}};
   if (!calls_.empty()) {
     json calls = json::array();
     for (const auto& c : calls_) {
       if (c.value("name", "").empty()) Malformed("a streamed tool call without a name");
       calls.push_back({{"id", c.value("id", "")},
                        {"name", c["name"]},
-                       {"arguments", c.value("arguments", std::string("{}"))}});
+                       {"arguments", ArgumentsValue(c.value("arguments", std::string("{}")))}});
     }
     out["tool_calls"] = calls;
   }

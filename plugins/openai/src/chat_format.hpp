@@ -19,12 +19,13 @@ struct ChatOptions {
   bool stream = false;
 };
 
-// The request body of POST /chat/completions for a host document {messages, tools?,
-// temperature?, max_tokens?, hints?} (hints are the host's and are not sent).
+// The request body of POST /chat/completions for a host document {messages, tools?:
+// [{name, description, parameters}], temperature?, max_tokens?, hints?} (hints are the
+// host's and are not sent).
 nlohmann::json ToChatRequest(const nlohmann::json& request, const ChatOptions& options);
 
-// The host's document {text, tool_calls:[{id, name, arguments}], usage:{input_tokens,
-// output_tokens}, model, finish_reason} from a chat.completion object. Throws
+// The host's document {text, tool_calls:[{id, name, arguments:{...}}], usage:{prompt_tokens,
+// completion_tokens}, model, finish_reason} from a chat.completion object. Throws
 // sloth::Error(kUnavailable) when it is not one (no choices, no message).
 nlohmann::json FromChatResponse(const nlohmann::json& response);
 

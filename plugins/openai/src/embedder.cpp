@@ -9,7 +9,6 @@ namespace {
 
 using json = nlohmann::json;
 
-
 }  // namespace
 
 OpenAiEmbedder::OpenAiEmbedder(const sloth::InstanceArgs& args)
