@@ -1,6 +1,7 @@
 // The agent end to end with the offline model (local-llm): the host in process, knowledge
 // uploaded through the API, questions through the web chat, the sandbox and a fake Telegram.
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -723,6 +724,53 @@ TEST(OfficialOpenAiClientTest, ReadsTheFakesCompletionsStreamsEmbeddingsAndError
   EXPECT_EQ(r["error"], "RateLimitError");
   EXPECT_EQ(r["status"], 429);
   EXPECT_EQ(r["code"], "insufficient_quota");
+}
+
+// The real binary's log: personal data a client wrote, or a model made up, is masked in
+// every line (the supervisor's warning about an ungrounded phone number included).
+TEST(AgentLogTest, PersonalDataNeverReachesTheHostsLog) {
+  testing::TestDatabase db;
+  fakes::FakeOpenAi openai("sk-fake-openai");
+  const int port = testing::FreePort();
+  const auto data = std::filesystem::temp_directory_path() / ("sloth-agent-log-" + db.name());
+  const std::string config = testing::WriteTempFile(
+      "http:\n  host: 127.0.0.1\n  port: " + std::to_string(port) + "\ndatabase:\n  url: \"" +
+      db.url() + "\"\nplans_file: " + SLOTH_SOURCE_DIR +
+      "/config/plans.yaml\nauth:\n  jwt_secret: agent-log-secret-0123456789-abcdefgh\n"
+      "secrets:\n  master_key: \"" +
+      std::string(64, 'e') +
+      "\"\njobs:\n  poll_ms: 100\nscheduler:\n  enabled: false\nagent:\n  llm_plugin: openai\n"
+      "plugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR "\"]\n  config:\n    storage-local: {data_dir: \"" +
+      data.string() + "\"}\n    openai: {base_url: \"" + openai.base_url() +
+      "/v1\", max_retries: 0}\noutbound_http:\n  allow_private: true\nlog:\n  level: debug\n");
+  testing::HostProcess host({SLOTH_HOST_BINARY, "--config", config},
+                            {{"SLOTH_PLUGIN_OPENAI_API_KEY", "sk-fake-openai"}});
+  ASSERT_TRUE(host.WaitFor(port, "/ready", 200, std::chrono::seconds(30))) << host.Log();
+  auto reg = testing::HttpCall(port, "POST", "/api/auth/register",
+                               json{{"email", "log@aurora.test"},
+                                    {"password", "a long passphrase 42"},
+                                    {"organization_name", "Salon Aurora"}}
+                                   .dump());
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  const std::string token = json::parse(reg.body)["access_token"];
+  // The model invents a number; the client writes an e-mail, a phone and a card.
+  openai.ScriptChat({{"content", "Call our manager directly: +48 601 234 567."}});
+  auto r = testing::HttpCall(
+      port, "POST", "/api/agent/chat",
+      json{{"message", "I am olena.k@example.com, +380 67 123 45 67, card 4111 1111 1111 1111"}}
+          .dump(),
+      token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(json::parse(r.body)["fallback"].get<bool>()) << r.body;
+  host.Signal(SIGTERM);
+  host.Wait(std::chrono::seconds(15));
+  const std::string log = host.Log();
+  EXPECT_NE(log.find("reply replaced (ungrounded_contact: [phone])"), std::string::npos) << log;
+  for (const char* pii :
+       {"olena.k@example.com", "601 234 567", "48601234567", "123 45 67", "4111 1111 1111 1111"})
+    EXPECT_EQ(log.find(pii), std::string::npos) << pii << " in the log:\n" << log;
+  std::remove(config.c_str());
+  std::filesystem::remove_all(data);
 }
 
 }  // namespace
