@@ -69,6 +69,17 @@ std::string FallbackReply(const std::string& language, const AgentConfig& config
   return it == replies.end() ? replies.at("en") : it->second;
 }
 
+std::string DeclinedReply(const std::string& language) {
+  static const std::map<std::string, std::string> replies = {
+      {"en", "All right, I have not changed anything. How else can I help?"},
+      {"uk", "Добре, я нічого не змінював. Чим ще можу допомогти?"},
+      {"ru", "Хорошо, я ничего не менял. Чем ещё могу помочь?"},
+      {"pl", "Dobrze, niczego nie zmieniłem. W czym jeszcze mogę pomóc?"},
+      {"de", "In Ordnung, ich habe nichts geändert. Wie kann ich sonst helfen?"}};
+  const auto it = replies.find(language);
+  return it == replies.end() ? replies.at("en") : it->second;
+}
+
 std::string RefusedReply(const std::string& language) {
   static const std::map<std::string, std::string> replies = {
       {"en",
@@ -168,6 +179,55 @@ TurnResult Agent::Answer(const TurnRequest& req) {
     return finish();
   }
 
+  ToolContext tool_ctx;
+  tool_ctx.tenant = req.tenant;
+  tool_ctx.conversation_id = req.conversation_id;
+  tool_ctx.channel = req.channel;
+  tool_ctx.external_id = req.external_id;
+  tool_ctx.pool = &pool_;
+  tool_ctx.dry_run = req.dry_run;
+  tool_ctx.language = out.language;
+  if (in.memory && in.memory->customer_name) tool_ctx.client_name = *in.memory->customer_name;
+  auto run_tool = [&](const std::string& name, const std::string& arguments) {
+    const ToolResult res = tools_.Call(name, arguments, tool_ctx);
+    ToolRecord rec;
+    rec.name = name;
+    rec.arguments = json::parse(arguments, nullptr, false);
+    if (rec.arguments.is_discarded()) rec.arguments = arguments;
+    rec.ok = res.ok;
+    rec.output = res.output;
+    rec.error = res.error;
+    out.tools.push_back(rec);
+    // The last action a tool asks the client to confirm waits on the conversation.
+    if (res.ok && res.output.is_object() && res.output.contains("confirm") &&
+        res.output["confirm"].is_object())
+      out.pending = res.output["confirm"];
+    return res;
+  };
+
+  // The client answers the assistant's question (book? move? cancel?): a yes runs the
+  // action as asked, with no model in between; a no drops it.
+  if (in.memory && in.memory->pending_action.is_object()) {
+    const json& p = in.memory->pending_action;
+    const YesNo answer = YesOrNo(said);
+    if (answer != YesNo::kNeither && p.contains("tool") && p["tool"].is_string()) {
+      out.intent = answer == YesNo::kYes ? "confirm" : "decline";
+      if (answer == YesNo::kYes) {
+        json args = p.value("arguments", json::object());
+        args["confirmed"] = true;
+        const ToolResult res = run_tool(p["tool"].get<std::string>(), args.dump());
+        out.reply = res.ok && res.output.contains("reply") && res.output["reply"].is_string()
+                        ? res.output["reply"].get<std::string>()
+                        : FallbackReply(out.language, config_);
+        if (!res.ok)
+          out.audit.push_back({"tool_failed", p["tool"].get<std::string>() + ": " + res.error});
+      } else {
+        out.reply = DeclinedReply(out.language);
+      }
+      return finish();
+    }
+  }
+
   // 3. Knowledge within its token budget. A short follow-up ("and a pedicure?") is searched
   // together with the client's previous line.
   std::string query = said;
@@ -239,13 +299,6 @@ TurnResult Agent::Answer(const TurnRequest& req) {
                       {"context", context},
                       {"salon", {{"name", in.salon_name}, {"phone", in.salon_phone}}},
                       {"today", Today(in.timezone)}};
-  ToolContext tool_ctx;
-  tool_ctx.tenant = req.tenant;
-  tool_ctx.conversation_id = req.conversation_id;
-  tool_ctx.channel = req.channel;
-  tool_ctx.external_id = req.external_id;
-  tool_ctx.pool = &pool_;
-  tool_ctx.dry_run = req.dry_run;
   // The ABI's tool shape (sdk/README.md): {name, description, parameters}.
   json tool_definitions = json::array();
   for (const auto& d : tools_.Definitions()) tool_definitions.push_back(d["function"]);
@@ -277,15 +330,7 @@ TurnResult Agent::Answer(const TurnRequest& req) {
                           {"content", r.text.empty() ? json(nullptr) : json(r.text)},
                           {"tool_calls", calls}});
       for (const auto& c : r.tool_calls) {
-        const ToolResult res = tools_.Call(c.name, c.arguments, tool_ctx);
-        ToolRecord rec;
-        rec.name = c.name;
-        rec.arguments = json::parse(c.arguments, nullptr, false);
-        if (rec.arguments.is_discarded()) rec.arguments = c.arguments;
-        rec.ok = res.ok;
-        rec.output = res.output;
-        rec.error = res.error;
-        out.tools.push_back(rec);
+        const ToolResult res = run_tool(c.name, c.arguments);
         messages.push_back(
             {{"role", "tool"},
              {"tool_call_id", c.id},
@@ -341,6 +386,7 @@ std::optional<std::int64_t> Agent::Record(db::Transaction& tx, std::int64_t conv
   const auto id = conversations.AddOutbound(tx, conversation, m);
   if (!id) return id;
   if (turn.handoff) conversations.SetMode(tx, conversation, "human");
+  conversations.SetPendingAction(tx, conversation, turn.pending);
   AuditLog audit;
   for (const auto& e : turn.audit) audit.Record(tx, conversation, e.event, e.detail);
   return id;

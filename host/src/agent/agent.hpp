@@ -71,6 +71,9 @@ struct TurnResult {
   bool handoff = false;   // the client asked for a person
   bool fallback = false;  // the reply is the fallback (the model failed, a check failed)
   std::vector<AuditEvent> audit;
+  // An action waiting for the client's yes ({tool, arguments}); null: none (a pending one
+  // is dropped when the turn is recorded).
+  nlohmann::json pending;
 
   // [{chunk_id, title, page?}] (PRODUCT.md) plus document_id and kind.
   nlohmann::json SourcesJson() const;
@@ -124,5 +127,6 @@ class Agent {
 // a refused topic, an acknowledgement while staff handle the conversation.
 std::string FallbackReply(const std::string& language, const AgentConfig& config);
 std::string RefusedReply(const std::string& language);
+std::string DeclinedReply(const std::string& language);
 
 }  // namespace sloth::agent

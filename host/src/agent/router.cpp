@@ -255,4 +255,25 @@ Route RouteMessage(std::string_view text, std::string_view fallback) {
   return {LanguageOf(text, words, fallback), IntentOf(text, words)};
 }
 
+YesNo YesOrNo(std::string_view text) {
+  static const std::set<std::string> yes = {
+      "yes",         "yeah",      "yep",     "yup",         "ok",     "okay",        "sure",
+      "confirm",     "correct",   "please",  "так",         "звісно", "підтверджую", "добре",
+      "гаразд",      "да",        "конечно", "подтверждаю", "хорошо", "tak",         "oczywiście",
+      "potwierdzam", "dobrze",    "jasne",   "ja",          "gerne",  "klar",        "bestätige",
+      "genau",       "natürlich", "ок",      "ага",         "угу",    "fine",        "perfect",
+      "great",       "go",        "ahead"};
+  static const std::set<std::string> no = {"no",   "nope",  "ні",   "не",   "нет",      "nie",
+                                           "nein", "don't", "dont", "stop", "не треба", "не надо"};
+  const auto words = Words(text);
+  if (words.empty() || words.size() > 5) return YesNo::kNeither;
+  bool any_yes = false, any_no = false;
+  for (const auto& w : words) {
+    if (no.count(w)) any_no = true;
+    if (yes.count(w)) any_yes = true;
+  }
+  if (any_no) return YesNo::kNo;
+  return any_yes ? YesNo::kYes : YesNo::kNeither;
+}
+
 }  // namespace sloth::agent

@@ -36,6 +36,11 @@ Route RouteMessage(std::string_view text, std::string_view fallback = "");
 std::string DetectLanguage(std::string_view text, std::string_view fallback = "");
 Intent DetectIntent(std::string_view text);
 
+// A short yes or no to the assistant's question ("yes", "так", "да", "tak", "ja, gerne";
+// "no", "ні", "нет", "nie", "nein"); neither for anything longer or unclear.
+enum class YesNo { kYes, kNo, kNeither };
+YesNo YesOrNo(std::string_view text);
+
 // The message's words (sloth_text: the offline model splits text the same way).
 using text::Words;
 

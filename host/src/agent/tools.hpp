@@ -26,10 +26,15 @@ struct ToolContext {
   std::string external_id;           // the client's chat id on that channel
   db::Pool* pool = nullptr;
   bool dry_run = false;  // the sandbox: answer as if, change nothing
+  std::string language;  // the client's (en, uk, ru, pl, de): for words a tool returns
+  std::string client_name;
 };
 
 // What a tool answered: `output` goes back to the model as the tool message; a refused call
 // (bad arguments, the handler's domain error) says why, so the model can correct itself.
+// An output may carry "reply" (words for the client) and "confirm": {tool, arguments} — an
+// action that waits for the client's yes (book, move, cancel): the agent keeps it on the
+// conversation and runs it, confirmed, when the client agrees.
 struct ToolResult {
   bool ok = true;
   nlohmann::json output = nlohmann::json::object();

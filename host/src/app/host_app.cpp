@@ -9,6 +9,8 @@
 #include "app/component_options.hpp"
 #include "billing/billing_jobs.hpp"
 #include "billing/subscription_routes.hpp"
+#include "booking/booking_routes.hpp"
+#include "booking/booking_tools.hpp"
 #include "integrations/integration_routes.hpp"
 #include "integrations/plan_gate.hpp"
 #include "knowledge/knowledge_routes.hpp"
@@ -50,6 +52,8 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   knowledge_ = std::make_unique<knowledge::Knowledge>(*pool_, *plugins_, *storage_,
                                                       c.knowledge.Options(c.database.url));
   agent_ = std::make_unique<agent::Agent>(*pool_, *plugins_, knowledge_->retriever(), c.agent);
+  bookings_ = std::make_unique<booking::Bookings>(*pool_);
+  booking::RegisterTools(agent_->tools(), *bookings_);
   channels_ = std::make_unique<channels::Channels>(*pool_, *integrations_, *storage_, *agent_,
                                                    c.channels, c.agent.watermark, c.database.url);
 
@@ -63,6 +67,7 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
                           std::bind(&channels::Channels::Rescan, channels_.get()));
   knowledge::AddRoutes(*api_, *knowledge_);
   agent::AddRoutes(*api_, *agent_, c.channels.limit_reply);
+  booking::AddRoutes(*api_, *bookings_);
   channels_->AddRoutes(*api_);
 
   // Jobs.

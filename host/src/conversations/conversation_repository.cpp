@@ -140,7 +140,8 @@ std::optional<Memory> ConversationRepository::ReadMemory(db::Transaction& tx,
                                                          std::int64_t before, int limit) {
   auto c = tx.Exec(
       "SELECT summary, coalesce(summary_upto, 0) AS summary_upto, mode, source, "
-      "external_chat_id, customer_language FROM conversations WHERE id = $1",
+      "external_chat_id, customer_language, customer_name, pending_action::text AS "
+      "pending_action FROM conversations WHERE id = $1",
       conversation);
   if (c.Empty()) return std::nullopt;
   const auto row = c.At(0);
@@ -150,6 +151,9 @@ std::optional<Memory> ConversationRepository::ReadMemory(db::Transaction& tx,
   m.source = row.Text("source");
   m.external_chat_id = row.OptText("external_chat_id");
   m.customer_language = row.OptText("customer_language");
+  m.customer_name = row.OptText("customer_name");
+  if (!row.IsNull("pending_action"))
+    m.pending_action = nlohmann::json::parse(row.Text("pending_action"));
   auto r = tx.Exec(
       "SELECT id, author, text FROM (SELECT id, author, text FROM messages WHERE "
       "conversation_id = $1 AND id > $2 AND ($3 = 0 OR id < $3) AND text IS NOT NULL AND "
@@ -160,6 +164,13 @@ std::optional<Memory> ConversationRepository::ReadMemory(db::Transaction& tx,
     m.recent.push_back({line.Int("id"), line.Text("author"), line.Text("text")});
   }
   return m;
+}
+
+void ConversationRepository::SetPendingAction(db::Transaction& tx, std::int64_t conversation,
+                                              const nlohmann::json& action) {
+  tx.Exec(
+      "UPDATE conversations SET pending_action = $2::jsonb WHERE id = $1", conversation,
+      action.is_null() ? std::optional<std::string>() : std::optional<std::string>(action.dump()));
 }
 
 bool ConversationRepository::SetMode(db::Transaction& tx, std::int64_t conversation,

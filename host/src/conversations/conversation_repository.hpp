@@ -77,7 +77,8 @@ struct Memory {
   std::vector<DialogueLine> recent;  // oldest first
   std::string mode = "agent";
   std::string source;
-  std::optional<std::string> external_chat_id, customer_language;
+  std::optional<std::string> external_chat_id, customer_language, customer_name;
+  nlohmann::json pending_action;  // null, or {tool, arguments} waiting for the client's yes
 };
 
 // A conversation due for a summary: what is summarised so far and the lines since.
@@ -131,6 +132,9 @@ class ConversationRepository {
   // The summary and the last `limit` lines before message `before` (0: up to the newest).
   std::optional<Memory> ReadMemory(db::Transaction& tx, std::int64_t conversation,
                                    std::int64_t before, int limit);
+  // The action the assistant asked the client to confirm (null clears it).
+  void SetPendingAction(db::Transaction& tx, std::int64_t conversation,
+                        const nlohmann::json& action);
   // agent | human; false when there is no such conversation.
   bool SetMode(db::Transaction& tx, std::int64_t conversation, const std::string& mode);
   // Conversations idle since `idle_hours` with lines their summary does not cover yet.

@@ -12,7 +12,12 @@ nlohmann::json ErrorEnvelope(const std::string& code, const std::string& message
   nlohmann::json e = {{"code", code}, {"message", message}};
   if (!field.empty()) e["field"] = field;
   if (details.is_object() && !details.empty()) e["details"] = details;
-  return {{"error", e}};
+  nlohmann::json out = {{"error", e}};
+  // A refusal that offers other choices (a slot just taken) shows them beside the error,
+  // as the REST contract has it: 409 {alternatives:[...]}.
+  if (details.is_object() && details.contains("alternatives"))
+    out["alternatives"] = details["alternatives"];
+  return out;
 }
 
 nlohmann::json ApiError::Envelope() const {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string>
@@ -333,6 +334,12 @@ const json* FindTool(const json& tools, std::initializer_list<const char*> names
 
 // "tomorrow" / "завтра" / "jutro" / "morgen" → the day after hints.today (YYYY-MM-DD).
 std::string DateFrom(const std::vector<std::string>& words, const std::string& today) {
+  // A date written out (2026-12-07) is taken as it is.
+  for (const auto& w : words) {
+    if (w.size() == 10 && w[4] == '-' && w[7] == '-' &&
+        std::all_of(w.begin(), w.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); }))
+      return w;
+  }
   if (today.size() != 10) return "";
   int offset = -1;
   for (const auto& w : words) {
@@ -354,7 +361,7 @@ std::string DateFrom(const std::vector<std::string>& words, const std::string& t
       ++y;
     }
   }
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
   return buf;
 }
@@ -378,18 +385,33 @@ std::string TimeFrom(const std::string& text) {
       has_minutes = true;
     }
     // A bare number counts as an hour only after a word for "at".
-    const std::string before = text.substr(i >= 4 ? i - 4 : 0, i >= 4 ? 4 : i);
-    const bool after_at =
-        before.find("at ") != std::string::npos || before.find("о ") != std::string::npos ||
-        before.find("в ") != std::string::npos || before.find("o ") != std::string::npos ||
-        before.find("um ") != std::string::npos;
+    const std::string before = text.substr(i >= 5 ? i - 5 : 0, i >= 5 ? 5 : i);
+    // "at 10", "to 12", "о 10", "в 10", "на 12", "o 10", "na 12", "um 10", "auf 12".
+    static const char* const kAt[] = {"at ", "to ", "о ", "в ", "на ", "o ", "na ", "um ", "uf "};
+    const bool after_at = std::any_of(std::begin(kAt), std::end(kAt), [&](const char* at) {
+      const std::string marker(at);
+      return before.size() >= marker.size() &&
+             before.compare(before.size() - marker.size(), marker.size(), marker) == 0;
+    });
     if ((has_minutes || after_at) && h < 24 && m < 60) {
-      char buf[8];
+      char buf[32];
       std::snprintf(buf, sizeof buf, "%02d:%02d", h, m);
       return buf;
     }
   }
   return "";
+}
+
+// A change that is a cancellation, in the five languages.
+bool IsCancel(const std::string& text) {
+  static const char* const kStems[] = {"cancel", "скасу", "відмін", "отмен",  "odwoł",
+                                       "anul",   "storn", "absag",  "abzusag"};
+  for (const auto& w : Words(text)) {
+    for (const char* stem : kStems) {
+      if (w.rfind(stem, 0) == 0) return true;
+    }
+  }
+  return false;
 }
 
 json ToolCall(const json& tool, const std::string& text, const json& hints) {
@@ -495,7 +517,10 @@ json Respond(const json& request) {
     const std::string question = LastOf(messages, "user");
     const json* tool = nullptr;
     if (intent == "booking") tool = FindTool(tools, {"find_slots", "book"});
-    if (intent == "change") tool = FindTool(tools, {"my_bookings"});
+    if (intent == "change") {
+      tool = IsCancel(question) ? FindTool(tools, {"cancel", "my_bookings"})
+                                : FindTool(tools, {"move", "my_bookings"});
+    }
     if (tool) {
       out["tool_calls"] = json::array({ToolCall(*tool, question, hints)});
     } else if (intent == "greeting") {
