@@ -263,6 +263,11 @@ std::vector<Interval> BookingRepository::Busy(db::Transaction& tx, std::int64_t 
   return out;
 }
 
+void BookingRepository::LockSpecialist(db::Transaction& tx, std::int64_t specialist) {
+  tx.Exec("SELECT pg_advisory_xact_lock(hashtext('sloth.booking.specialist'), $1::int)",
+          static_cast<std::int32_t>(specialist));
+}
+
 std::optional<Booking> BookingRepository::FindBooking(db::Transaction& tx, std::int64_t id,
                                                       bool lock) {
   auto r = tx.Exec(std::string("SELECT ") + kBookingColumns + " FROM bookings WHERE id = $1" +

@@ -104,6 +104,12 @@ class BookingRepository {
   std::vector<Interval> Busy(db::Transaction& tx, std::int64_t specialist, Interval range,
                              std::int64_t except = 0);
 
+  // Serialises bookings of `specialist` for the rest of the transaction. Concurrent inserts
+  // checked by the exclusion constraint can deadlock one another (each waits to see whether
+  // the other commits); taken in id order first, they queue instead, and the later one
+  // meets the committed booking as a plain exclusion violation.
+  void LockSpecialist(db::Transaction& tx, std::int64_t specialist);
+
   std::optional<Booking> FindBooking(db::Transaction& tx, std::int64_t id, bool lock = false);
   std::optional<Booking> FindByIdempotencyKey(db::Transaction& tx, const std::string& key);
   // Throws db::Error (exclusion violation) when the time is taken.

@@ -134,6 +134,7 @@ Created Bookings::Create(std::int64_t tenant, const NewBooking& b) {
       row.conversation_id = b.conversation_id;
       row.price = service.price;
       row.currency = service.currency;
+      repo.LockSpecialist(tx, b.specialist_id);
       const auto id = repo.InsertBooking(tx, row, b.idempotency_key);
       return {*repo.FindBooking(tx, id), false};
     });
@@ -179,6 +180,10 @@ Booking Bookings::Move(std::int64_t tenant, std::int64_t id, std::optional<TimeP
       b->end = wanted + minutes(service.duration_slots * slot);
       b->blocked_from = b->start - minutes(service.buffer_before_min);
       b->blocked_to = b->end + minutes(service.buffer_after_min);
+      const auto [low, high] =
+          std::minmax(from["specialist_id"].get<std::int64_t>(), b->specialist_id);
+      repo.LockSpecialist(tx, low);
+      if (high != low) repo.LockSpecialist(tx, high);
       repo.MoveBooking(tx, *b);
       repo.AddHistory(
           tx, id, "moved",
