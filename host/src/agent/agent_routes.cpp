@@ -3,8 +3,8 @@
 #include "agent/agent_repository.hpp"
 #include "api/validation.hpp"
 #include "billing/usage.hpp"
-#include "conversations/conversation_json.hpp"
 #include "conversations/conversation_repository.hpp"
+#include "conversations/conversation_routes.hpp"
 #include "errors/error.hpp"
 
 namespace sloth::agent {
@@ -180,37 +180,8 @@ void AddChatRoutes(api::Api& api, Agent& agent, const std::string& limit_reply) 
 }
 
 void AddHistoryRoutes(api::Api& api) {
-  api.Add("GET", "/api/agent/history", api::Access::kTenant, [](api::Context& ctx) {
-    const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
-    const auto source = ctx.request.Query("source");
-    if (source && (source->empty() || source->size() > 64))
-      throw errors::Error::InvalidArgument("source must be web or a channel plugin id", "source");
-    // A conversation's status: answered by the agent, or handed to a person.
-    const auto status = ctx.request.Query("status");
-    if (status && *status != "agent" && *status != "human")
-      throw errors::Error::InvalidArgument("status must be agent or human", "status");
-    const auto rows =
-        ConversationRepository().List(ctx.tx, source, page.after, page.limit + 1, status);
-    return http::Response::Json(
-        200, api::PageJson(
-                 rows, page, [](const conversations::ConversationSummary& c) { return c.id; },
-                 conversations::SummaryJson));
-  });
-
-  api.Add("GET", "/api/agent/history/{id}", api::Access::kTenant, [](api::Context& ctx) {
-    const auto id = api::IdParam(ctx.request.Param("id"), "id");
-    ConversationRepository conversations;
-    const auto c = conversations.Find(ctx.tx, id);
-    if (!c) throw errors::Error::NotFound("no such conversation", "id");
-    const auto page =
-        api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"), 100, 500);
-    const auto rows = conversations.Messages(ctx.tx, id, page.after, page.limit + 1);
-    json out = conversations::SummaryJson(*c);
-    out["messages"] = api::PageJson(
-        rows, page, [](const conversations::MessageRecord& m) { return m.id; },
-        conversations::MessageJson);
-    return http::Response::Json(200, out);
-  });
+  // A conversation's status: answered by the agent, or handed to a person.
+  conversations::AddReadRoutes(api, "/api/agent/history", "status");
 
   // What the supervisor stopped or recorded, PII-masked: for the owner's eyes.
   api.Add("GET", "/api/agent/audit", api::Access::kOwner, [](api::Context& ctx) {

@@ -1,10 +1,12 @@
 // /api/conversations: the salon's view of its dialogues, handing one to staff and back, and
 // staff replies delivered through the conversation's channel.
+#include "conversations/conversation_routes.hpp"
 #include "agent/agent_repository.hpp"
 #include "api/validation.hpp"
 #include "channels/channel_routes.hpp"
 #include "channels/channel_worker.hpp"
 #include "conversations/conversation_json.hpp"
+#include "conversations/conversation_repository.hpp"
 #include "errors/error.hpp"
 
 namespace sloth::channels {
@@ -12,46 +14,8 @@ namespace sloth::channels {
 using conversations::ConversationRepository;
 using json = nlohmann::json;
 
-namespace {
-
-std::optional<std::string> ModeFilter(const std::optional<std::string>& mode, const char* field) {
-  if (mode && *mode != "agent" && *mode != "human")
-    throw errors::Error::InvalidArgument(std::string(field) + " must be agent or human", field);
-  return mode;
-}
-
-}  // namespace
-
 void AddConversationRoutes(api::Api& api) {
-  api.Add("GET", "/api/conversations", api::Access::kTenant, [](api::Context& ctx) {
-    const auto page = api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"));
-    const auto source = ctx.request.Query("source");
-    if (source && (source->empty() || source->size() > 64))
-      throw errors::Error::InvalidArgument("source must be a plugin id", "source");
-    const auto mode = ModeFilter(ctx.request.Query("mode"), "mode");
-    // Newest first: the cursor is the last id seen (ids only grow).
-    const auto rows =
-        ConversationRepository().List(ctx.tx, source, page.after, page.limit + 1, mode);
-    return http::Response::Json(
-        200, api::PageJson(
-                 rows, page, [](const conversations::ConversationSummary& c) { return c.id; },
-                 conversations::SummaryJson));
-  });
-
-  api.Add("GET", "/api/conversations/{id}", api::Access::kTenant, [](api::Context& ctx) {
-    const auto id = api::IdParam(ctx.request.Param("id"), "id");
-    ConversationRepository conversations;
-    const auto c = conversations.Find(ctx.tx, id);
-    if (!c) throw errors::Error::NotFound("no such conversation", "id");
-    const auto page =
-        api::ReadPage(ctx.request.Query("limit"), ctx.request.Query("cursor"), 100, 500);
-    const auto rows = conversations.Messages(ctx.tx, id, page.after, page.limit + 1);
-    json out = conversations::SummaryJson(*c);
-    out["messages"] = api::PageJson(
-        rows, page, [](const conversations::MessageRecord& m) { return m.id; },
-        conversations::MessageJson);
-    return http::Response::Json(200, out);
-  });
+  conversations::AddReadRoutes(api, "/api/conversations", "mode");
 
   // A person takes the conversation over (the agent stays silent) or gives it back.
   api.Add("POST", "/api/conversations/{id}/handoff", api::Access::kTenant, [](api::Context& ctx) {
@@ -61,7 +25,7 @@ void AddConversationRoutes(api::Api& api) {
       throw errors::Error::NotFound("no such conversation", "id");
     const json body = ctx.request.Json();
     api::OnlyFields(body, {"mode"});
-    const auto mode = ModeFilter(api::OptionalString(body, "mode", 16), "mode");
+    const auto mode = conversations::ModeFilter(api::OptionalString(body, "mode", 16), "mode");
     if (!mode) throw errors::Error::InvalidArgument("mode is required: agent or human", "mode");
     conversations.SetMode(ctx.tx, id, *mode);
     agent::AuditLog().Record(ctx.tx, id, "handoff",
