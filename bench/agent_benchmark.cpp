@@ -30,6 +30,7 @@
 #include "app/host_app.hpp"
 #include "conversations/conversation_repository.hpp"
 #include "fakes/fake_telegram.hpp"
+#include "percentile.hpp"
 #include "support/host_process.hpp"
 
 namespace {
@@ -64,11 +65,7 @@ std::string Yaml(const std::string& url, const std::string& fake, const std::str
          fake + "\"\n";
 }
 
-double Pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
+using sloth::bench::Pct;
 
 json Update(long id, const std::string& text) {
   return {{"update_id", id},

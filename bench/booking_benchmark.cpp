@@ -19,6 +19,7 @@
 #include "booking/booking_repository.hpp"
 #include "booking/bookings.hpp"
 #include "errors/error.hpp"
+#include "percentile.hpp"
 #include "support/host_process.hpp"
 
 namespace {
@@ -36,11 +37,7 @@ std::string Yaml(const std::string& url) {
          "plugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR "\"]\n";
 }
 
-double Pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
+using sloth::bench::Pct;
 
 }  // namespace
 

@@ -24,6 +24,7 @@
 
 #include "app/host_app.hpp"
 #include "fakes/fake_telegram.hpp"
+#include "percentile.hpp"
 
 namespace {
 
@@ -121,11 +122,7 @@ Posted PostAll(int port, const std::string& path, const std::string& secret, lon
   return all;
 }
 
-double Pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
+using sloth::bench::Pct;
 
 }  // namespace
 
