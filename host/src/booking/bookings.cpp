@@ -180,8 +180,10 @@ Booking Bookings::Move(std::int64_t tenant, std::int64_t id, std::optional<TimeP
       b->end = wanted + minutes(service.duration_slots * slot);
       b->blocked_from = b->start - minutes(service.buffer_before_min);
       b->blocked_to = b->end + minutes(service.buffer_after_min);
-      const auto [low, high] =
-          std::minmax(from["specialist_id"].get<std::int64_t>(), b->specialist_id);
+      // By value: std::minmax of a temporary would hand back dangling references.
+      const std::int64_t before = from["specialist_id"].get<std::int64_t>();
+      const std::int64_t low = std::min(before, b->specialist_id);
+      const std::int64_t high = std::max(before, b->specialist_id);
       repo.LockSpecialist(tx, low);
       if (high != low) repo.LockSpecialist(tx, high);
       repo.MoveBooking(tx, *b);
