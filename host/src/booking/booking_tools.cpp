@@ -209,8 +209,7 @@ date::year_month_day DayOf(const json& args, const Catalog& c) {
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()), c.zone);
 }
 
-json ServicesJson(const Catalog& c, int slot_minutes_unknown = 0) {
-  (void)slot_minutes_unknown;
+json ServicesJson(const Catalog& c) {
   json out = json::array();
   for (const auto& s : c.services) {
     json names = json::array();
