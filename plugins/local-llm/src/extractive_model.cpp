@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
@@ -349,20 +350,24 @@ std::string DateFrom(const std::vector<std::string>& words, const std::string& t
     if (w == "tomorrow" || w == "завтра" || w == "jutro" || w == "morgen") offset = 1;
   }
   if (offset < 0) return "";
-  int y = std::stoi(today.substr(0, 4)), m = std::stoi(today.substr(5, 2)),
-      d = std::stoi(today.substr(8, 2)) + offset;
-  static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  const int in_month = days[m - 1] + (m == 2 && leap ? 1 : 0);
-  if (d > in_month) {
-    d = 1;
-    if (++m > 12) {
-      m = 1;
-      ++y;
+  // The calendar of <chrono>: month lengths and leap years, and a malformed `today` refused
+  // rather than read out of bounds.
+  const auto number = [&](std::size_t at, std::size_t n) {
+    int v = 0;
+    for (std::size_t k = at; k < at + n; ++k) {
+      if (today[k] < '0' || today[k] > '9') return -1;
+      v = v * 10 + (today[k] - '0');
     }
-  }
+    return v;
+  };
+  const std::chrono::year_month_day base{std::chrono::year{number(0, 4)},
+                                         std::chrono::month{static_cast<unsigned>(number(5, 2))},
+                                         std::chrono::day{static_cast<unsigned>(number(8, 2))}};
+  if (!base.ok()) return "";
+  const std::chrono::year_month_day day{std::chrono::sys_days{base} + std::chrono::days{offset}};
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(day.year()),
+                static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
   return buf;
 }
 
