@@ -11,6 +11,8 @@
 
 #include "app/host_app.hpp"
 #include "booking/availability.hpp"
+#include "fakes/fake_google.hpp"
+#include "jobs/job_queue.hpp"
 #include "support/host_process.hpp"
 #include "support/test_db.hpp"
 
@@ -24,15 +26,17 @@ class BookingTest : public ::testing::Test {
   void SetUp() override {
     data_dir_ = std::filesystem::temp_directory_path() / ("sloth-booking-" + db_.name());
     const std::string yaml =
-        "http:\n  host: 127.0.0.1\n  port: 0\n  max_threads: 64\ndatabase:\n  url: \"" + db_.url() +
-        "\"\n  pool_size: 16\nplans_file: " + SLOTH_SOURCE_DIR +
+        "http:\n  host: 127.0.0.1\n  port: 0\n  max_threads: 64\n  public_url: "
+        "https://sloth.test\ndatabase:\n  url: \"" +
+        db_.url() + "\"\n  pool_size: 16\nplans_file: " + SLOTH_SOURCE_DIR +
         "/config/plans.yaml\nauth:\n  jwt_secret: booking-secret-0123456789-abcdefghijk\n"
         "secrets:\n  master_key: \"" +
         std::string(64, 'f') +
-        "\"\nrate_limits:\n  user_per_hour: 100000\njobs:\n  poll_ms: 100\nscheduler:\n  "
-        "enabled: false\nplugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
+        "\"\nrate_limits:\n  user_per_hour: 100000\njobs:\n  poll_ms: 100\n  workers: " +
+        std::string(workers_ ? "true" : "false") +
+        "\nscheduler:\n  enabled: false\nplugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
         "\"]\n  config:\n    storage-local: {data_dir: \"" +
-        data_dir_.string() + "\"}\n";
+        data_dir_.string() + "\"}\n" + extra_yaml_;
     app_ = std::make_unique<app::HostApp>(config::ParseHostConfig(
         yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
     app_->Start();
@@ -113,6 +117,10 @@ class BookingTest : public ::testing::Test {
     });
   }
 
+  // Set by a derived fixture's constructor: plugin config lines (under plugins.config,
+  // then top-level sections), and whether workers run (false: the test drains the queue).
+  std::string extra_yaml_;
+  bool workers_ = true;
   testing::TestDatabase db_;
   std::filesystem::path data_dir_;
   std::unique_ptr<app::HostApp> app_;
@@ -319,6 +327,219 @@ TEST_F(BookingTest, TheOfflineAssistantBooksMovesAndCancelsAfterAYes) {
   Book("11:00", olha_);
   t = chat("Запишіть мене на манікюр " + day_ + " о 11:00", std::nullopt);
   EXPECT_NE(t["reply"].get<std::string>().find("Найближчий вільний"), std::string::npos) << t;
+}
+
+// Google Calendar connected through the consent screen (fake Google: OAuth and Calendar
+// API in their real formats). Workers are off: the test runs each job it expects.
+class CalendarTest : public BookingTest {
+ protected:
+  CalendarTest() {
+    setenv("SLOTH_PLUGIN_GCALENDAR_CLIENT_SECRET", "gsecret-fake", 1);
+    workers_ = false;
+    extra_yaml_ =
+        "    gcalendar: {client_id: \"sloth.apps.googleusercontent.com\", backoff_ms: 5}\n"
+        "outbound_http:\n  allow_private: true\n  rewrite:\n"
+        "    \"https://oauth2.googleapis.com\": \"" +
+        google_.base_url() + "\"\n" + "    \"https://www.googleapis.com\": \"" +
+        google_.base_url() + "\"\n";
+  }
+
+  // Consent given in the fake; returns the connected integration.
+  json Connect() {
+    auto r = Call("POST", "/api/integrations/gcalendar/authorize", {{"calendar_id", "primary"}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    const std::string back = google_.Consent(json::parse(r.body)["url"]);
+    const std::string path = back.substr(std::string("https://sloth.test").size());
+    r = testing::HttpCall(app_->port(), "GET", path, "", "");
+    EXPECT_EQ(r.status, 201) << r.body;
+    app_->jobs().Drain("default");  // what signing up queued
+    return json::parse(r.body, nullptr, false);
+  }
+
+  int Run(const std::string& kind) {
+    app_->pool().InTransaction([&](db::Transaction& tx) {
+      jobs::EnqueueOptions o;
+      o.tenant_id = 1;
+      jobs::Enqueue(tx, kind, json::object(), o);
+    });
+    return app_->jobs().Drain("default");
+  }
+
+  json Booking(std::int64_t id) {
+    return json::parse(Call("GET", "/api/booking/bookings/" + std::to_string(id)).body);
+  }
+
+  std::vector<std::string> AnnaStarts() {
+    std::vector<std::string> out;
+    const auto r = Call("GET", "/api/booking/availability?service=" + std::to_string(manicure_) +
+                                   "&date=" + day_ + "&specialist=" + std::to_string(anna_));
+    EXPECT_EQ(r.status, 200) << r.body;
+    const json body = json::parse(r.body);  // not in the loop's head: it would dangle
+    for (const auto& s : body["slots"]) out.push_back(s["start"]);
+    return out;
+  }
+
+  fakes::FakeGoogle google_{"sloth.apps.googleusercontent.com", "gsecret-fake"};
+};
+
+TEST_F(CalendarTest, ConsentConnectsOnceWithASignedStateAndSealsTheRefreshToken) {
+  auto r = Call("POST", "/api/integrations/gcalendar/authorize", json::object());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string url = json::parse(r.body)["url"];
+  EXPECT_EQ(url.rfind("https://accounts.google.com/o/oauth2/v2/auth?", 0), 0u) << url;
+  for (const char* part : {"code_challenge_method=S256", "access_type=offline", "prompt=consent",
+                           "redirect_uri=https%3A%2F%2Fsloth.test%2Foauth%2Fgoogle%2Fcallback"})
+    EXPECT_NE(url.find(part), std::string::npos) << part;
+  const std::string back = google_.Consent(url);
+  const std::string path = back.substr(std::string("https://sloth.test").size());
+
+  // An altered state is refused before anything else, and does not use the consent up.
+  const auto at = path.find("state=") + 6;
+  std::string forged = path;
+  forged[at + 2] = forged[at + 2] == 'A' ? 'B' : 'A';
+  r = testing::HttpCall(app_->port(), "GET", forged, "", "");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json::parse(r.body)["error"]["field"], "state");
+
+  r = testing::HttpCall(app_->port(), "GET", path, "", "");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto integration = json::parse(r.body);
+  EXPECT_EQ(integration["plugin"], "gcalendar");
+  EXPECT_EQ(integration["status"], "active");
+  EXPECT_FALSE(integration["config"].contains("refresh_token"));  // secret: never shown
+  // Good once.
+  r = testing::HttpCall(app_->port(), "GET", path, "", "");
+  EXPECT_EQ(r.status, 400) << r.body;
+  // Sealed at rest: the token's bytes are nowhere in the row.
+  const std::string stored = app_->pool().InTransaction([](db::Transaction& tx) {
+    return tx.Exec("SELECT encode(config_encrypted, 'escape') FROM public.integrations").Text(0, 0);
+  });
+  EXPECT_EQ(stored.find("fake-refresh"), std::string::npos);
+
+  // Disconnecting revokes the refresh token at Google.
+  EXPECT_EQ(Call("DELETE", "/api/integrations/" + integration["id"].get<std::string>()).status,
+            204);
+  EXPECT_EQ(google_.revocations(), 1);
+}
+
+TEST_F(CalendarTest, BookingsBecomeEventsAndCalendarEventsBlockTime) {
+  Connect();
+  ASSERT_EQ(Call("PUT", "/api/booking/specialists/" + std::to_string(anna_),
+                 {{"calendar_id", "anna@aurora.test"}})
+                .status,
+            200);
+  // Anna has a dentist at 12:00-13:00 in her own calendar.
+  google_.AddEvent("anna@aurora.test", At("12:00"), At("13:00"), "Dentist");
+  const auto before = AnnaStarts();
+  EXPECT_EQ(before.size(), 17u);
+  EXPECT_EQ(Run("booking.calendar_sync"), 1);
+  const auto after = AnnaStarts();
+  EXPECT_EQ(after.size(), 14u);  // 11:30, 12:00 and 12:30 would overlap it
+  EXPECT_EQ(std::count(after.begin(), after.end(), At("12:00")), 0);
+  const auto taken = Book("12:00", anna_, 409);
+  EXPECT_EQ(taken["error"]["details"]["reason"], "slot_taken");
+
+  // A booking becomes an event with our id and the booking's id in it.
+  const auto b = Book("10:00", anna_);
+  EXPECT_EQ(app_->jobs().Drain("default"), 1);
+  auto events = google_.Events("anna@aurora.test");
+  ASSERT_EQ(events.size(), 2u);
+  const json* ours = nullptr;
+  for (const auto& e : events)
+    if (e.contains("extendedProperties")) ours = &e;
+  ASSERT_NE(ours, nullptr);
+  EXPECT_EQ((*ours)["extendedProperties"]["private"]["bookingId"], b["id"].dump());
+  EXPECT_EQ((*ours)["start"]["dateTime"], At("10:00"));
+  EXPECT_EQ((*ours)["start"]["timeZone"], "Europe/Kyiv");
+  const std::string event_id = (*ours)["id"];
+  EXPECT_EQ(Booking(b["id"])["calendar"]["state"], "synced");
+
+  // A repeated insert (a crash after Google answered): 409 duplicate is success, one event.
+  app_->pool().InTransaction([&](db::Transaction& tx) {
+    tx.Exec("UPDATE tenant_1.bookings SET calendar_event_id = NULL WHERE id = $1",
+            b["id"].get<std::int64_t>());
+    jobs::EnqueueOptions o;
+    o.tenant_id = 1;
+    jobs::Enqueue(tx, "booking.calendar_push", {{"booking_id", b["id"]}}, o);
+  });
+  EXPECT_EQ(app_->jobs().Drain("default"), 1);
+  EXPECT_EQ(google_.Calls("POST insert"), 2);
+  EXPECT_EQ(google_.Events("anna@aurora.test").size(), 2u);
+  EXPECT_EQ(Booking(b["id"])["calendar"]["event_id"], event_id);
+
+  // Rate limited twice (403 rateLimitExceeded), then the move's patch goes through.
+  google_.FailNext(2, 403);
+  ASSERT_EQ(Call("PUT", "/api/booking/bookings/" + b["id"].dump(), {{"start", At("14:00")}}).status,
+            200);
+  EXPECT_EQ(app_->jobs().Drain("default"), 1);
+  EXPECT_EQ(google_.Calls("PATCH patch"), 3);
+  for (const auto& e : google_.Events("anna@aurora.test")) {
+    if (e["id"] == event_id) {
+      EXPECT_EQ(e["start"]["dateTime"], At("14:00"));
+    }
+  }
+
+  // The salon deletes the event in Google Calendar: the booking says so, and its history.
+  google_.DeleteEvent("anna@aurora.test", event_id);
+  EXPECT_EQ(Run("booking.calendar_sync"), 1);
+  const auto seen = Booking(b["id"]);
+  EXPECT_EQ(seen["status"], "confirmed");  // the salon decides, not the sync
+  EXPECT_EQ(seen["calendar"]["state"], "deleted_in_calendar");
+  EXPECT_EQ(seen["history"].back()["event"], "calendar_event_deleted") << seen;
+
+  // Sync tokens expired (410): a full read, the dentist still blocks Anna.
+  google_.ExpireSyncTokens();
+  EXPECT_EQ(Run("booking.calendar_sync"), 1);
+  const auto full_syncs = app_->pool().InTransaction([](db::Transaction& tx) {
+    return tx
+        .Exec(
+            "SELECT full_syncs FROM tenant_1.calendar_sync WHERE calendar_id = "
+            "'anna@aurora.test'")
+        .Int(0, 0);
+  });
+  EXPECT_EQ(full_syncs, 2);
+  const auto resynced = AnnaStarts();
+  EXPECT_EQ(std::count(resynced.begin(), resynced.end(), At("12:00")), 0);
+
+  // A cancel deletes the event of a synced booking.
+  const auto c = Book("16:00", anna_);
+  EXPECT_EQ(app_->jobs().Drain("default"), 1);
+  EXPECT_EQ(google_.Events("anna@aurora.test").size(), 2u);  // dentist + the 16:00 one
+  ASSERT_EQ(Call("DELETE", "/api/booking/bookings/" + c["id"].dump()).status, 200);
+  EXPECT_EQ(app_->jobs().Drain("default"), 1);
+  EXPECT_EQ(google_.Events("anna@aurora.test").size(), 1u);
+}
+
+TEST_F(CalendarTest, AccessTokensAreRefreshedBeforeExpiryAndOnceOnA401) {
+  Connect();
+  const auto b = Book("10:00", anna_);
+  EXPECT_EQ(app_->jobs().Drain("default"), 1);
+  const int base = google_.refreshes();
+  const std::string path = "/api/booking/bookings/" + b["id"].dump();
+  auto move = [&](const std::string& clock) {
+    ASSERT_EQ(Call("PUT", path, {{"start", At(clock)}}).status, 200);
+    EXPECT_EQ(app_->jobs().Drain("default"), 1);
+  };
+  move("11:00");  // the cached token is still good
+  EXPECT_EQ(google_.refreshes(), base);
+  google_.ExpireAccessTokens();
+  move("12:00");  // 401 → refresh → the same patch again
+  EXPECT_EQ(google_.refreshes(), base + 1);
+  EXPECT_EQ(google_.Calls("PATCH patch"), 3);
+  // Tokens that live 200 s are within the 4-minute margin: refreshed before each use.
+  google_.SetTokenLifetime(200);
+  google_.ExpireAccessTokens();
+  move("13:00");
+  move("14:00");
+  EXPECT_EQ(google_.refreshes(), base + 3);
+  EXPECT_EQ(google_.Calls("PATCH patch"), 6);  // only the expired token's one was refused
+  google_.SetTokenLifetime(3599);
+  move("15:00");  // one last refresh, then the token lasts
+  move("16:00");
+  EXPECT_EQ(google_.refreshes(), base + 4);
+  const auto events = google_.Events("primary");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["start"]["dateTime"], At("16:00"));
 }
 
 }  // namespace

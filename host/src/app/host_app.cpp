@@ -11,7 +11,9 @@
 #include "billing/subscription_routes.hpp"
 #include "booking/booking_routes.hpp"
 #include "booking/booking_tools.hpp"
+#include "booking/calendar_sync.hpp"
 #include "integrations/integration_routes.hpp"
+#include "integrations/oauth_routes.hpp"
 #include "integrations/plan_gate.hpp"
 #include "knowledge/knowledge_routes.hpp"
 #include "ops/ops_routes.hpp"
@@ -54,6 +56,11 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   agent_ = std::make_unique<agent::Agent>(*pool_, *plugins_, knowledge_->retriever(), c.agent);
   bookings_ = std::make_unique<booking::Bookings>(*pool_);
   booking::RegisterTools(agent_->tools(), *bookings_);
+  calendar_sync_ = std::make_unique<booking::CalendarSync>(*pool_, *integrations_);
+  bookings_->OnChange([sync = calendar_sync_.get()](db::Transaction& tx, std::int64_t tenant,
+                                                    const booking::Booking& b) {
+    sync->QueuePush(tx, tenant, b.id);
+  });
   channels_ = std::make_unique<channels::Channels>(*pool_, *integrations_, *storage_, *agent_,
                                                    c.channels, c.agent.watermark, c.database.url);
 
@@ -65,6 +72,7 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   referrals::AddRoutes(*api_, c.http.public_url);
   integrations::AddRoutes(*api_, *integrations_, c.http.public_url,
                           std::bind(&channels::Channels::Rescan, channels_.get()));
+  integrations::AddOAuthRoutes(*api_, *pool_, *integrations_, c.http.public_url);
   knowledge::AddRoutes(*api_, *knowledge_);
   agent::AddRoutes(*api_, *agent_, c.channels.limit_reply);
   booking::AddRoutes(*api_, *bookings_);
@@ -77,6 +85,7 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   channels_->Register(*jobs_);
   knowledge_->Register(*jobs_);
   agent_->Register(*jobs_);
+  calendar_sync_->Register(*jobs_);
 
   server_ = std::make_unique<http::Server>(ServerOptionsFrom(c.http), router_, metrics_);
 }

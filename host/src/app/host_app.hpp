@@ -9,6 +9,7 @@
 #include "billing/plan_catalog.hpp"
 #include "billing/subscription_lifecycle.hpp"
 #include "booking/bookings.hpp"
+#include "booking/calendar_sync.hpp"
 #include "channels/channels.hpp"
 #include "config/host_config.hpp"
 #include "crypto/secret_box.hpp"
@@ -87,6 +88,7 @@ class HostApp {
   std::unique_ptr<knowledge::Knowledge> knowledge_;
   std::unique_ptr<agent::Agent> agent_;
   std::unique_ptr<booking::Bookings> bookings_;
+  std::unique_ptr<booking::CalendarSync> calendar_sync_;
   std::unique_ptr<channels::Channels> channels_;
   std::unique_ptr<http::Server> server_;
   bool stopped_ = false;

@@ -40,7 +40,10 @@ constexpr const char* kBookingColumns =
     "FROM blocked_to)::bigint AS bt, status, source, coalesce(client_name, '') AS client_name, "
     "coalesce(client_phone, '') AS client_phone, coalesce(client_channel, '') AS "
     "client_channel, coalesce(client_external_id, '') AS client_external_id, conversation_id, "
-    "price, currency, version, public.rfc3339(created_at) AS created_at";
+    "price, currency, version, public.rfc3339(created_at) AS created_at, coalesce(calendar_id, '') "
+    "AS calendar_id, coalesce(calendar_event_id, '') AS calendar_event_id, "
+    "coalesce(calendar_state, '') AS calendar_state, client_confirmed_at IS NOT NULL AS "
+    "client_confirmed";
 
 Booking ReadBooking(const db::Row& r) {
   Booking b;
@@ -58,6 +61,8 @@ Booking ReadBooking(const db::Row& r) {
   if (!r.IsNull("conversation_id")) b.conversation_id = r.Int("conversation_id");
   b.price = r.Int("price");
   b.currency = r.Text("currency");
+  b.calendar = {r.Text("calendar_id"), r.Text("calendar_event_id"), r.Text("calendar_state")};
+  b.client_confirmed = r.Bool("client_confirmed");
   b.version = static_cast<int>(r.Int("version"));
   b.created_at = r.Text("created_at");
   return b;

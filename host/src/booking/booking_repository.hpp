@@ -61,6 +61,12 @@ struct Booking {
   std::string currency;
   int version = 1;
   std::string created_at;
+  // Its event in the connected calendar (empty when none): state synced | failed |
+  // deleted_in_calendar.
+  struct CalendarEvent {
+    std::string calendar_id, event_id, state;
+  } calendar;
+  bool client_confirmed = false;  // through a reminder's Confirm
 };
 
 struct BookingFilter {

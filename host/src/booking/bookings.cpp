@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "accounts/account_repository.hpp"
+#include "booking/calendar_repository.hpp"
 #include "errors/error.hpp"
 
 namespace sloth::booking {
@@ -48,12 +49,32 @@ std::vector<SpecialistDay> DayOf(db::Transaction& tx, const Service& service,
     d.specialist_id = id;
     d.hours = repo.WorkingIntervals(tx, id, FormatDate(day), IsoWeekday(day));
     d.busy = repo.Busy(tx, id, wide, except);
+    // What the specialist's own calendar holds (synced); a busy range with no buffers.
+    if (sp->calendar_id && !sp->calendar_id->empty()) {
+      const auto theirs = CalendarRepository().Busy(tx, *sp->calendar_id, wide);
+      d.busy.insert(d.busy.end(), theirs.begin(), theirs.end());
+    }
     out.push_back(std::move(d));
   }
   return out;
 }
 
+// The calendar-busy check the exclusion constraint cannot make: true when the specialist's
+// calendar has a busy event overlapping the time the booking would keep.
+bool CalendarBusy(db::Transaction& tx, std::int64_t specialist, Interval kept) {
+  const auto sp = BookingRepository().FindSpecialist(tx, specialist);
+  if (!sp || !sp->calendar_id || sp->calendar_id->empty()) return false;
+  return !CalendarRepository().Busy(tx, *sp->calendar_id, kept).empty();
+}
+
+// Thrown inside a transaction, answered outside it (alternatives read their own).
+struct SlotTaken {};
+
 }  // namespace
+
+void Bookings::Changed(db::Transaction& tx, std::int64_t tenant, const Booking& b) const {
+  for (const auto& hook : hooks_) hook(tx, tenant, b);
+}
 
 std::string Bookings::Zone(std::int64_t tenant) {
   return pool_.InTenant(db::TenantId{tenant},
@@ -134,10 +155,15 @@ Created Bookings::Create(std::int64_t tenant, const NewBooking& b) {
       row.conversation_id = b.conversation_id;
       row.price = service.price;
       row.currency = service.currency;
+      if (CalendarBusy(tx, b.specialist_id, {row.blocked_from, row.blocked_to})) throw SlotTaken{};
       repo.LockSpecialist(tx, b.specialist_id);
       const auto id = repo.InsertBooking(tx, row, b.idempotency_key);
-      return {*repo.FindBooking(tx, id), false};
+      Created made{*repo.FindBooking(tx, id), false};
+      Changed(tx, tenant, made.booking);
+      return made;
     });
+  } catch (const SlotTaken&) {
+    Taken(tenant, b.service_id, b.start, b.specialist_id);
   } catch (const db::Error& e) {
     if (e.IsUniqueViolation() && b.idempotency_key) {
       // The same key raced us: the other request's booking is the answer.
@@ -186,14 +212,19 @@ Booking Bookings::Move(std::int64_t tenant, std::int64_t id, std::optional<TimeP
       const std::int64_t high = std::max(before, b->specialist_id);
       repo.LockSpecialist(tx, low);
       if (high != low) repo.LockSpecialist(tx, high);
+      if (CalendarBusy(tx, b->specialist_id, {b->blocked_from, b->blocked_to})) throw SlotTaken{};
       repo.MoveBooking(tx, *b);
       repo.AddHistory(
           tx, id, "moved",
           {{"from", from},
            {"to",
             {{"start", FormatTimestamp(b->start, zone)}, {"specialist_id", b->specialist_id}}}});
-      return *repo.FindBooking(tx, id);
+      auto moved = *repo.FindBooking(tx, id);
+      Changed(tx, tenant, moved);
+      return moved;
     });
+  } catch (const SlotTaken&) {
+    Taken(tenant, service_id, wanted, wanted_specialist);
   } catch (const db::Error& e) {
     if (!e.IsExclusionViolation()) throw;
     Taken(tenant, service_id, wanted, wanted_specialist);
@@ -214,7 +245,9 @@ Booking Bookings::Cancel(std::int64_t tenant, std::int64_t id, const std::option
                           "id", {{"reason", "not_confirmed"}, {"status", b->status}});
     }
     repo.AddHistory(tx, id, "cancelled", {{"by", owner ? "client" : "staff"}});
-    return *repo.FindBooking(tx, id);
+    auto cancelled = *repo.FindBooking(tx, id);
+    Changed(tx, tenant, cancelled);
+    return cancelled;
   });
 }
 
@@ -274,6 +307,11 @@ json Bookings::ToJson(const Booking& b, const std::string& zone) const {
           {"price", b.price},
           {"currency", b.currency},
           {"version", b.version},
+          {"calendar", b.calendar.state.empty() ? json(nullptr)
+                                                : json{{"state", b.calendar.state},
+                                                       {"calendar_id", b.calendar.calendar_id},
+                                                       {"event_id", b.calendar.event_id}}},
+          {"client_confirmed", b.client_confirmed},
           {"created_at", b.created_at}};
 }
 

@@ -7,6 +7,7 @@
 // alternatives. Used by the REST routes and the agent's tools alike.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,12 @@ class Bookings {
  public:
   explicit Bookings(db::Pool& pool) : pool_(pool) {}
 
+  // Runs inside the transaction that created, moved or cancelled a booking (its new state
+  // given): the calendar's event write and the reminders are queued there, so they exist
+  // exactly when the change committed. Register before serving.
+  using ChangeHook = std::function<void(db::Transaction&, std::int64_t tenant, const Booking&)>;
+  void OnChange(ChangeHook hook) { hooks_.push_back(std::move(hook)); }
+
   // The organisation's IANA zone (UTC when unset).
   std::string Zone(std::int64_t tenant);
 
@@ -72,7 +79,10 @@ class Bookings {
   [[noreturn]] void Taken(std::int64_t tenant, std::int64_t service, TimePoint start,
                           std::int64_t specialist);
 
+  void Changed(db::Transaction& tx, std::int64_t tenant, const Booking& b) const;
+
   db::Pool& pool_;
+  std::vector<ChangeHook> hooks_;
 };
 
 }  // namespace sloth::booking

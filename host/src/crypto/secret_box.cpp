@@ -94,4 +94,32 @@ std::string SecretBox::Open(std::string_view sealed) const {
   return out;
 }
 
+namespace {
+
+std::array<unsigned char, crypto_auth_hmacsha256_KEYBYTES> MacKey(
+    const std::array<unsigned char, SecretBox::kKeyBytes>& master) {
+  static_assert(crypto_auth_hmacsha256_KEYBYTES == crypto_kdf_KEYBYTES);
+  std::array<unsigned char, crypto_auth_hmacsha256_KEYBYTES> sub{};
+  crypto_kdf_derive_from_key(sub.data(), sub.size(), 1, "slothmac", master.data());
+  return sub;
+}
+
+}  // namespace
+
+std::string SecretBox::Mac(std::string_view message) const {
+  auto sub = MacKey(key_);
+  std::string out(crypto_auth_hmacsha256_BYTES, '\0');
+  crypto_auth_hmacsha256(reinterpret_cast<unsigned char*>(out.data()),
+                         reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                         sub.data());
+  sodium_memzero(sub.data(), sub.size());
+  return out;
+}
+
+bool SecretBox::VerifyMac(std::string_view message, std::string_view mac) const {
+  if (mac.size() != crypto_auth_hmacsha256_BYTES) return false;
+  const std::string expected = Mac(message);
+  return sodium_memcmp(expected.data(), mac.data(), mac.size()) == 0;
+}
+
 }  // namespace sloth::crypto

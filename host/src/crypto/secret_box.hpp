@@ -30,6 +30,13 @@ class SecretBox {
   // Throws std::runtime_error when the value was not sealed with this key or was altered.
   std::string Open(std::string_view sealed) const;
 
+  // HMAC-SHA-256 of `message` under a subkey derived from the master key (so a tag never
+  // reveals anything about the sealing key): for values that travel through a browser and
+  // must come back unaltered, such as an OAuth state.
+  std::string Mac(std::string_view message) const;
+  // Constant-time comparison with Mac(message).
+  bool VerifyMac(std::string_view message, std::string_view mac) const;
+
  private:
   std::array<unsigned char, kKeyBytes> key_;
 };

@@ -154,4 +154,30 @@ bool IntegrationRepository::TryClaimPolling(db::Connection& conn, const std::str
       .Bool(0, 0);
 }
 
+void IntegrationRepository::SaveConsent(db::Transaction& tx, const std::string& nonce,
+                                        const PendingConsent& c, std::chrono::seconds ttl) {
+  // Consents abandoned at the provider are dropped a day after they expired.
+  tx.Exec("DELETE FROM public.oauth_states WHERE expires_at < now() - interval '1 day'");
+  tx.Exec(
+      "INSERT INTO public.oauth_states (nonce, tenant_id, plugin_id, verifier, request, "
+      "expires_at) VALUES ($1, $2, $3, $4, $5::jsonb, now() + make_interval(secs => $6))",
+      nonce, c.tenant_id, c.plugin_id, ToBase64(c.sealed_verifier), c.request.dump(),
+      static_cast<std::int64_t>(ttl.count()));
+}
+
+std::optional<PendingConsent> IntegrationRepository::TakeConsent(db::Transaction& tx,
+                                                                 const std::string& nonce) {
+  auto r = tx.Exec(
+      "DELETE FROM public.oauth_states WHERE nonce = $1 RETURNING tenant_id, plugin_id, "
+      "verifier, request::text, expires_at > now()",
+      nonce);
+  if (r.Rows() == 0 || !r.Bool(0, 4)) return std::nullopt;
+  PendingConsent c;
+  c.tenant_id = r.Int(0, 0);
+  c.plugin_id = r.Text(0, 1);
+  c.sealed_verifier = FromBase64(r.Text(0, 2));
+  c.request = nlohmann::json::parse(r.Text(0, 3), nullptr, false);
+  return c;
+}
+
 }  // namespace sloth::integrations

@@ -3,6 +3,7 @@
 // public.integrations: a plugin connected by an organisation. Credentials are stored only
 // sealed (crypto::SecretBox); every tenant-facing read filters on tenant_id.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,8 +29,21 @@ struct Integration {
   std::string sealed_config;  // raw bytes
 };
 
+// An OAuth consent in progress (public.oauth_states).
+struct PendingConsent {
+  std::int64_t tenant_id = 0;
+  std::string plugin_id;
+  std::string sealed_verifier;  // raw bytes
+  nlohmann::json request = nlohmann::json::object();
+};
+
 class IntegrationRepository {
  public:
+  void SaveConsent(db::Transaction& tx, const std::string& nonce, const PendingConsent& c,
+                   std::chrono::seconds ttl);
+  // Takes (deletes) the consent: a state is good once. nullopt when absent or expired.
+  std::optional<PendingConsent> TakeConsent(db::Transaction& tx, const std::string& nonce);
+
   // A new id (uuid) for an integration about to be connected.
   std::string NewId(db::Transaction& tx);
   void Insert(db::Transaction& tx, const std::string& id, std::int64_t tenant_id,

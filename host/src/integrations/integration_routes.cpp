@@ -4,7 +4,7 @@
 
 #include "api/validation.hpp"
 #include "errors/error.hpp"
-#include "integrations/plan_gate.hpp"
+#include "integrations/connect.hpp"
 
 namespace sloth::integrations {
 namespace {
@@ -43,6 +43,10 @@ json ToJson(const Integration& i, const json& config) {
 
 }  // namespace
 
+nlohmann::json IntegrationJson(const Connected& c) {
+  return ToJson(c.row, PublicConfig(c.config, c.schema));
+}
+
 void AddRoutes(api::Api& api, IntegrationRuntime& runtime, std::string public_url,
                std::function<void()> on_change) {
   api.Add("GET", "/api/integrations", api::Access::kTenant, [&runtime](api::Context& ctx) {
@@ -61,85 +65,13 @@ void AddRoutes(api::Api& api, IntegrationRuntime& runtime, std::string public_ur
     return http::Response::Json(200, {{"items", items}, {"next_cursor", nullptr}});
   });
 
-  // Connecting asks the provider to verify the credentials (and set up its webhook), so
-  // it runs between transactions: the plan is checked first, the provider called with no
-  // transaction or row lock held, and the plan checked again under the subscription's row
-  // lock when the integration is recorded (two connects at once cannot both pass the limit).
-  api.AddPooled(
-      "POST", "/api/integrations/{plugin}/connect", api::Access::kOwner,
-      [&runtime, public_url, on_change](api::PooledContext& ctx) {
-        const std::string plugin_id = ctx.request.Param("plugin");
-        const auto plugin = runtime.plugins().Find(plugin_id);
-        if (!plugin) throw errors::Error::NotFound("no such plugin", "plugin");
-        if (!(plugin->manifest.kind_bits & (SLOTH_KIND_CHANNEL | SLOTH_KIND_CALENDAR))) {
-          throw errors::Error::InvalidArgument(
-              "plugin " + plugin_id + " is not connected per organisation", "plugin");
-        }
-        const json body = ctx.request.Json();
-        const auto& feature = plugin->manifest.feature;
-        const std::optional<std::string> gated =
-            feature.empty() ? std::nullopt : std::optional<std::string>(feature);
-        IntegrationRepository repo;
-        const std::string id = ctx.InTenant([&](db::Transaction& tx) {
-          PlanGate().CheckCanEnable(tx, ctx.tenant(), gated);
-          return repo.NewId(tx);
-        });
-        std::shared_ptr<plugins::PluginInstance> inst;
-        try {
-          inst = runtime.plugins().CreateInstance(plugin_id, {id, ctx.tenant(), body});
-        } catch (const plugins::ConfigInvalid& e) {
-          throw errors::Error(errors::Code::kInvalidArgument, e.what(), e.field(),
-                              {{"reason", "invalid_config"}});
-        } catch (const plugins::PluginError& e) {
-          throw errors::Error(errors::Code::kInvalidArgument, e.what(), "",
-                              {{"reason", "invalid_config"}});
-        }
-        const auto started = inst->Start();
-        if (!started.ok()) {
-          inst->Stop();
-          throw errors::Error(errors::Code::kInvalidArgument, started.error, "",
-                              {{"reason", "invalid_config"}});
-        }
-        json request = json::object();
-        if (!public_url.empty())
-          request["webhook_url"] = public_url + "/hooks/" + plugin_id + "/" + id;
-        const auto connected = inst->Connect(request.dump());
-        if (!connected.ok()) {
-          inst->Stop();
-          if (connected.status == SLOTH_UNAUTHENTICATED ||
-              connected.status == SLOTH_INVALID_ARGUMENT) {
-            throw errors::Error(errors::Code::kInvalidArgument, connected.error, "",
-                                {{"reason", "provider_refused"}});
-          }
-          throw errors::Error(errors::Code::kProviderError, connected.error);
-        }
-        json connection =
-            json::parse(connected.output.empty() ? "{}" : connected.output, nullptr, false);
-        if (!connection.is_object()) connection = json::object();
-        const json config = inst->spec().config;
-        std::optional<Integration> row;
-        try {
-          row = ctx.InTenant([&](db::Transaction& tx) {
-            PlanGate().CheckCanEnable(tx, ctx.tenant(), gated);
-            repo.Insert(tx, id, ctx.tenant(), plugin_id, feature, runtime.box().Seal(config.dump()),
-                        connection);
-            return repo.FindForTenant(tx, ctx.tenant(), id);
-          });
-        } catch (...) {
-          // Refused after the provider was set up (the plan changed meanwhile): undo it there.
-          const auto out = inst->Disconnect();
-          if (!out.ok() && out.status != SLOTH_UNSUPPORTED)
-            spdlog::warn("integrations: undoing connect of {} at the provider: {}", id, out.error);
-          inst->Stop();
-          throw;
-        }
-        runtime.Adopt(*row, inst);
-        spdlog::info("integrations: tenant {} connected {} ({}, {})", ctx.tenant(), plugin_id, id,
-                     connection.value("mode", "?"));
-        if (on_change) on_change();
-        return http::Response::Json(
-            201, ToJson(*row, PublicConfig(config, plugin->manifest.config_schema)));
-      });
+  api.AddPooled("POST", "/api/integrations/{plugin}/connect", api::Access::kOwner,
+                [&runtime, public_url, on_change](api::PooledContext& ctx) {
+                  const auto done = Connect(ctx.pool, runtime, public_url, ctx.tenant(),
+                                            ctx.request.Param("plugin"), ctx.request.Json());
+                  if (on_change) on_change();
+                  return http::Response::Json(201, IntegrationJson(done));
+                });
 
   api.AddPooled(
       "DELETE", "/api/integrations/{id}", api::Access::kOwner,

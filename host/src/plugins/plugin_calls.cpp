@@ -41,6 +41,7 @@ CallOutcome PluginInstance::Connect(const std::string& request_json) {
 }
 
 CallOutcome PluginInstance::Disconnect() {
+  if (plugin_->api->calendar && !plugin_->api->channel) return CalendarDisconnect();
   SLOTH_REQUIRE_KIND(channel);
   if (!plugin_->api->channel->disconnect) {
     return Refused(SLOTH_UNSUPPORTED, "disconnect is not provided");
@@ -126,6 +127,47 @@ CallOutcome PluginInstance::DeleteEvent(const std::string& calendar_id,
                   return api->calendar->delete_event(h, c, View(calendar_id), View(event_id));
                 });
 }
+
+// ABI 1.3 calendar operations: a plugin built for an older header has a shorter table.
+#define SLOTH_REQUIRE_CALENDAR_OP(field)                                                          \
+  SLOTH_REQUIRE_KIND(calendar);                                                                   \
+  if (!SLOTH_HAS_FIELD(plugin_->api->calendar, sloth_calendar_ops, field) ||                      \
+      !plugin_->api->calendar->field) {                                                           \
+    return Refused(SLOTH_UNSUPPORTED, "plugin " + plugin_->manifest.id + " provides no " #field); \
+  }
+
+CallOutcome PluginInstance::AuthorizeUrl(const std::string& request_json) {
+  SLOTH_REQUIRE_CALENDAR_OP(authorize_url);
+  return Invoke("authorize_url", Output::kJson,
+                [api = plugin_->api, request_json](void* h, sloth_call* c) {
+                  return api->calendar->authorize_url(h, c, View(request_json));
+                });
+}
+
+CallOutcome PluginInstance::ExchangeCode(const std::string& request_json) {
+  SLOTH_REQUIRE_CALENDAR_OP(exchange_code);
+  return Invoke("exchange_code", Output::kJson,
+                [api = plugin_->api, request_json](void* h, sloth_call* c) {
+                  return api->calendar->exchange_code(h, c, View(request_json));
+                });
+}
+
+CallOutcome PluginInstance::ListEvents(const std::string& request_json) {
+  SLOTH_REQUIRE_CALENDAR_OP(list_events);
+  return Invoke("list_events", Output::kJson,
+                [api = plugin_->api, request_json](void* h, sloth_call* c) {
+                  return api->calendar->list_events(h, c, View(request_json));
+                });
+}
+
+CallOutcome PluginInstance::CalendarDisconnect() {
+  SLOTH_REQUIRE_CALENDAR_OP(disconnect);
+  return Invoke("calendar_disconnect", Output::kNone, [api = plugin_->api](void* h, sloth_call* c) {
+    return api->calendar->disconnect(h, c);
+  });
+}
+
+#undef SLOTH_REQUIRE_CALENDAR_OP
 
 CallOutcome PluginInstance::Put(const std::string& key, const std::string& data,
                                 const std::string& content_type) {

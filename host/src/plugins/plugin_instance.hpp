@@ -128,6 +128,7 @@ class PluginInstance : public std::enable_shared_from_this<PluginInstance> {
   CallOutcome Send(const std::string& message_json);
   CallOutcome Poll(std::uint32_t timeout_ms);
   CallOutcome Connect(const std::string& request_json);
+  // Undoes connect; for a calendar, revokes its credentials at the provider.
   CallOutcome Disconnect();
   // LLM.
   CallOutcome Chat(const std::string& request_json);
@@ -142,6 +143,10 @@ class PluginInstance : public std::enable_shared_from_this<PluginInstance> {
   CallOutcome CreateEvent(const std::string& event_json);
   CallOutcome UpdateEvent(const std::string& event_json);
   CallOutcome DeleteEvent(const std::string& calendar_id, const std::string& event_id);
+  // ABI 1.3: OAuth consent and incremental sync; SLOTH_UNSUPPORTED from older plugins.
+  CallOutcome AuthorizeUrl(const std::string& request_json);
+  CallOutcome ExchangeCode(const std::string& request_json);
+  CallOutcome ListEvents(const std::string& request_json);
   // Storage.
   CallOutcome Put(const std::string& key, const std::string& data, const std::string& content_type);
   CallOutcome Get(const std::string& key);
@@ -171,6 +176,7 @@ class PluginInstance : public std::enable_shared_from_this<PluginInstance> {
  private:
   PluginInstance(std::shared_ptr<const LoadedPlugin> plugin, InstanceSpec spec, HostContext& host);
 
+  CallOutcome CalendarDisconnect();
   enum class Output { kJson, kBytes, kNone };
   CallOutcome Invoke(const char* op, Output output,
                      std::function<std::int32_t(void*, sloth_call*)> fn);

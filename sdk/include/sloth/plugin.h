@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 #define SLOTH_ABI_MAJOR 1
-#define SLOTH_ABI_MINOR 2
+#define SLOTH_ABI_MINOR 3
 
 #if defined(__GNUC__)
 #define SLOTH_EXPORT __attribute__((visibility("default")))
@@ -285,6 +285,23 @@ typedef struct sloth_calendar_ops {
   int32_t (*update_event)(void* instance, sloth_call* call, sloth_str event_json);
   int32_t (*delete_event)(void* instance, sloth_call* call, sloth_str calendar_id,
                           sloth_str event_id);
+  /* Since 1.3: the provider's OAuth consent and two-way sync. Check with SLOTH_HAS_FIELD.
+   * authorize_url, before the organisation has credentials (the instance is created with
+   * the platform's config only). Input: {"redirect_uri", "state", "code_challenge"} (PKCE
+   * S256). Output: {"url"}. */
+  int32_t (*authorize_url)(void* instance, sloth_call* call, sloth_str request_json);
+  /* Input: {"code", "code_verifier", "redirect_uri"}. Output: {"credentials":{...}} — the
+   * fields the host seals into the integration's config (e.g. a refresh token) — and
+   * optionally {"account"}, a name the salon recognises. */
+  int32_t (*exchange_code)(void* instance, sloth_call* call, sloth_str request_json);
+  /* Changed events. Input: {"calendar_id", "sync_token"?, "time_min"?}. Output: {"events":
+   * [{"id", "status" ("confirmed"|"tentative"|"cancelled"), "start"?, "end"?, "busy",
+   * "booking_id"?}], "sync_token", "full"}: "full" is true when this is the whole calendar
+   * from time_min (no token given, or the provider expired it): the host then replaces
+   * what it knew. */
+  int32_t (*list_events)(void* instance, sloth_call* call, sloth_str request_json);
+  /* Revokes the credentials at the provider. */
+  int32_t (*disconnect)(void* instance, sloth_call* call);
 } sloth_calendar_ops;
 
 typedef struct sloth_storage_ops {

@@ -365,6 +365,15 @@ class Calendar : public virtual Plugin {
   virtual std::string CreateEvent(std::string_view event_json) = 0;
   virtual std::string UpdateEvent(std::string_view event_json) = 0;
   virtual void DeleteEvent(std::string_view calendar_id, std::string_view event_id) = 0;
+  // ABI 1.3 (see sloth_calendar_ops); the defaults refuse.
+  virtual std::string AuthorizeUrl(std::string_view /*request_json*/) {
+    Unsupported("authorize_url");
+  }
+  virtual std::string ExchangeCode(std::string_view /*request_json*/) {
+    Unsupported("exchange_code");
+  }
+  virtual std::string ListEvents(std::string_view /*request_json*/) { Unsupported("list_events"); }
+  virtual void Revoke() { Unsupported("disconnect"); }
 };
 
 class Storage : public virtual Plugin {
@@ -622,6 +631,18 @@ struct Exports {
           },
           [](void* i, sloth_call* c, sloth_str cal, sloth_str id) -> int32_t {
             return detail::Guard(c, [&] { Self(i)->DeleteEvent(FromC(cal), FromC(id)); });
+          },
+          [](void* i, sloth_call* c, sloth_str r) -> int32_t {
+            return detail::Guard(c, [&] { detail::Output(c, Self(i)->AuthorizeUrl(FromC(r))); });
+          },
+          [](void* i, sloth_call* c, sloth_str r) -> int32_t {
+            return detail::Guard(c, [&] { detail::Output(c, Self(i)->ExchangeCode(FromC(r))); });
+          },
+          [](void* i, sloth_call* c, sloth_str r) -> int32_t {
+            return detail::Guard(c, [&] { detail::Output(c, Self(i)->ListEvents(FromC(r))); });
+          },
+          [](void* i, sloth_call* c) -> int32_t {
+            return detail::Guard(c, [&] { Self(i)->Revoke(); });
           },
       };
       return &ops;

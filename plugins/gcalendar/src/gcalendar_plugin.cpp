@@ -1,0 +1,3 @@
+#include "google_calendar.hpp"
+
+SLOTH_PLUGIN(gcalendar::GoogleCalendar, "gcalendar", "1.0.0")
