@@ -14,8 +14,9 @@ fi
 "$repo/scripts/setup.sh" "${setup_args[@]}"
 
 # Providers' official libraries (pinned in each package-lock.json) prove the fakes speak
-# their wire format: `stripe` signs webhook payloads, `openai` reads the fake's answers.
-for lib in stripe openai; do
+# their wire format: `stripe` signs webhook payloads, `openai` reads the fake's answers,
+# `googleapis` talks OAuth and Calendar to the fake Google.
+for lib in stripe openai googleapis; do
   if [ ! -d "$repo/tests/$lib/node_modules/$lib" ]; then
     npm ci --prefix "$repo/tests/$lib" --no-audit --no-fund --loglevel=error
   fi

@@ -4,8 +4,10 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
+#include <Poco/URI.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -540,6 +542,103 @@ TEST_F(CalendarTest, AccessTokensAreRefreshedBeforeExpiryAndOnceOnA401) {
   const auto events = google_.Events("primary");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["start"]["dateTime"], At("16:00"));
+}
+
+// The fake Google against Google's official client (npm `googleapis`, pinned in
+// tests/googleapis/package-lock.json): the consent URL it builds, its PKCE code exchange,
+// its refresh before expiry and after a 401, a repeated insert, free/busy, pages, sync
+// tokens and the 410, rate-limit errors and revocation — so the fake the tests above rely
+// on speaks what Google speaks.
+json OfficialGoogle(const std::string& base_url, const std::string& scenario,
+                    const json& args = json::object(), bool succeeds = true) {
+  const std::string in = testing::WriteTempFile(args.dump(), ".json");
+  const std::string out = testing::WriteTempFile("", ".json");
+  const std::string cmd = std::string("node ") + SLOTH_SOURCE_DIR + "/tests/googleapis/check.mjs " +
+                          base_url + " " + scenario + " " + in + " > " + out;
+  const int status = testing::Shell(cmd + (succeeds ? "" : " 2>/dev/null"));
+  EXPECT_EQ(status == 0, succeeds) << "node and tests/googleapis/node_modules are needed: " << cmd;
+  std::ifstream file(out);
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  std::remove(in.c_str());
+  std::remove(out.c_str());
+  return json::parse(text, nullptr, false);
+}
+
+TEST(OfficialGoogleClientTest, SpeaksOAuthAndCalendarWithTheFake) {
+  fakes::FakeGoogle google("sloth.apps.googleusercontent.com", "gsecret-fake");
+  const std::string base = google.base_url();
+  // Consent and the PKCE exchange, as the official client does them.
+  const auto consent = OfficialGoogle(base, "consent-url");
+  ASSERT_TRUE(consent.is_object()) << consent;
+  auto code_of = [](const std::string& url) {
+    for (const auto& [k, v] : Poco::URI(url).getQueryParameters())
+      if (k == "code") return v;
+    return std::string();
+  };
+  auto tokens = OfficialGoogle(
+      base, "exchange", {{"code", code_of(google.Consent(consent["url"]))}, {"verifier", "not-it"}},
+      /*succeeds=*/false);
+  EXPECT_FALSE(tokens.is_object());  // a wrong verifier is refused
+  tokens = OfficialGoogle(
+      base, "exchange",
+      {{"code", code_of(google.Consent(consent["url"]))}, {"verifier", consent["verifier"]}});
+  ASSERT_TRUE(tokens.is_object()) << tokens;
+  EXPECT_EQ(tokens["refresh_token"].get<std::string>().rfind("1//", 0), 0u);
+  const std::string refresh = tokens["refresh_token"];
+
+  // A token 60 s from expiry is refreshed before use (eager refresh), a rejected one after
+  // the 401; a repeated insert is 409 duplicate; free/busy, pages and the sync token read.
+  google.AddEvent("primary", "2026-12-01T12:00:00Z", "2026-12-01T13:00:00Z", "Dentist");
+  const json args = {{"refresh_token", refresh},
+                     {"access_token", tokens["access_token"]},
+                     {"expires_in_ms", 60000},
+                     {"event_id", "sloth1b42v1"},
+                     {"start", "2026-12-01T10:00:00+02:00"},
+                     {"end", "2026-12-01T11:00:00+02:00"},
+                     {"since", "2026-11-30T00:00:00Z"}};
+  const int before = google.refreshes();
+  auto r = OfficialGoogle(base, "calendar", args);
+  ASSERT_TRUE(r.is_object()) << r;
+  EXPECT_EQ(google.refreshes(), before + 1);
+  EXPECT_EQ(r["inserted"], "sloth1b42v1");
+  EXPECT_EQ(r["private_booking_id"], "42");
+  EXPECT_EQ(r["second"]["status"], 409);
+  EXPECT_EQ(r["second"]["reason"], "duplicate");
+  ASSERT_EQ(r["busy"].size(), 1u);
+  EXPECT_EQ(r["busy"][0]["start"], "2026-12-01T10:00:00+02:00");
+  EXPECT_EQ(r["ids"].size(), 2u);
+  EXPECT_EQ(r["pages"], 2);
+  const std::string sync = r["sync_token"];
+  ASSERT_FALSE(sync.empty());
+
+  google.ExpireAccessTokens();
+  google.DeleteEvent("primary", "sloth1b42v1");
+  r = OfficialGoogle(base, "sync", {{"refresh_token", refresh}, {"sync_token", sync}});
+  ASSERT_EQ(r["items"].size(), 1u) << r;  // the deletion, read after a 401 and a refresh
+  EXPECT_EQ(r["items"][0]["id"], "sloth1b42v1");
+  EXPECT_EQ(r["items"][0]["status"], "cancelled");
+  google.ExpireSyncTokens();
+  r = OfficialGoogle(base, "sync", {{"refresh_token", refresh}, {"sync_token", sync}});
+  EXPECT_EQ(r["status"], 410) << r;
+  EXPECT_EQ(r["reason"], "fullSyncRequired");
+
+  // The official client repeats a 403 once after refreshing its token (it cannot tell a
+  // rate limit from a lost grant without the body); a lasting one reaches it with the
+  // reason a retry decision reads.
+  google.FailNext(1, 403);
+  r = OfficialGoogle(base, "errors", {{"refresh_token", refresh}});
+  EXPECT_EQ(r["status"], 200) << r;
+  google.FailNext(5, 403);
+  r = OfficialGoogle(base, "errors", {{"refresh_token", refresh}});
+  EXPECT_EQ(r["status"], 403) << r;
+  EXPECT_EQ(r["reason"], "rateLimitExceeded");
+  google.FailNext(0, 500);
+
+  r = OfficialGoogle(base, "revoke", {{"refresh_token", refresh}});
+  EXPECT_EQ(r["status"], 200) << r;
+  EXPECT_EQ(r["after"]["status"], 400);
+  EXPECT_EQ(r["after"]["reason"], "invalid_grant");
+  EXPECT_EQ(google.revocations(), 1);
 }
 
 }  // namespace
