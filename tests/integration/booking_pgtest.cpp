@@ -331,6 +331,41 @@ TEST_F(BookingTest, TheOfflineAssistantBooksMovesAndCancelsAfterAYes) {
   EXPECT_NE(t["reply"].get<std::string>().find("Найближчий вільний"), std::string::npos) << t;
 }
 
+// 50 clients of the assistant say "yes" to the same slot at once: one booking, and each
+// of the others is offered the nearest free times.
+TEST_F(BookingTest, FiftyAssistantConversationsRaceForOneSlot) {
+  std::vector<std::int64_t> conversations;
+  for (int i = 0; i < 50; ++i) {
+    auto r = Call("POST", "/api/agent/chat",
+                  {{"message", "Book a manicure with Anna on " + day_ + " at 12"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto t = json::parse(r.body);
+    ASSERT_NE(t["reply"].get<std::string>().find("Shall I book"), std::string::npos) << t;
+    conversations.push_back(t["conversation_id"]);
+  }
+  std::atomic<int> booked{0}, offered{0}, other{0};
+  std::vector<std::thread> threads;
+  for (const auto c : conversations) {
+    threads.emplace_back([&, c] {
+      auto r = Call("POST", "/api/agent/chat", {{"message", "yes"}, {"conversation_id", c}});
+      const std::string reply =
+          r.status == 200 ? json::parse(r.body)["reply"].get<std::string>() : r.body;
+      if (reply.find("Booked") != std::string::npos) {
+        ++booked;
+      } else if (reply.find("The nearest free times") != std::string::npos) {
+        ++offered;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(booked, 1);
+  EXPECT_EQ(offered, 49);
+  EXPECT_EQ(other, 0);
+  EXPECT_EQ(Live(), 1);
+}
+
 // Google Calendar connected through the consent screen (fake Google: OAuth and Calendar
 // API in their real formats). Workers are off: the test runs each job it expects.
 class CalendarTest : public BookingTest {
@@ -639,6 +674,37 @@ TEST(OfficialGoogleClientTest, SpeaksOAuthAndCalendarWithTheFake) {
   EXPECT_EQ(r["after"]["status"], 400);
   EXPECT_EQ(r["after"]["reason"], "invalid_grant");
   EXPECT_EQ(google.revocations(), 1);
+}
+
+// The assistant's booking (offline model, after the client's yes) lands in the calendar,
+// and a move in Ukrainian moves the event.
+TEST_F(CalendarTest, TheAssistantsBookingsLandInTheCalendar) {
+  Connect();
+  auto chat = [&](const std::string& text, std::optional<std::int64_t> conversation) {
+    json body = {{"message", text}};
+    if (conversation) body["conversation_id"] = *conversation;
+    auto r = Call("POST", "/api/agent/chat", body);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body);
+  };
+  auto t = chat("Book a manicure with Anna on " + day_ + " at 10", std::nullopt);
+  const auto conversation = t["conversation_id"].get<std::int64_t>();
+  EXPECT_NE(t["reply"].get<std::string>().find("Shall I book"), std::string::npos) << t;
+  t = chat("yes", conversation);
+  EXPECT_NE(t["reply"].get<std::string>().find("Booked"), std::string::npos) << t;
+  EXPECT_EQ(app_->jobs().Drain("default"), 1);
+  auto events = google_.Events("primary");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["start"]["dateTime"], At("10:00"));
+  EXPECT_NE(events[0]["summary"].get<std::string>().find("Manicure"), std::string::npos);
+
+  t = chat("Перенесіть, будь ласка, на 12:00", conversation);
+  t = chat("так", conversation);
+  EXPECT_NE(t["reply"].get<std::string>().find("Готово"), std::string::npos) << t;
+  EXPECT_EQ(app_->jobs().Drain("default"), 1);
+  events = google_.Events("primary");
+  ASSERT_EQ(events.size(), 1u);  // the same event, moved
+  EXPECT_EQ(events[0]["start"]["dateTime"], At("12:00"));
 }
 
 }  // namespace
