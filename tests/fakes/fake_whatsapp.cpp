@@ -64,6 +64,40 @@ FakeResponse FakeWhatsApp::Handle(const FakeRequest& r) {
       return GraphError(400, 100, "(#100) Invalid parameter");
     }
     std::lock_guard lock(mu_);
+    const std::string type = body.value("type", "");
+    const auto wrote = last_customer_.find(body.value("to", ""));
+    const auto now = std::chrono::system_clock::now();
+    // Meta: free-form messages only within 24 h of the customer's last one; templates any
+    // time (checked for customers the test said when they last wrote).
+    if (type != "template" && wrote != last_customer_.end() &&
+        now - wrote->second > std::chrono::hours(24))
+      return GraphError(400, 131047,
+                        "Re-engagement message: more than 24 hours have passed since the "
+                        "customer last replied to this number.");
+    if (type == "interactive") {
+      const json buttons = body.value("interactive", json::object())
+                               .value("action", json::object())
+                               .value("buttons", json::array());
+      if (!buttons.is_array() || buttons.empty() || buttons.size() > 3)
+        return GraphError(400, 131009, "(#131009) Parameter value is not valid: buttons");
+      for (const auto& b : buttons) {
+        const json reply = b.value("reply", json::object());
+        const std::string title = reply.value("title", "");
+        // Titles count characters, not bytes: at most 20.
+        std::size_t chars = 0;
+        for (const unsigned char c : title) chars += (c & 0xC0) != 0x80;
+        if (chars == 0 || chars > 20 || reply.value("id", "").empty() ||
+            reply.value("id", "").size() > 256)
+          return GraphError(400, 131009, "(#131009) Parameter value is not valid: button");
+      }
+    }
+    if (type == "template") {
+      const json t = body.value("template", json::object());
+      const std::string key =
+          t.value("name", "") + "/" + t.value("language", json::object()).value("code", "");
+      if (!templates_.count(key))
+        return GraphError(404, 132001, "(#132001) Template name does not exist in the translation");
+    }
     last_id_ = "wamid.FAKE" + std::to_string(next_++);
     sent_.push_back(body);
     cv_.notify_all();
@@ -74,6 +108,17 @@ FakeResponse FakeWhatsApp::Handle(const FakeRequest& r) {
                                        .dump());
   }
   return GraphError(400, 100, "Unknown path components");
+}
+
+void FakeWhatsApp::CustomerWrote(const std::string& phone,
+                                 std::chrono::system_clock::time_point when) {
+  std::lock_guard lock(mu_);
+  last_customer_[phone] = when;
+}
+
+void FakeWhatsApp::ApproveTemplate(const std::string& name, const std::string& language) {
+  std::lock_guard lock(mu_);
+  templates_.insert(name + "/" + language);
 }
 
 std::vector<json> FakeWhatsApp::sent() const {

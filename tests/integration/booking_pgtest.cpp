@@ -14,6 +14,8 @@
 #include "app/host_app.hpp"
 #include "booking/availability.hpp"
 #include "fakes/fake_google.hpp"
+#include "fakes/fake_telegram.hpp"
+#include "fakes/fake_whatsapp.hpp"
 #include "jobs/job_queue.hpp"
 #include "support/host_process.hpp"
 #include "support/test_db.hpp"
@@ -705,6 +707,243 @@ TEST_F(CalendarTest, TheAssistantsBookingsLandInTheCalendar) {
   events = google_.Events("primary");
   ASSERT_EQ(events.size(), 1u);  // the same event, moved
   EXPECT_EQ(events[0]["start"]["dateTime"], At("12:00"));
+}
+
+// Reminders through the channels, with one-tap answers. Workers are off: the test runs
+// the queue, and makes the reminder jobs due instead of waiting a day.
+constexpr const char* kBot = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11";
+constexpr const char* kWaToken = "EAAG-fake-whatsapp-access-token-0123456789";
+constexpr const char* kWaSecret = "app-secret-0123456789abcdef";
+constexpr const char* kWaPhone = "106540352242922";
+
+class ReminderTest : public BookingTest {
+ protected:
+  ReminderTest() {
+    workers_ = false;
+    extra_yaml_ =
+        "channels:\n  burst_window_ms: 0\n  polling: false\n"
+        "outbound_http:\n  allow_private: true\n  rewrite:\n"
+        "    \"https://api.telegram.org\": \"" +
+        telegram_.base_url() + "\"\n" + "    \"https://graph.facebook.com\": \"" +
+        whatsapp_.base_url() + "\"\n";
+  }
+
+  void RunJobs() {
+    for (int i = 0; i < 3; ++i) {
+      app_->jobs().Drain("default");
+      app_->jobs().Drain("channels");
+    }
+  }
+  // The reminders queued for a day ahead, made due now.
+  void RemindersDue() {
+    app_->pool().InTransaction([](db::Transaction& tx) {
+      tx.Exec(
+          "UPDATE public.jobs SET run_at = now() WHERE kind = 'booking.remind' AND state = "
+          "'queued'");
+    });
+    RunJobs();
+  }
+  std::int64_t Sql(const std::string& query) {
+    return app_->pool().InTransaction(
+        [&](db::Transaction& tx) { return tx.Exec(query).Int(0, 0); });
+  }
+  static json Update(long id, const json& body) {
+    json u = {{"update_id", id}};
+    u.update(body);
+    return u;
+  }
+  static json Text(long id, const std::string& text) {
+    return Update(id, {{"message",
+                        {{"message_id", 700 + id},
+                         {"from", {{"id", 4242}, {"is_bot", false}, {"first_name", "Olena"}}},
+                         {"chat", {{"id", 4242}, {"type", "private"}}},
+                         {"date", 1764000000},
+                         {"text", text}}}});
+  }
+  static json Tap(long id, const std::string& data) {
+    return Update(
+        id, {{"callback_query",
+              {{"id", "cb" + std::to_string(id)},
+               {"from", {{"id", 4242}, {"is_bot", false}, {"first_name", "Olena"}}},
+               {"message", {{"message_id", 9}, {"chat", {{"id", 4242}, {"type", "private"}}}}},
+               {"data", data}}}});
+  }
+  int Deliver(const std::string& integration, const json& update) {
+    return testing::HttpCall(app_->port(), "POST", "/hooks/telegram/" + integration, update.dump(),
+                             "",
+                             {{"Content-Type", "application/json"},
+                              {"X-Telegram-Bot-Api-Secret-Token", telegram_.webhook_secret()}})
+        .status;
+  }
+  int DeliverWhatsApp(const std::string& integration, const json& message) {
+    const json n = {
+        {"object", "whatsapp_business_account"},
+        {"entry",
+         {{{"id", "1"},
+           {"changes",
+            {{{"field", "messages"},
+              {"value",
+               {{"messaging_product", "whatsapp"},
+                {"metadata",
+                 {{"display_phone_number", "15550783881"}, {"phone_number_id", kWaPhone}}},
+                {"contacts", {{{"profile", {{"name", "Olena"}}}, {"wa_id", "380671234567"}}}},
+                {"messages", {message}}}}}}}}}}};
+    const std::string body = n.dump();
+    return testing::HttpCall(app_->port(), "POST", "/hooks/whatsapp/" + integration, body, "",
+                             {{"Content-Type", "application/json"},
+                              {"X-Hub-Signature-256", fakes::FakeWhatsApp::Sign(body, kWaSecret)}})
+        .status;
+  }
+
+  fakes::FakeTelegram telegram_{kBot};
+  fakes::FakeWhatsApp whatsapp_{kWaToken, kWaPhone};
+};
+
+TEST_F(ReminderTest, TelegramRemindersGoOnceAndTheirCancelButtonCancelsOnce) {
+  auto c = Call("POST", "/api/integrations/telegram/connect", {{"bot_token", kBot}});
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string bot = json::parse(c.body)["id"];
+  ASSERT_EQ(Deliver(bot, Text(1, "Book a manicure with Anna on " + day_ + " at 10")), 200);
+  RunJobs();
+  ASSERT_EQ(Deliver(bot, Text(2, "yes")), 200);
+  RunJobs();
+  ASSERT_EQ(telegram_.sent().size(), 2u);
+  ASSERT_EQ(Live(), 1);
+  // Two reminders queued (24 h and 2 h ahead), for version 1.
+  EXPECT_EQ(Sql("SELECT count(*) FROM public.jobs WHERE kind = 'booking.remind' AND "
+                "(payload->>'version')::int = 1"),
+            2);
+
+  // A move outdates them and queues two for version 2.
+  ASSERT_EQ(Call("PUT", "/api/booking/bookings/1", {{"start", At("11:00")}}).status, 200);
+  EXPECT_EQ(Sql("SELECT count(*) FROM public.jobs WHERE kind = 'booking.remind' AND "
+                "(payload->>'version')::int = 2"),
+            2);
+  RemindersDue();
+  auto sent = telegram_.sent();
+  ASSERT_EQ(sent.size(), 4u);  // version 2's two reminders, none of version 1's
+  for (std::size_t i = 2; i < 4; ++i) {
+    const std::string text = sent[i].params["text"];
+    EXPECT_NE(text.find(At("11:00").substr(11, 5)), std::string::npos) << text;
+    const json& m = sent[i].params["reply_markup"];
+    const json markup = m.is_string() ? json::parse(m.get<std::string>()) : m;
+    EXPECT_EQ(markup["inline_keyboard"][0][2]["callback_data"], "bk:1:cancel") << markup;
+  }
+  EXPECT_EQ(Sql("SELECT count(*) FROM tenant_1.booking_reminders"), 2);
+
+  // The same reminder job run again sends nothing.
+  app_->pool().InTransaction([](db::Transaction& tx) {
+    jobs::EnqueueOptions o;
+    o.tenant_id = 1;
+    jobs::Enqueue(tx, "booking.remind", {{"booking_id", 1}, {"version", 2}, {"lead_minutes", 120}},
+                  o);
+  });
+  RunJobs();
+  EXPECT_EQ(telegram_.sent().size(), 4u);
+
+  // Cancel tapped: the same update delivered twice, then tapped again.
+  ASSERT_EQ(Deliver(bot, Tap(3, "bk:1:cancel")), 200);
+  ASSERT_EQ(Deliver(bot, Tap(3, "bk:1:cancel")), 200);
+  RunJobs();
+  ASSERT_EQ(Deliver(bot, Tap(4, "bk:1:cancel")), 200);
+  RunJobs();
+  EXPECT_EQ(Live(), 0);
+  EXPECT_EQ(Sql("SELECT count(*) FROM tenant_1.booking_history WHERE event = 'cancelled'"), 1);
+  sent = telegram_.sent();
+  ASSERT_EQ(sent.size(), 6u);
+  EXPECT_EQ(sent[4].params["text"], "Cancelled. We hope to see you another time.");
+  EXPECT_EQ(sent[5].params["text"], "This booking is no longer active.");
+
+  // No reminder after a cancel.
+  app_->pool().InTransaction([](db::Transaction& tx) {
+    jobs::EnqueueOptions o;
+    o.tenant_id = 1;
+    jobs::Enqueue(tx, "booking.remind", {{"booking_id", 1}, {"version", 2}, {"lead_minutes", 60}},
+                  o);
+  });
+  RunJobs();
+  EXPECT_EQ(telegram_.sent().size(), 6u);
+}
+
+TEST_F(ReminderTest, WhatsAppConfirmsByButtonAndUsesATemplateOutsideTheWindow) {
+  auto c = Call("POST", "/api/integrations/whatsapp/connect",
+                {{"access_token", kWaToken},
+                 {"app_secret", kWaSecret},
+                 {"verify_token", "verify-me-please"},
+                 {"phone_number_id", kWaPhone}});
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string wa = json::parse(c.body)["id"];
+  const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  auto text = [&](const std::string& id, const std::string& body) {
+    return json{{"from", "380671234567"},
+                {"id", id},
+                {"timestamp", std::to_string(now)},
+                {"type", "text"},
+                {"text", {{"body", body}}}};
+  };
+  ASSERT_EQ(DeliverWhatsApp(wa, text("wamid.in1", "Запишіть мене на манікюр " + day_ + " о 10:00")),
+            200);
+  RunJobs();
+  ASSERT_EQ(DeliverWhatsApp(wa, text("wamid.in2", "так")), 200);
+  RunJobs();
+  ASSERT_EQ(Live(), 1);
+  ASSERT_EQ(whatsapp_.sent().size(), 2u);
+
+  // Inside the window: reply buttons, in Ukrainian.
+  app_->pool().InTransaction([](db::Transaction& tx) {
+    tx.Exec(
+        "UPDATE public.jobs SET run_at = now() WHERE kind = 'booking.remind' AND "
+        "(payload->>'lead_minutes')::int = 1440");
+  });
+  RunJobs();
+  auto sent = whatsapp_.sent();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[2]["type"], "interactive") << sent[2];
+  EXPECT_NE(sent[2]["interactive"]["body"]["text"].get<std::string>().find("Нагадування"),
+            std::string::npos);
+  EXPECT_EQ(sent[2]["interactive"]["action"]["buttons"][0]["reply"]["id"], "bk:1:confirm");
+
+  // The client taps Confirm (delivered twice): recorded once, in the history too.
+  const json tap = {{"from", "380671234567"},
+                    {"id", "wamid.tap1"},
+                    {"timestamp", std::to_string(now)},
+                    {"type", "interactive"},
+                    {"interactive",
+                     {{"type", "button_reply"},
+                      {"button_reply", {{"id", "bk:1:confirm"}, {"title", "Підтвердити"}}}}}};
+  ASSERT_EQ(DeliverWhatsApp(wa, tap), 200);
+  ASSERT_EQ(DeliverWhatsApp(wa, tap), 200);
+  RunJobs();
+  const auto b = json::parse(Call("GET", "/api/booking/bookings/1").body);
+  EXPECT_TRUE(b["client_confirmed"].get<bool>()) << b;
+  EXPECT_EQ(Sql("SELECT count(*) FROM tenant_1.booking_history WHERE event = 'client_confirmed'"),
+            1);
+  sent = whatsapp_.sent();
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_NE(sent[3]["text"]["body"].get<std::string>().find("Дякуємо"), std::string::npos);
+
+  // Two days later the client has not written: free text would be refused (131047), so
+  // the 2-hour reminder goes as the salon's approved template.
+  whatsapp_.CustomerWrote("380671234567",
+                          std::chrono::system_clock::now() - std::chrono::hours(48));
+  whatsapp_.ApproveTemplate("booking_reminder", "uk");
+  app_->pool().InTransaction([](db::Transaction& tx) {
+    tx.Exec("UPDATE tenant_1.conversations SET last_inbound_at = now() - interval '48 hours'");
+  });
+  ASSERT_EQ(Call("PUT", "/api/booking/settings",
+                 {{"reminder_template", {{"name", "booking_reminder"}, {"language", "uk"}}}})
+                .status,
+            200);
+  RemindersDue();
+  sent = whatsapp_.sent();
+  ASSERT_EQ(sent.size(), 5u);
+  EXPECT_EQ(sent[4]["type"], "template") << sent[4];
+  EXPECT_EQ(sent[4]["template"]["name"], "booking_reminder");
+  EXPECT_EQ(sent[4]["template"]["language"]["code"], "uk");
+  EXPECT_EQ(sent[4]["template"]["components"][1]["parameters"][0]["payload"], "bk:1:confirm");
+  EXPECT_EQ(Sql("SELECT count(*) FROM tenant_1.booking_reminders WHERE via = 'template'"), 1);
 }
 
 }  // namespace

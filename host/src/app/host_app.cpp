@@ -12,6 +12,7 @@
 #include "booking/booking_routes.hpp"
 #include "booking/booking_tools.hpp"
 #include "booking/calendar_sync.hpp"
+#include "booking/reminders.hpp"
 #include "integrations/integration_routes.hpp"
 #include "integrations/oauth_routes.hpp"
 #include "integrations/plan_gate.hpp"
@@ -61,8 +62,11 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
                                                     const booking::Booking& b) {
     sync->QueuePush(tx, tenant, b.id);
   });
+  bookings_->OnChange(&booking::Reminders::Schedule);
+  reminders_ = std::make_unique<booking::Reminders>(*pool_, *bookings_);
   channels_ = std::make_unique<channels::Channels>(*pool_, *integrations_, *storage_, *agent_,
                                                    c.channels, c.agent.watermark, c.database.url);
+  channels_->RouteCallbacks(booking::Reminders::kCallbackPrefix, booking::Reminders::kReplyJob);
 
   // Routes.
   ops::AddRoutes(router_, *pool_, *migrator_, metrics_);
@@ -86,6 +90,7 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   knowledge_->Register(*jobs_);
   agent_->Register(*jobs_);
   calendar_sync_->Register(*jobs_);
+  reminders_->Register(*jobs_);
 
   server_ = std::make_unique<http::Server>(ServerOptionsFrom(c.http), router_, metrics_);
 }

@@ -10,6 +10,7 @@
 #include "billing/subscription_lifecycle.hpp"
 #include "booking/bookings.hpp"
 #include "booking/calendar_sync.hpp"
+#include "booking/reminders.hpp"
 #include "channels/channels.hpp"
 #include "config/host_config.hpp"
 #include "crypto/secret_box.hpp"
@@ -89,6 +90,7 @@ class HostApp {
   std::unique_ptr<agent::Agent> agent_;
   std::unique_ptr<booking::Bookings> bookings_;
   std::unique_ptr<booking::CalendarSync> calendar_sync_;
+  std::unique_ptr<booking::Reminders> reminders_;
   std::unique_ptr<channels::Channels> channels_;
   std::unique_ptr<http::Server> server_;
   bool stopped_ = false;

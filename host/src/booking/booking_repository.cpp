@@ -90,6 +90,45 @@ void BookingRepository::SetSlotMinutes(db::Transaction& tx, int minutes) {
       minutes);
 }
 
+ReminderSettings BookingRepository::Reminders(db::Transaction& tx) {
+  auto r = tx.Exec(
+      "SELECT array_to_json(reminder_minutes)::text, coalesce(reminder_template, ''), "
+      "coalesce(reminder_template_language, '') FROM booking_settings");
+  ReminderSettings s;
+  if (r.Empty()) return s;
+  s.lead_minutes = json::parse(r.Text(0, 0)).get<std::vector<int>>();
+  s.template_name = r.Text(0, 1);
+  s.template_language = r.Text(0, 2);
+  return s;
+}
+
+void BookingRepository::SetReminders(db::Transaction& tx, const ReminderSettings& s) {
+  tx.Exec(
+      "INSERT INTO booking_settings (id, reminder_minutes, reminder_template, "
+      "reminder_template_language) VALUES (1, ARRAY(SELECT json_array_elements_text($1::json)"
+      "::int), nullif($2, ''), nullif($3, '')) ON CONFLICT (id) DO UPDATE SET reminder_minutes "
+      "= excluded.reminder_minutes, reminder_template = excluded.reminder_template, "
+      "reminder_template_language = excluded.reminder_template_language",
+      json(s.lead_minutes).dump(), s.template_name, s.template_language);
+}
+
+bool BookingRepository::ClaimReminder(db::Transaction& tx, std::int64_t booking, int version,
+                                      int lead_minutes, const std::string& via) {
+  return tx.Exec(
+               "INSERT INTO booking_reminders (booking_id, version, lead_minutes, via) VALUES "
+               "($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+               booking, version, lead_minutes, via)
+             .Affected() > 0;
+}
+
+bool BookingRepository::MarkClientConfirmed(db::Transaction& tx, std::int64_t booking) {
+  return tx.Exec(
+               "UPDATE bookings SET client_confirmed_at = now() WHERE id = $1 AND status = "
+               "'confirmed' AND client_confirmed_at IS NULL",
+               booking)
+             .Affected() > 0;
+}
+
 std::int64_t BookingRepository::AddSpecialist(db::Transaction& tx, const Specialist& s) {
   return tx
       .Exec("INSERT INTO specialists (name, active, calendar_id) VALUES ($1, $2, $3) RETURNING id",

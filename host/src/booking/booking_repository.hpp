@@ -78,10 +78,25 @@ struct BookingFilter {
   bool upcoming_from_now = false;
 };
 
+// When clients are reminded (minutes before the start) and the WhatsApp template used
+// outside its 24-hour window.
+struct ReminderSettings {
+  std::vector<int> lead_minutes{1440, 120};
+  std::string template_name, template_language;
+};
+
 class BookingRepository {
  public:
   int SlotMinutes(db::Transaction& tx);
   void SetSlotMinutes(db::Transaction& tx, int minutes);
+  ReminderSettings Reminders(db::Transaction& tx);
+  void SetReminders(db::Transaction& tx, const ReminderSettings& s);
+  // Records reminder (booking, version, lead) as sent; false when it already was.
+  bool ClaimReminder(db::Transaction& tx, std::int64_t booking, int version, int lead_minutes,
+                     const std::string& via);
+  // The client confirmed through a reminder; false when the booking is not confirmed or
+  // the client already had.
+  bool MarkClientConfirmed(db::Transaction& tx, std::int64_t booking);
 
   std::int64_t AddSpecialist(db::Transaction& tx, const Specialist& s);
   bool UpdateSpecialist(db::Transaction& tx, const Specialist& s);

@@ -297,18 +297,59 @@ void AddCatalogRoutes(api::Api& api) {
     return http::Response::NoContent();
   });
 
-  api.Add("GET", "/api/booking/settings", api::Access::kTenant, [](api::Context& ctx) {
-    return http::Response::Json(200, {{"slot_minutes", BookingRepository().SlotMinutes(ctx.tx)}});
-  });
-  api.Add("PUT", "/api/booking/settings", api::Access::kOwner, [](api::Context& ctx) {
+  auto settings = [](db::Transaction& tx) {
+    BookingRepository repo;
+    const auto r = repo.Reminders(tx);
+    return json{{"slot_minutes", repo.SlotMinutes(tx)},
+                {"reminder_minutes", r.lead_minutes},
+                {"reminder_template",
+                 r.template_name.empty()
+                     ? json(nullptr)
+                     : json{{"name", r.template_name}, {"language", r.template_language}}}};
+  };
+  api.Add("GET", "/api/booking/settings", api::Access::kTenant,
+          [settings](api::Context& ctx) { return http::Response::Json(200, settings(ctx.tx)); });
+  api.Add("PUT", "/api/booking/settings", api::Access::kOwner, [settings](api::Context& ctx) {
     const json body = ctx.request.Json();
-    api::OnlyFields(body, {"slot_minutes"});
-    const auto m = Integer(body, "slot_minutes", 5, 60);
-    if (60 % m != 0 || m == 45)
-      throw errors::Error::InvalidArgument("slot_minutes must be 5, 10, 15, 20, 30 or 60",
-                                           "slot_minutes");
-    BookingRepository().SetSlotMinutes(ctx.tx, static_cast<int>(m));
-    return http::Response::Json(200, {{"slot_minutes", m}});
+    api::OnlyFields(body, {"slot_minutes", "reminder_minutes", "reminder_template"});
+    BookingRepository repo;
+    if (body.contains("slot_minutes")) {
+      const auto m = Integer(body, "slot_minutes", 5, 60);
+      if (60 % m != 0 || m == 45)
+        throw errors::Error::InvalidArgument("slot_minutes must be 5, 10, 15, 20, 30 or 60",
+                                             "slot_minutes");
+      repo.SetSlotMinutes(ctx.tx, static_cast<int>(m));
+    }
+    auto r = repo.Reminders(ctx.tx);
+    if (body.contains("reminder_minutes")) {
+      const json& m = body["reminder_minutes"];
+      if (!m.is_array() || m.size() > 5)
+        throw errors::Error::InvalidArgument("reminder_minutes must be a list of at most 5",
+                                             "reminder_minutes");
+      r.lead_minutes.clear();
+      for (const auto& v : m) {
+        if (!v.is_number_integer() || v.get<int>() < 1 || v.get<int>() > 20160)
+          throw errors::Error::InvalidArgument(
+              "each reminder is 1 to 20160 minutes (two weeks) before the start",
+              "reminder_minutes");
+        r.lead_minutes.push_back(v.get<int>());
+      }
+    }
+    if (body.contains("reminder_template")) {
+      const json& t = body["reminder_template"];
+      if (t.is_null()) {
+        r.template_name.clear();
+        r.template_language.clear();
+      } else {
+        if (!t.is_object())
+          throw errors::Error::InvalidArgument("reminder_template is {name, language} or null",
+                                               "reminder_template");
+        r.template_name = api::RequiredString(t, "name", 512);
+        r.template_language = api::RequiredString(t, "language", 15);
+      }
+    }
+    repo.SetReminders(ctx.tx, r);
+    return http::Response::Json(200, settings(ctx.tx));
   });
 }
 

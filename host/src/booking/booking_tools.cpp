@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "booking/phrases.hpp"
 #include "errors/error.hpp"
 #include "sloth_text/words.hpp"
 
@@ -104,15 +105,6 @@ const Words& WordsFor(const std::string& language) {
   };
   const auto it = words.find(language);
   return it == words.end() ? words.at("en") : it->second;
-}
-
-std::string Fill(std::string text, const std::map<std::string, std::string>& values) {
-  for (const auto& [key, value] : values) {
-    const std::string tag = "{" + key + "}";
-    for (auto at = text.find(tag); at != std::string::npos; at = text.find(tag, at + value.size()))
-      text.replace(at, tag.size(), value);
-  }
-  return text;
 }
 
 std::string Str(const json& args, const char* key) {

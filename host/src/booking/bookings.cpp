@@ -251,6 +251,25 @@ Booking Bookings::Cancel(std::int64_t tenant, std::int64_t id, const std::option
   });
 }
 
+Booking Bookings::Confirm(std::int64_t tenant, std::int64_t id, const Owner& owner) {
+  BookingRepository repo;
+  return pool_.InTenant(db::TenantId{tenant}, [&](db::Transaction& tx) {
+    const auto b = repo.FindBooking(tx, id, /*lock=*/true);
+    if (!b || b->client.channel != owner.channel || b->client.external_id != owner.external_id)
+      throw errors::Error::NotFound("no such booking", "id");
+    if (b->status != "confirmed")
+      throw errors::Error(errors::Code::kConflict, "the booking is " + b->status, "id",
+                          {{"reason", "not_confirmed"}, {"status", b->status}});
+    if (repo.MarkClientConfirmed(tx, id)) {
+      repo.AddHistory(tx, id, "client_confirmed", {{"by", "client"}});
+      auto confirmed = *repo.FindBooking(tx, id);
+      Changed(tx, tenant, confirmed);
+      return confirmed;
+    }
+    return *b;
+  });
+}
+
 Booking Bookings::Close(std::int64_t tenant, std::int64_t id, const std::string& status) {
   BookingRepository repo;
   return pool_.InTenant(db::TenantId{tenant}, [&](db::Transaction& tx) {

@@ -60,6 +60,9 @@ class Bookings {
   Booking Move(std::int64_t tenant, std::int64_t id, std::optional<TimePoint> start,
                std::optional<std::int64_t> specialist, const std::optional<Owner>& owner = {});
   Booking Cancel(std::int64_t tenant, std::int64_t id, const std::optional<Owner>& owner = {});
+  // The client confirmed they will come (a reminder's Confirm): recorded once, in the
+  // booking's history too; the calendar's event says so.
+  Booking Confirm(std::int64_t tenant, std::int64_t id, const Owner& owner);
   // completed | no_show, from confirmed.
   Booking Close(std::int64_t tenant, std::int64_t id, const std::string& status);
 

@@ -114,7 +114,8 @@ void CalendarSync::Push(jobs::StagedJobContext& ctx) {
     return;
   }
   json event = {{"calendar_id", target},
-                {"summary", seen.service + (b.client.name.empty() ? "" : " – " + b.client.name)},
+                {"summary", seen.service + (b.client.name.empty() ? "" : " – " + b.client.name) +
+                                (b.client_confirmed ? " ✓" : "")},
                 {"description", "Booked through Sloth (" + b.source + ")" +
                                     (b.client.phone.empty() ? "" : ", " + b.client.phone)},
                 {"start", FormatTimestamp(b.start, seen.zone)},

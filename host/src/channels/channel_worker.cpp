@@ -43,6 +43,14 @@ void ChannelWorker::Register(jobs::WorkerPool& jobs) {
   jobs.RegisterStaged("channels.send", [this](jobs::StagedJobContext& ctx) { Send(ctx); });
 }
 
+std::optional<std::string> ChannelWorker::RouteOf(const conversations::InboundEvent& e) const {
+  if (e.type != "callback") return std::nullopt;
+  const std::string data = TextOf(e.payload, "callback_data");
+  for (const auto& [prefix, kind] : callback_routes_)
+    if (data.rfind(prefix, 0) == 0) return kind;
+  return std::nullopt;
+}
+
 void ChannelWorker::Process(jobs::JobContext& ctx) {
   auto& tx = ctx.tx;
   const std::string integration_id = TextOf(ctx.job.payload, "integration_id");
@@ -71,6 +79,18 @@ void ChannelWorker::Process(jobs::JobContext& ctx) {
     if (e.type == "callback" && text.empty()) text = TextOf(e.payload, "callback_data");
     const std::int64_t message = conversations.AddInbound(tx, conversation, text, e.payload,
                                                           TextOf(e.payload, "message_id"));
+    if (const auto route = RouteOf(e)) {
+      jobs::EnqueueOptions o;
+      o.tenant_id = tenant;
+      o.max_attempts = 5;
+      jobs::Enqueue(tx, *route,
+                    {{"conversation_id", conversation},
+                     {"data", TextOf(e.payload, "callback_data")},
+                     {"message_id", message}},
+                    o);
+      ids.push_back(e.id);
+      continue;  // answered by that job, not the assistant
+    }
     // An edit alone is recorded, not answered again.
     if (e.type != "edited") {
       needs_answer = true;
@@ -189,7 +209,8 @@ void ChannelWorker::Send(jobs::StagedJobContext& ctx) {
   json request = {{"chat_id", r.message->chat_id},
                   {"text", r.message->text},
                   {"customer_last_message_at", r.message->last_inbound_at}};
-  if (r.message->payload.contains("keyboard")) request["keyboard"] = r.message->payload["keyboard"];
+  for (const char* key : {"keyboard", "template"})
+    if (r.message->payload.contains(key)) request[key] = r.message->payload[key];
   const auto inst = runtime_.Instance(*integration);
   // No transaction is open here. The provider call and our record of it cannot be atomic:
   // a crash between the two resends this one message on retry (providers offer no

@@ -10,9 +10,12 @@
 //     provider's id, or retries after the provider's retry_after, or records the refusal.
 // A conversation a person has taken over (mode human) gets no agent answer.
 
+#include <map>
+#include <optional>
 #include <string>
 
 #include "agent/agent.hpp"
+#include "conversations/conversation_repository.hpp"
 #include "integrations/integration_runtime.hpp"
 #include "jobs/worker_pool.hpp"
 
@@ -33,6 +36,12 @@ class ChannelWorker {
                 WorkerOptions options)
       : runtime_(runtime), agent_(agent), options_(std::move(options)) {}
   void Register(jobs::WorkerPool& jobs);
+  // A button answer (callback data) starting with `prefix` is handed to a job of `kind`
+  // ({conversation_id, data, message_id}) instead of the assistant: e.g. a reminder's
+  // Confirm / Reschedule / Cancel. Register before serving.
+  void RouteCallbacks(const std::string& prefix, const std::string& kind) {
+    callback_routes_[prefix] = kind;
+  }
 
   void Process(jobs::JobContext& ctx);
   void Answer(jobs::StagedJobContext& ctx);
@@ -40,8 +49,12 @@ class ChannelWorker {
 
  private:
   integrations::IntegrationRuntime& runtime_;
+  // The job kind a routed callback goes to.
+  std::optional<std::string> RouteOf(const conversations::InboundEvent& e) const;
+
   agent::Agent& agent_;
   WorkerOptions options_;
+  std::map<std::string, std::string> callback_routes_;
 };
 
 }  // namespace sloth::channels

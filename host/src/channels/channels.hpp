@@ -30,6 +30,10 @@ class Channels {
   ~Channels() { Stop(); }
 
   void Register(jobs::WorkerPool& jobs) { worker_.Register(jobs); }
+  // See ChannelWorker::RouteCallbacks.
+  void RouteCallbacks(const std::string& prefix, const std::string& kind) {
+    worker_.RouteCallbacks(prefix, kind);
+  }
   // /hooks/{plugin}/{integration} and /api/conversations (with handoff and staff replies).
   void AddRoutes(api::Api& api);
   void Start();  // the pollers, when channels.polling

@@ -329,4 +329,22 @@ std::vector<MessageRecord> ConversationRepository::Messages(db::Transaction& tx,
   return out;
 }
 
+std::optional<std::string> ConversationRepository::LastLanguage(db::Transaction& tx,
+                                                                std::int64_t conversation) {
+  auto r = tx.Exec(
+      "SELECT coalesce((SELECT language FROM messages WHERE conversation_id = $1 AND language "
+      "IS NOT NULL ORDER BY id DESC LIMIT 1), (SELECT customer_language FROM conversations "
+      "WHERE id = $1))",
+      conversation);
+  return r.Empty() ? std::nullopt : r.OptText(0, 0);
+}
+
+std::int64_t ConversationRepository::LastInboundAt(db::Transaction& tx, std::int64_t conversation) {
+  auto r = tx.Exec(
+      "SELECT coalesce(extract(epoch FROM last_inbound_at)::bigint, 0) FROM conversations "
+      "WHERE id = $1",
+      conversation);
+  return r.Empty() ? 0 : r.Int(0, 0);
+}
+
 }  // namespace sloth::conversations

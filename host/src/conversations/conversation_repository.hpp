@@ -158,6 +158,11 @@ class ConversationRepository {
                                         std::int64_t after, int limit,
                                         const std::optional<std::string>& mode = std::nullopt);
   std::optional<ConversationSummary> Find(db::Transaction& tx, std::int64_t id);
+  // The language the client was last answered in (the router's), else the one their
+  // channel reported; nullopt when neither is known.
+  std::optional<std::string> LastLanguage(db::Transaction& tx, std::int64_t conversation);
+  // When the client last wrote (epoch seconds; 0 when never): WhatsApp's 24-hour window.
+  std::int64_t LastInboundAt(db::Transaction& tx, std::int64_t conversation);
   // Oldest first, after message id `after`.
   std::vector<MessageRecord> Messages(db::Transaction& tx, std::int64_t conversation,
                                       std::int64_t after, int limit);

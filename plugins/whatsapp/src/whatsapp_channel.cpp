@@ -148,7 +148,8 @@ std::string WhatsAppChannel::Send(std::string_view message_json) {
   const long long now = std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-  if (last <= 0 || now - last > kWindowSeconds) {
+  const bool templated = m.contains("template") && m["template"].is_object();
+  if (!templated && (last <= 0 || now - last > kWindowSeconds)) {
     throw sloth::Error(sloth::Status::kInvalidArgument,
                        "outside the 24-hour customer service window: WhatsApp allows only "
                        "approved template messages until the customer writes again");
@@ -162,7 +163,54 @@ std::string WhatsAppChannel::Send(std::string_view message_json) {
     const json msgs = r.value("messages", json::array());
     if (msgs.is_array() && !msgs.empty()) id = msgs[0].value("id", "");
   };
-  if (m.contains("photo") && m["photo"].is_object()) {
+  if (templated) {
+    // An approved template (allowed at any time): body parameters in order, and quick-reply
+    // buttons whose payloads come back as a message of type `button`.
+    const json& t = m["template"];
+    if (!t.value("name", json()).is_string() || !t.value("language", json()).is_string())
+      throw sloth::Error(sloth::Status::kInvalidArgument, "template needs name and language");
+    json components = json::array();
+    json params = json::array();
+    for (const auto& v : t.value("parameters", json::array()))
+      params.push_back(
+          {{"type", "text"}, {"text", v.is_string() ? v.get<std::string>() : v.dump()}});
+    if (!params.empty()) components.push_back({{"type", "body"}, {"parameters", params}});
+    int index = 0;
+    for (const auto& b : t.value("buttons", json::array())) {
+      if (!b.is_string()) continue;
+      components.push_back({{"type", "button"},
+                            {"sub_type", "quick_reply"},
+                            {"index", std::to_string(index++)},
+                            {"parameters", {{{"type", "payload"}, {"payload", b}}}}});
+    }
+    post({{"type", "template"},
+          {"template",
+           {{"name", t["name"]},
+            {"language", {{"code", t["language"]}}},
+            {"components", components}}}});
+  } else if (m.contains("keyboard") && m["keyboard"].is_array()) {
+    // Reply buttons: WhatsApp allows three, titles of at most 20 characters.
+    json buttons = json::array();
+    for (const auto& row : m["keyboard"]) {
+      if (!row.is_array()) continue;
+      for (const auto& b : row) {
+        if (buttons.size() == 3 || !b.is_object()) break;
+        buttons.push_back({{"type", "reply"},
+                           {"reply",
+                            {{"id", b.value("data", "")},
+                             {"title", sloth_plugins::SplitText(b.value("text", ""), 20).at(0)}}}});
+      }
+    }
+    const auto parts = sloth_plugins::SplitText(m.value("text", ""), 1024);
+    if (parts.empty() || buttons.empty())
+      throw sloth::Error(sloth::Status::kInvalidArgument,
+                         "buttons need text and at least one button");
+    post({{"type", "interactive"},
+          {"interactive",
+           {{"type", "button"},
+            {"body", {{"text", parts[0]}}},
+            {"action", {{"buttons", buttons}}}}}});
+  } else if (m.contains("photo") && m["photo"].is_object()) {
     const json& p = m["photo"];
     json image = json::object();
     if (p.contains("media_id"))
