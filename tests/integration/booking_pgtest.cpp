@@ -2,9 +2,11 @@
 // database's exclusion constraint under 50 concurrent attempts), moves and cancels, and
 // booking through the assistant with the offline model.
 
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include <Poco/URI.h>
@@ -114,6 +116,25 @@ class BookingTest : public ::testing::Test {
     return json::parse(r.body, nullptr, false);
   }
 
+  // One turn of the assistant's web chat (the offline model).
+  json Chat(const std::string& text, std::optional<std::int64_t> conversation) {
+    json body = {{"message", text}};
+    if (conversation) body["conversation_id"] = *conversation;
+    auto r = Call("POST", "/api/agent/chat", body);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body);
+  }
+
+  // `n` attempts at once; each says whether it won (1), was offered alternatives (2) or
+  // neither (0). Returns the three counts.
+  std::array<int, 3> Race(int n, const std::function<int(int)>& attempt) {
+    std::array<std::atomic<int>, 3> counts{};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < n; ++i) threads.emplace_back([&, i] { ++counts[attempt(i)]; });
+    for (auto& t : threads) t.join();
+    return {counts[1].load(), counts[2].load(), counts[0].load()};
+  }
+
   std::int64_t Live() {
     return app_->pool().InTransaction([&](db::Transaction& tx) {
       return tx.Exec("SELECT count(*) FROM tenant_1.bookings WHERE status <> 'cancelled'")
@@ -169,25 +190,15 @@ TEST_F(BookingTest, AvailabilityThenBookingsThatNeverCollide) {
 }
 
 TEST_F(BookingTest, FiftyConcurrentAttemptsOnOneSlotMakeOneBooking) {
-  std::atomic<int> created{0}, conflicts{0}, other{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 50; ++i) {
-    threads.emplace_back([&] {
-      auto r = Call("POST", "/api/booking/bookings",
-                    {{"service_id", manicure_},
-                     {"specialist_id", anna_},
-                     {"start", At("12:00")},
-                     {"client", {{"name", "Racer"}}}});
-      if (r.status == 201) {
-        ++created;
-      } else if (r.status == 409 && json::parse(r.body).contains("alternatives")) {
-        ++conflicts;
-      } else {
-        ++other;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  const auto [created, conflicts, other] = Race(50, [&](int) {
+    auto r = Call("POST", "/api/booking/bookings",
+                  {{"service_id", manicure_},
+                   {"specialist_id", anna_},
+                   {"start", At("12:00")},
+                   {"client", {{"name", "Racer"}}}});
+    if (r.status == 201) return 1;
+    return r.status == 409 && json::parse(r.body).contains("alternatives") ? 2 : 0;
+  });
   EXPECT_EQ(created, 1);
   EXPECT_EQ(conflicts, 49);
   EXPECT_EQ(other, 0);
@@ -286,19 +297,12 @@ TEST_F(BookingTest, AnExceptionDayHasNoSlotsAndBadInputIsNamed) {
 
 // The assistant books, moves and cancels with the offline model, confirming first.
 TEST_F(BookingTest, TheOfflineAssistantBooksMovesAndCancelsAfterAYes) {
-  auto chat = [&](const std::string& text, std::optional<std::int64_t> conversation) {
-    json body = {{"message", text}};
-    if (conversation) body["conversation_id"] = *conversation;
-    auto r = Call("POST", "/api/agent/chat", body);
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json::parse(r.body);
-  };
   // "tomorrow" would depend on today's hours; ask for the test's day by date.
-  auto t = chat("Book a manicure with Anna on " + day_ + " at 10", std::nullopt);
+  auto t = Chat("Book a manicure with Anna on " + day_ + " at 10", std::nullopt);
   const auto conversation = t["conversation_id"].get<std::int64_t>();
   EXPECT_NE(t["reply"].get<std::string>().find("Shall I book"), std::string::npos) << t;
   EXPECT_EQ(Live(), 0);  // nothing before the yes
-  t = chat("yes", conversation);
+  t = Chat("yes", conversation);
   EXPECT_NE(t["reply"].get<std::string>().find("Booked"), std::string::npos) << t;
   EXPECT_EQ(Live(), 1);
   auto list = json::parse(Call("GET", "/api/booking/bookings?status=confirmed").body);
@@ -308,28 +312,28 @@ TEST_F(BookingTest, TheOfflineAssistantBooksMovesAndCancelsAfterAYes) {
   EXPECT_EQ(list["items"][0]["source"], "agent");
 
   // Moving: the client's own booking, to 12, after a yes.
-  t = chat("Перенесіть, будь ласка, на 12:00", conversation);
+  t = Chat("Перенесіть, будь ласка, на 12:00", conversation);
   EXPECT_NE(t["reply"].get<std::string>().find("Перенести"), std::string::npos) << t;
-  t = chat("так", conversation);
+  t = Chat("так", conversation);
   EXPECT_NE(t["reply"].get<std::string>().find("Готово"), std::string::npos) << t;
   list = json::parse(Call("GET", "/api/booking/bookings?status=confirmed").body);
   EXPECT_EQ(list["items"][0]["start"], At("12:00"));
   EXPECT_EQ(list["items"][0]["version"], 2);
 
   // A no drops the question; nothing changes.
-  t = chat("Please cancel my appointment", conversation);
+  t = Chat("Please cancel my appointment", conversation);
   EXPECT_NE(t["reply"].get<std::string>().find("Shall I cancel"), std::string::npos) << t;
-  t = chat("no", conversation);
+  t = Chat("no", conversation);
   EXPECT_EQ(Live(), 1);
-  t = chat("Please cancel my appointment", conversation);
-  t = chat("yes please", conversation);
+  t = Chat("Please cancel my appointment", conversation);
+  t = Chat("yes please", conversation);
   EXPECT_NE(t["reply"].get<std::string>().find("Cancelled"), std::string::npos) << t;
   EXPECT_EQ(Live(), 0);
 
   // In Ukrainian, a taken time gets alternatives instead of a booking.
   Book("11:00", anna_);
   Book("11:00", olha_);
-  t = chat("Запишіть мене на манікюр " + day_ + " о 11:00", std::nullopt);
+  t = Chat("Запишіть мене на манікюр " + day_ + " о 11:00", std::nullopt);
   EXPECT_NE(t["reply"].get<std::string>().find("Найближчий вільний"), std::string::npos) << t;
 }
 
@@ -345,23 +349,15 @@ TEST_F(BookingTest, FiftyAssistantConversationsRaceForOneSlot) {
     ASSERT_NE(t["reply"].get<std::string>().find("Shall I book"), std::string::npos) << t;
     conversations.push_back(t["conversation_id"]);
   }
-  std::atomic<int> booked{0}, offered{0}, other{0};
-  std::vector<std::thread> threads;
-  for (const auto c : conversations) {
-    threads.emplace_back([&, c] {
-      auto r = Call("POST", "/api/agent/chat", {{"message", "yes"}, {"conversation_id", c}});
-      const std::string reply =
-          r.status == 200 ? json::parse(r.body)["reply"].get<std::string>() : r.body;
-      if (reply.find("Booked") != std::string::npos) {
-        ++booked;
-      } else if (reply.find("The nearest free times") != std::string::npos) {
-        ++offered;
-      } else {
-        ++other;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
+  const auto [booked, offered, other] = Race(50, [&](int i) {
+    auto r =
+        Call("POST", "/api/agent/chat",
+             {{"message", "yes"}, {"conversation_id", conversations[static_cast<std::size_t>(i)]}});
+    const std::string reply =
+        r.status == 200 ? json::parse(r.body)["reply"].get<std::string>() : r.body;
+    if (reply.find("Booked") != std::string::npos) return 1;
+    return reply.find("The nearest free times") != std::string::npos ? 2 : 0;
+  });
   EXPECT_EQ(booked, 1);
   EXPECT_EQ(offered, 49);
   EXPECT_EQ(other, 0);
@@ -682,17 +678,10 @@ TEST(OfficialGoogleClientTest, SpeaksOAuthAndCalendarWithTheFake) {
 // and a move in Ukrainian moves the event.
 TEST_F(CalendarTest, TheAssistantsBookingsLandInTheCalendar) {
   Connect();
-  auto chat = [&](const std::string& text, std::optional<std::int64_t> conversation) {
-    json body = {{"message", text}};
-    if (conversation) body["conversation_id"] = *conversation;
-    auto r = Call("POST", "/api/agent/chat", body);
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json::parse(r.body);
-  };
-  auto t = chat("Book a manicure with Anna on " + day_ + " at 10", std::nullopt);
+  auto t = Chat("Book a manicure with Anna on " + day_ + " at 10", std::nullopt);
   const auto conversation = t["conversation_id"].get<std::int64_t>();
   EXPECT_NE(t["reply"].get<std::string>().find("Shall I book"), std::string::npos) << t;
-  t = chat("yes", conversation);
+  t = Chat("yes", conversation);
   EXPECT_NE(t["reply"].get<std::string>().find("Booked"), std::string::npos) << t;
   EXPECT_EQ(app_->jobs().Drain("default"), 1);
   auto events = google_.Events("primary");
@@ -700,8 +689,8 @@ TEST_F(CalendarTest, TheAssistantsBookingsLandInTheCalendar) {
   EXPECT_EQ(events[0]["start"]["dateTime"], At("10:00"));
   EXPECT_NE(events[0]["summary"].get<std::string>().find("Manicure"), std::string::npos);
 
-  t = chat("Перенесіть, будь ласка, на 12:00", conversation);
-  t = chat("так", conversation);
+  t = Chat("Перенесіть, будь ласка, на 12:00", conversation);
+  t = Chat("так", conversation);
   EXPECT_NE(t["reply"].get<std::string>().find("Готово"), std::string::npos) << t;
   EXPECT_EQ(app_->jobs().Drain("default"), 1);
   events = google_.Events("primary");
