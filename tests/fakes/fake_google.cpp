@@ -112,6 +112,11 @@ std::string FakeGoogle::Consent(const std::string& authorization_url) {
   return back.toString();
 }
 
+void FakeGoogle::FreeBusyOnly(const std::string& calendar) {
+  std::lock_guard lock(mu_);
+  free_busy_only_.insert(calendar);
+}
+
 void FakeGoogle::SetTokenLifetime(int seconds) {
   std::lock_guard lock(mu_);
   lifetime_s_ = seconds;
@@ -300,6 +305,8 @@ FakeResponse FakeGoogle::Calendar(const FakeRequest& r, const std::string& rest)
   }
   if (!events_path) return ApiError(404, "notFound", "Not Found");
   const std::string cal = m[1];  // getPath() has decoded it
+  if (free_busy_only_.count(cal))
+    return ApiError(403, "forbidden", "Not Found or insufficient permissions");
   auto& events = calendars_[cal];
 
   if (kind == "insert") {

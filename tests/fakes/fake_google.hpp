@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,8 @@ class FakeGoogle {
   // The next `count` Calendar API requests fail: 403 rateLimitExceeded, 429 or 5xx.
   void FailNext(int count, int status);
 
+  // The account sees only free/busy of `calendar` (events.list: 403 forbidden).
+  void FreeBusyOnly(const std::string& calendar);
   // As the salon does in Google Calendar's own UI.
   std::string AddEvent(const std::string& calendar, const std::string& start,
                        const std::string& end, const std::string& summary = "Busy");
@@ -75,6 +78,7 @@ class FakeGoogle {
   std::map<std::string, bool> refresh_tokens_;  // token -> revoked
   std::map<std::string, bool> access_tokens_;   // token -> valid
   std::map<std::string, std::map<std::string, nlohmann::json>> calendars_;
+  std::set<std::string> free_busy_only_;
   int fail_count_ = 0, fail_status_ = 500;
   int refreshes_ = 0, revocations_ = 0;
   std::map<std::string, int> calls_;

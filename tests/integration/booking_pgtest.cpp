@@ -545,6 +545,27 @@ TEST_F(CalendarTest, BookingsBecomeEventsAndCalendarEventsBlockTime) {
   EXPECT_EQ(google_.Events("anna@aurora.test").size(), 1u);
 }
 
+// Olha shares her own calendar as free/busy only: its events cannot be listed, its busy
+// times still block her.
+TEST_F(CalendarTest, AFreeBusyOnlyCalendarStillBlocksTime) {
+  Connect();
+  ASSERT_EQ(Call("PUT", "/api/booking/specialists/" + std::to_string(olha_),
+                 {{"calendar_id", "olha@aurora.test"}})
+                .status,
+            200);
+  google_.AddEvent("olha@aurora.test", At("15:00"), At("16:00"), "Private");
+  google_.FreeBusyOnly("olha@aurora.test");
+  EXPECT_EQ(Run("booking.calendar_sync"), 1);
+  EXPECT_EQ(google_.Calls("GET list"), 2);       // the default calendar's and Olha's refused one
+  EXPECT_GE(google_.Calls("POST freebusy"), 2);  // the connect check, and Olha's busy times
+  const auto r = Call("GET", "/api/booking/availability?service=" + std::to_string(manicure_) +
+                                 "&date=" + day_ + "&specialist=" + std::to_string(olha_));
+  const json slots = json::parse(r.body)["slots"];
+  EXPECT_EQ(slots.size(), 14u) << r.body;
+  for (const auto& slot : slots) EXPECT_NE(slot["start"], At("15:00"));
+  EXPECT_EQ(Book("15:00", olha_, 409)["error"]["details"]["reason"], "slot_taken");
+}
+
 TEST_F(CalendarTest, AccessTokensAreRefreshedBeforeExpiryAndOnceOnA401) {
   Connect();
   const auto b = Book("10:00", anna_);

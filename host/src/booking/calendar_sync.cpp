@@ -39,7 +39,35 @@ std::optional<std::int64_t> ParseId(const json& v) {
   return id;
 }
 
+constexpr auto kFreeBusyHorizon = std::chrono::hours(24 * 62);
+
 }  // namespace
+
+CalendarSync::Listing CalendarSync::FreeBusyListing(plugins::PluginInstance& inst,
+                                                    const std::string& calendar_id, TimePoint since,
+                                                    const std::string& why) {
+  const auto out =
+      inst.FreeBusy(json{{"calendar_id", calendar_id},
+                         {"time_min", FormatTimestamp(since, "UTC")},
+                         {"time_max", FormatTimestamp(since + kFreeBusyHorizon, "UTC")}}
+                        .dump());
+  if (!out.ok())
+    throw std::runtime_error("calendar: " + calendar_id + ": events.list (" + why +
+                             ") and freeBusy (" + out.error + ") both refused");
+  const json r = json::parse(out.output, nullptr, false);
+  Listing l{calendar_id, "", true, {}};
+  for (const auto& b : r.is_object() ? r.value("busy", json::array()) : json::array()) {
+    CalendarEventRow row;
+    row.start = ParseTimestamp(b.value("start", ""));
+    row.end = ParseTimestamp(b.value("end", ""));
+    if (!row.start || !row.end) continue;
+    row.event_id = "freebusy-" + std::to_string(row.start->time_since_epoch().count()) + "-" +
+                   std::to_string(row.end->time_since_epoch().count());
+    row.busy = true;
+    l.events.push_back(std::move(row));
+  }
+  return l;
+}
 
 std::string CalendarSync::EventId(std::int64_t tenant, std::int64_t booking, int version) {
   return "sloth" + std::to_string(tenant) + "b" + std::to_string(booking) + "v" +
@@ -170,16 +198,17 @@ void CalendarSync::Sync(jobs::StagedJobContext& ctx) {
   auto inst = runtime_.Instance(*seen.calendar);
   const auto since = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) -
                      std::chrono::hours(24);
-  struct Listing {
-    std::string calendar_id, next_token;
-    bool full = false;
-    std::vector<CalendarEventRow> events;
-  };
   std::vector<Listing> listings;
   for (const auto& [id, token] : seen.calendars) {
     json req = {{"calendar_id", id}, {"time_min", FormatTimestamp(since, "UTC")}};
     if (token) req["sync_token"] = *token;
     const auto out = inst->ListEvents(req.dump());
+    if (out.status == SLOTH_UNAUTHENTICATED || out.status == SLOTH_NOT_FOUND) {
+      // A calendar shared as free/busy only (a specialist's own): its events cannot be
+      // read, its busy times can. They replace what was known, window by window.
+      listings.push_back(FreeBusyListing(*inst, id, since, out.error));
+      continue;
+    }
     Check(out, "events.list");
     const json r = json::parse(out.output, nullptr, false);
     if (!r.is_object()) throw std::runtime_error("calendar: events.list output is not JSON");
