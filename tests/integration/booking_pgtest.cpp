@@ -135,6 +135,15 @@ class BookingTest : public ::testing::Test {
     return {counts[1].load(), counts[2].load(), counts[0].load()};
   }
 
+  // Queues a job for the test's organisation (workers off: the test drains it).
+  void Queue(const std::string& kind, const json& payload = json::object()) {
+    app_->pool().InTransaction([&](db::Transaction& tx) {
+      jobs::EnqueueOptions o;
+      o.tenant_id = 1;
+      jobs::Enqueue(tx, kind, payload, o);
+    });
+  }
+
   std::int64_t Live() {
     return app_->pool().InTransaction([&](db::Transaction& tx) {
       return tx.Exec("SELECT count(*) FROM tenant_1.bookings WHERE status <> 'cancelled'")
@@ -392,11 +401,7 @@ class CalendarTest : public BookingTest {
   }
 
   int Run(const std::string& kind) {
-    app_->pool().InTransaction([&](db::Transaction& tx) {
-      jobs::EnqueueOptions o;
-      o.tenant_id = 1;
-      jobs::Enqueue(tx, kind, json::object(), o);
-    });
+    Queue(kind);
     return app_->jobs().Drain("default");
   }
 
@@ -493,10 +498,8 @@ TEST_F(CalendarTest, BookingsBecomeEventsAndCalendarEventsBlockTime) {
   app_->pool().InTransaction([&](db::Transaction& tx) {
     tx.Exec("UPDATE tenant_1.bookings SET calendar_event_id = NULL WHERE id = $1",
             b["id"].get<std::int64_t>());
-    jobs::EnqueueOptions o;
-    o.tenant_id = 1;
-    jobs::Enqueue(tx, "booking.calendar_push", {{"booking_id", b["id"]}}, o);
   });
+  Queue("booking.calendar_push", {{"booking_id", b["id"]}});
   EXPECT_EQ(app_->jobs().Drain("default"), 1);
   EXPECT_EQ(google_.Calls("POST insert"), 2);
   EXPECT_EQ(google_.Events("anna@aurora.test").size(), 2u);
@@ -842,12 +845,7 @@ TEST_F(ReminderTest, TelegramRemindersGoOnceAndTheirCancelButtonCancelsOnce) {
   EXPECT_EQ(Sql("SELECT count(*) FROM tenant_1.booking_reminders"), 2);
 
   // The same reminder job run again sends nothing.
-  app_->pool().InTransaction([](db::Transaction& tx) {
-    jobs::EnqueueOptions o;
-    o.tenant_id = 1;
-    jobs::Enqueue(tx, "booking.remind", {{"booking_id", 1}, {"version", 2}, {"lead_minutes", 120}},
-                  o);
-  });
+  Queue("booking.remind", {{"booking_id", 1}, {"version", 2}, {"lead_minutes", 120}});
   RunJobs();
   EXPECT_EQ(telegram_.sent().size(), 4u);
 
@@ -865,12 +863,7 @@ TEST_F(ReminderTest, TelegramRemindersGoOnceAndTheirCancelButtonCancelsOnce) {
   EXPECT_EQ(sent[5].params["text"], "This booking is no longer active.");
 
   // No reminder after a cancel.
-  app_->pool().InTransaction([](db::Transaction& tx) {
-    jobs::EnqueueOptions o;
-    o.tenant_id = 1;
-    jobs::Enqueue(tx, "booking.remind", {{"booking_id", 1}, {"version", 2}, {"lead_minutes", 60}},
-                  o);
-  });
+  Queue("booking.remind", {{"booking_id", 1}, {"version", 2}, {"lead_minutes", 60}});
   RunJobs();
   EXPECT_EQ(telegram_.sent().size(), 6u);
 }

@@ -21,11 +21,6 @@ ServiceRules RulesOf(const Service& s, int slot_minutes) {
           s.min_notice_min, s.horizon_days};
 }
 
-std::string ZoneOf(db::Transaction& tx, std::int64_t tenant) {
-  const auto org = accounts::AccountRepository().FindOrganization(tx, tenant);
-  return org && !org->timezone.empty() ? org->timezone : "UTC";
-}
-
 Service RequireService(db::Transaction& tx, std::int64_t id, const char* field) {
   auto s = BookingRepository().FindService(tx, id);
   if (!s || !s->active) throw errors::Error::NotFound("no such service", field);
@@ -61,10 +56,9 @@ std::vector<SpecialistDay> DayOf(db::Transaction& tx, const Service& service,
 
 // The calendar-busy check the exclusion constraint cannot make: true when the specialist's
 // calendar has a busy event overlapping the time the booking would keep.
-bool CalendarBusy(db::Transaction& tx, std::int64_t specialist, Interval kept) {
-  const auto sp = BookingRepository().FindSpecialist(tx, specialist);
-  if (!sp || !sp->calendar_id || sp->calendar_id->empty()) return false;
-  return !CalendarRepository().Busy(tx, *sp->calendar_id, kept).empty();
+bool CalendarBusy(db::Transaction& tx, const Specialist& sp, Interval kept) {
+  if (!sp.calendar_id || sp.calendar_id->empty()) return false;
+  return !CalendarRepository().Busy(tx, *sp.calendar_id, kept).empty();
 }
 
 // Thrown inside a transaction, answered outside it (alternatives read their own).
@@ -72,13 +66,18 @@ struct SlotTaken {};
 
 }  // namespace
 
+std::string OrganisationZone(db::Transaction& tx, std::int64_t tenant) {
+  const auto org = accounts::AccountRepository().FindOrganization(tx, tenant);
+  return org && !org->timezone.empty() ? org->timezone : "UTC";
+}
+
 void Bookings::Changed(db::Transaction& tx, std::int64_t tenant, const Booking& b) const {
   for (const auto& hook : hooks_) hook(tx, tenant, b);
 }
 
 std::string Bookings::Zone(std::int64_t tenant) {
   return pool_.InTenant(db::TenantId{tenant},
-                        [&](db::Transaction& tx) { return ZoneOf(tx, tenant); });
+                        [&](db::Transaction& tx) { return OrganisationZone(tx, tenant); });
 }
 
 std::vector<Slot> Bookings::Availability(std::int64_t tenant, std::int64_t service_id,
@@ -89,15 +88,16 @@ std::vector<Slot> Bookings::Availability(std::int64_t tenant, std::int64_t servi
     if (specialist && std::find(service.specialist_ids.begin(), service.specialist_ids.end(),
                                 *specialist) == service.specialist_ids.end())
       throw errors::Error::NotFound("the specialist does not provide this service", "specialist");
-    const std::string zone = ZoneOf(tx, tenant);
+    const std::string zone = OrganisationZone(tx, tenant);
     const int slot = BookingRepository().SlotMinutes(tx);
     return FreeSlots(day, zone, slot, RulesOf(service, slot),
                      DayOf(tx, service, specialist, day, zone), Now());
   });
 }
 
-void Bookings::CheckBookable(db::Transaction& tx, const Service& service, std::int64_t specialist,
-                             TimePoint start, const std::string& zone) {
+Specialist Bookings::CheckBookable(db::Transaction& tx, const Service& service,
+                                   std::int64_t specialist, TimePoint start,
+                                   const std::string& zone) {
   if (std::find(service.specialist_ids.begin(), service.specialist_ids.end(), specialist) ==
       service.specialist_ids.end())
     throw errors::Error::InvalidArgument("the specialist does not provide this service",
@@ -118,6 +118,7 @@ void Bookings::CheckBookable(db::Transaction& tx, const Service& service, std::i
         "grid, minimum notice and booking window)",
         "start");
   }
+  return *sp;
 }
 
 void Bookings::Taken(std::int64_t tenant, std::int64_t service, TimePoint start,
@@ -140,8 +141,8 @@ Created Bookings::Create(std::int64_t tenant, const NewBooking& b) {
           return {*earlier, true};
       }
       const auto service = RequireService(tx, b.service_id, "service_id");
-      const std::string zone = ZoneOf(tx, tenant);
-      CheckBookable(tx, service, b.specialist_id, b.start, zone);
+      const std::string zone = OrganisationZone(tx, tenant);
+      const auto specialist = CheckBookable(tx, service, b.specialist_id, b.start, zone);
       const int slot = repo.SlotMinutes(tx);
       Booking row;
       row.specialist_id = b.specialist_id;
@@ -155,7 +156,7 @@ Created Bookings::Create(std::int64_t tenant, const NewBooking& b) {
       row.conversation_id = b.conversation_id;
       row.price = service.price;
       row.currency = service.currency;
-      if (CalendarBusy(tx, b.specialist_id, {row.blocked_from, row.blocked_to})) throw SlotTaken{};
+      if (CalendarBusy(tx, specialist, {row.blocked_from, row.blocked_to})) throw SlotTaken{};
       repo.LockSpecialist(tx, b.specialist_id);
       const auto id = repo.InsertBooking(tx, row, b.idempotency_key);
       Created made{*repo.FindBooking(tx, id), false};
@@ -193,11 +194,11 @@ Booking Bookings::Move(std::int64_t tenant, std::int64_t id, std::optional<TimeP
         throw errors::Error(errors::Code::kConflict, "the booking is " + b->status, "id",
                             {{"reason", "not_confirmed"}, {"status", b->status}});
       const auto service = RequireService(tx, b->service_id, "service_id");
-      const std::string zone = ZoneOf(tx, tenant);
+      const std::string zone = OrganisationZone(tx, tenant);
       service_id = b->service_id;
       wanted = start.value_or(b->start);
       wanted_specialist = specialist.value_or(b->specialist_id);
-      CheckBookable(tx, service, wanted_specialist, wanted, zone);
+      const auto specialist_row = CheckBookable(tx, service, wanted_specialist, wanted, zone);
       const int slot = repo.SlotMinutes(tx);
       const json from = {{"start", FormatTimestamp(b->start, zone)},
                          {"specialist_id", b->specialist_id}};
@@ -212,7 +213,7 @@ Booking Bookings::Move(std::int64_t tenant, std::int64_t id, std::optional<TimeP
       const std::int64_t high = std::max(before, b->specialist_id);
       repo.LockSpecialist(tx, low);
       if (high != low) repo.LockSpecialist(tx, high);
-      if (CalendarBusy(tx, b->specialist_id, {b->blocked_from, b->blocked_to})) throw SlotTaken{};
+      if (CalendarBusy(tx, specialist_row, {b->blocked_from, b->blocked_to})) throw SlotTaken{};
       repo.MoveBooking(tx, *b);
       repo.AddHistory(
           tx, id, "moved",
@@ -288,7 +289,7 @@ std::vector<Slot> Bookings::Alternatives(std::int64_t tenant, std::int64_t servi
                                          int n) {
   return pool_.InTenant(db::TenantId{tenant}, [&](db::Transaction& tx) {
     const auto service = RequireService(tx, service_id, "service_id");
-    const std::string zone = ZoneOf(tx, tenant);
+    const std::string zone = OrganisationZone(tx, tenant);
     const int slot = BookingRepository().SlotMinutes(tx);
     std::vector<Slot> all;
     const auto first = LocalDate(around, zone);

@@ -19,6 +19,9 @@
 
 namespace sloth::booking {
 
+// The organisation's IANA zone (UTC when unset), read in the caller's transaction.
+std::string OrganisationZone(db::Transaction& tx, std::int64_t tenant);
+
 struct NewBooking {
   std::int64_t service_id = 0;
   std::int64_t specialist_id = 0;
@@ -76,9 +79,9 @@ class Bookings {
 
  private:
   // Throws invalid_argument unless `start` is a start the rules allow for `specialist`
-  // (hours, notice, window), whatever is booked.
-  void CheckBookable(db::Transaction& tx, const Service& service, std::int64_t specialist,
-                     TimePoint start, const std::string& zone);
+  // (hours, notice, window), whatever is booked; returns the specialist.
+  Specialist CheckBookable(db::Transaction& tx, const Service& service, std::int64_t specialist,
+                           TimePoint start, const std::string& zone);
   [[noreturn]] void Taken(std::int64_t tenant, std::int64_t service, TimePoint start,
                           std::int64_t specialist);
 

@@ -4,8 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "accounts/account_repository.hpp"
 #include "booking/booking_repository.hpp"
+#include "booking/bookings.hpp"
 #include "booking/calendar_repository.hpp"
 #include "integrations/integration_repository.hpp"
 #include "tenants/tenant_repository.hpp"
@@ -14,11 +14,6 @@ namespace sloth::booking {
 namespace {
 
 using json = nlohmann::json;
-
-std::string ZoneOf(db::Transaction& tx, std::int64_t tenant) {
-  const auto org = accounts::AccountRepository().FindOrganization(tx, tenant);
-  return org && !org->timezone.empty() ? org->timezone : "UTC";
-}
 
 // A failed provider call fails the job: retried after the provider's delay when it gave
 // one, else with the queue's backoff.
@@ -123,7 +118,7 @@ void CalendarSync::Push(jobs::StagedJobContext& ctx) {
     if (sp && sp->calendar_id) s.specialist_calendar = *sp->calendar_id;
     const auto sv = repo.FindService(tx, s.booking->service_id);
     s.service = sv ? sv->name : "Booking";
-    s.zone = ZoneOf(tx, tenant);
+    s.zone = OrganisationZone(tx, tenant);
     return s;
   });
   if (!seen.calendar || !seen.booking) return;

@@ -5,8 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "accounts/account_repository.hpp"
 #include "booking/booking_repository.hpp"
+#include "booking/bookings.hpp"
 #include "booking/phrases.hpp"
 #include "channels/channel_worker.hpp"
 #include "conversations/conversation_repository.hpp"
@@ -63,11 +63,6 @@ const Words& WordsFor(const std::string& language) {
   return it == words.end() ? words.at("en") : it->second;
 }
 
-std::string ZoneOf(db::Transaction& tx, std::int64_t tenant) {
-  const auto org = accounts::AccountRepository().FindOrganization(tx, tenant);
-  return org && !org->timezone.empty() ? org->timezone : "UTC";
-}
-
 constexpr std::int64_t kWindowSeconds = 24 * 3600 - 300;  // WhatsApp's, less a margin
 
 }  // namespace
@@ -115,7 +110,7 @@ void Reminders::Remind(jobs::JobContext& ctx) {
   const Words& w = WordsFor(language);
   const auto service = repo.FindService(tx, b->service_id);
   const auto specialist = repo.FindSpecialist(tx, b->specialist_id);
-  const std::string when = FormatTimestamp(b->start, ZoneOf(tx, tenant));
+  const std::string when = FormatTimestamp(b->start, OrganisationZone(tx, tenant));
   const std::map<std::string, std::string> values = {
       {"service", service ? service->name : ""},
       {"specialist", specialist ? specialist->name : ""},
@@ -181,7 +176,7 @@ void Reminders::Reply(jobs::StagedJobContext& ctx) {
   const Seen seen = ctx.Read([&](db::Transaction& tx) {
     conversations::ConversationRepository c;
     return Seen{c.Find(tx, conversation), c.LastLanguage(tx, conversation).value_or("en"),
-                ZoneOf(tx, tenant)};
+                OrganisationZone(tx, tenant)};
   });
   if (!seen.conv || !seen.conv->external_chat_id) return;
   const Words& w = WordsFor(seen.language);
