@@ -20,6 +20,7 @@
 #include "fakes/fake_openai.hpp"
 #include "fakes/fake_vision.hpp"
 #include "support/host_process.hpp"
+#include "support/hostile_files.hpp"
 #include "support/test_db.hpp"
 
 namespace sloth::knowledge {
@@ -261,17 +262,25 @@ TEST_F(KnowledgeTest, FilesMadeByLibreOfficeAndDamagedOnes) {
   ASSERT_FALSE(xlsx_hits.empty());
   EXPECT_EQ(xlsx_hits[0]["source"]["label"], "sheet Masters");
 
-  // Damaged copies fail with a reason; the host keeps serving.
+  // Damaged and hostile files fail with their reason; the host keeps serving.
   const std::string docx = ReadFile("prices.docx");
-  for (const auto& [name, data] : std::vector<std::pair<std::string, std::string>>{
-           {"cut.docx", docx.substr(0, docx.size() / 3)},
-           {"cut.pdf", ReadFile("prices.pdf").substr(0, 2000)},
-           {"garbage.xlsx", "PK\x03\x04" + std::string(500, 'x')}}) {
-    const auto up = Upload(token, name, data);
-    ASSERT_EQ(up.status, 202) << name << ": " << up.body;
+  const std::string wide_doctype = testing::Utf16(
+      R"(<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE d [<!ENTITY e "x">]><d>&e;</d>)");
+  struct Hostile {
+    std::string name, data, reason;
+  };
+  for (const auto& c : std::vector<Hostile>{
+           {"cut.docx", docx.substr(0, docx.size() / 3), "not a readable Office document"},
+           {"cut.pdf", ReadFile("prices.pdf").substr(0, 2000), "damaged or truncated"},
+           {"garbage.xlsx", "PK\x03\x04" + std::string(500, 'x'), "not a readable Office"},
+           {"amplified.xlsx", testing::XlsxAmplification(100000, 40000), "bytes of text"},
+           {"wide.docx", testing::ZipOf({{"word/document.xml", wide_doctype}}), "DOCTYPE"}}) {
+    const auto up = Upload(token, c.name, c.data);
+    ASSERT_EQ(up.status, 202) << c.name << ": " << up.body;
     const auto st = WaitDone(token, json::parse(up.body)["id"]);
-    EXPECT_EQ(st["status"], "failed") << name << ": " << st.dump();
-    EXPECT_FALSE(st["error"].get<std::string>().empty());
+    EXPECT_EQ(st["status"], "failed") << c.name << ": " << st.dump();
+    EXPECT_NE(st["error"].get<std::string>().find(c.reason), std::string::npos)
+        << c.name << ": " << st.dump();
   }
   EXPECT_EQ(testing::HttpCall(app_->port(), "GET", "/api/documents", "", token).status, 200);
 }

@@ -1,13 +1,14 @@
 // Chunking, document formats and office parsing: pure functions.
 
-#include <Poco/Zip/Compress.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <sstream>
+#include <chrono>
 
 #include "knowledge/chunker.hpp"
 #include "knowledge/office.hpp"
 #include "knowledge/parsers.hpp"
+#include "support/hostile_files.hpp"
 
 namespace sloth::knowledge {
 namespace {
@@ -46,16 +47,15 @@ TEST(Chunker, NeverSplitsAUtf8Sequence) {
   EXPECT_TRUE(ValidUtf8("café і ґ 💅"));
 }
 
-// A zip with the given (name, content) entries, deflated.
+using sloth::testing::DocxAmplification;
+using sloth::testing::PdfAmplification;
+using sloth::testing::PdfPages;
+using sloth::testing::Utf16;
+using sloth::testing::XlsxAmplification;
+using ::testing::HasSubstr;
+
 std::string Zip(const std::vector<std::pair<std::string, std::string>>& entries) {
-  std::ostringstream out;
-  Poco::Zip::Compress c(out, true);
-  for (const auto& [name, content] : entries) {
-    std::istringstream in(content);
-    c.addFile(in, Poco::DateTime(), Poco::Path(name, Poco::Path::PATH_UNIX));
-  }
-  c.close();
-  return out.str();
+  return sloth::testing::ZipOf(entries);
 }
 
 TEST(Office, DocxParagraphsAndTables) {
@@ -97,22 +97,105 @@ TEST(Office, XlsxSheetsAndSharedStrings) {
   EXPECT_EQ(sections[1].page, 2);
 }
 
-TEST(Office, BombsEntitiesAndDamageAreRefused) {
+// The reason a parse failed; fails the test when it did not.
+template <typename F>
+std::string Refusal(F&& parse) {
+  try {
+    parse();
+  } catch (const ParseError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "the parse succeeded";
+  return "";
+}
+
+TEST(Office, BombsEntitiesAndDamageAreRefusedForTheirReason) {
   // 60 MB of one letter deflates to about 60 KB: past the entry limit and the ratio.
   const std::string bomb = Zip({{"word/document.xml", std::string(60u << 20, 'a')}});
   EXPECT_LT(bomb.size(), 1u << 20);
-  EXPECT_THROW(ParseDocx(bomb), ParseError);
+  EXPECT_THAT(Refusal([&] { ParseDocx(bomb); }), HasSubstr("zip bomb"));
   const std::string laughs =
       R"(<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>)"
       R"(<w:document xmlns:w="x"><w:body><w:p><w:r><w:t>&lol2;</w:t></w:r></w:p></w:body></w:document>)";
-  EXPECT_THROW(ParseDocx(Zip({{"word/document.xml", laughs}})), ParseError);
+  EXPECT_THAT(Refusal([&] {
+                ParseDocx(Zip({{"word/document.xml", laughs}}));
+              }),
+              HasSubstr("DOCTYPE"));
+  // The same declaration in UTF-16 has no "<!DOCTYPE" bytes; the parser still sees it.
+  const std::string wide = Utf16(
+      R"(<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE d [<!ENTITY e "boom">]><d><p><t>&e;</t></p></d>)");
+  ASSERT_EQ(wide.find("<!DOCTYPE"), std::string::npos);
+  EXPECT_THAT(Refusal([&] {
+                ParseDocx(Zip({{"word/document.xml", wide}}));
+              }),
+              HasSubstr("DOCTYPE"));
+  // UTF-16 without a DOCTYPE is a document like any other.
+  const auto fine =
+      ParseDocx(Zip({{"word/document.xml", Utf16(R"(<?xml version="1.0" encoding="UTF-16"?>)"
+                                                 R"(<d><p><t>wide text</t></p></d>)")}}));
+  EXPECT_THAT(fine[0].text, HasSubstr("wide text"));
   std::string deep = "<a>";
   for (int i = 0; i < 1000; ++i) deep += "<b>";
-  EXPECT_THROW(ParseDocx(Zip({{"word/document.xml", deep}})), ParseError);
-  EXPECT_THROW(ParseDocx("PK\x03\x04 not really a zip"), ParseError);
+  EXPECT_THAT(Refusal([&] {
+                ParseDocx(Zip({{"word/document.xml", deep}}));
+              }),
+              HasSubstr("nested too deeply"));
+  EXPECT_THAT(Refusal([] { ParseDocx("PK\x03\x04 not really a zip"); }),
+              HasSubstr("not a readable Office document"));
   const std::string good = Zip({{"word/document.xml", "<d><p><t>hi</t></p></d>"}});
-  EXPECT_THROW(ParseDocx(good.substr(0, 50)), ParseError);                    // cut inside the data
-  EXPECT_THROW(ParseXlsx(Zip({{"word/document.xml", "<d/>"}})), ParseError);  // no workbook
+  EXPECT_THAT(Refusal([&] { ParseDocx(good.substr(0, 50)); }),  // cut inside the data
+              HasSubstr("not a readable Office document"));
+  EXPECT_THAT(Refusal([] {
+                ParseXlsx(Zip({{"word/document.xml", "<d/>"}}));
+              }),
+              HasSubstr("no xl/workbook.xml"));
+}
+
+TEST(Office, XlsxSharedStringAmplificationStopsAtTheTextLimit) {
+  // 6 KB of file, 4 GB of text if every reference were expanded.
+  const std::string file = XlsxAmplification(100000, 40000);
+  EXPECT_LT(file.size(), 64u << 10);
+  EXPECT_THAT(Refusal([&] { ParseXlsx(file); }), HasSubstr("bytes of text"));
+  ParseLimits small;
+  small.max_text_bytes = 1u << 20;
+  small.max_part_text_bytes = 1u << 20;
+  EXPECT_THAT(Refusal([&] { Parse("xlsx", XlsxAmplification(1000, 5000), small); }),
+              HasSubstr("more than 1048576 bytes of text"));
+  // Under the limits the same shape reads: the limit is what refused it.
+  const auto ok = Parse("xlsx", XlsxAmplification(100, 50), small);
+  EXPECT_EQ(ok.size(), 1u);
+}
+
+TEST(Office, DocxAndPdfTextStopsAtTheLimits) {
+  ParseLimits small;
+  small.max_text_bytes = 200000;
+  small.max_part_text_bytes = 100000;
+  EXPECT_THAT(Refusal([&] { Parse("docx", DocxAmplification(300000), small); }),
+              HasSubstr("more than 100000 bytes of text"));
+  EXPECT_NO_THROW(Parse("docx", DocxAmplification(50000), small));
+  small.max_part_text_bytes = 20000;
+  EXPECT_THAT(Refusal([&] { Parse("pdf", PdfAmplification(300000), small); }),
+              HasSubstr("more than 20000 bytes of text"));
+  EXPECT_NO_THROW(Parse("pdf", PdfAmplification(10000), small));
+  // Pages under the part limit each, over the document's limit together.
+  small.max_text_bytes = 1000;
+  EXPECT_THAT(Refusal([&] { Parse("pdf", PdfPages(30, std::string(60, 'q')), small); }),
+              HasSubstr("the document holds more than 1000 bytes"));
+  EXPECT_THAT(Refusal([&] { Parse("txt", std::string(1001, 't'), small); }),
+              HasSubstr("the document holds more than 1000 bytes"));
+}
+
+TEST(Office, PdfPageLimitAndTimeBudget) {
+  ParseLimits limits;
+  limits.max_pdf_pages = 20;
+  EXPECT_THAT(Refusal([&] { Parse("pdf", PdfPages(21, "page text"), limits); }),
+              HasSubstr("the PDF has 21 pages; at most 20 are read"));
+  EXPECT_EQ(Parse("pdf", PdfPages(20, "page text"), limits).size(), 20u);
+  limits.time_budget = std::chrono::milliseconds(-1);  // already spent
+  EXPECT_THAT(Refusal([&] { Parse("pdf", PdfPages(2, "page text"), limits); }),
+              HasSubstr("took longer than"));
+  EXPECT_THAT(Refusal([&] { Parse("docx", DocxAmplification(1000), limits); }),
+              HasSubstr("took longer than"));
 }
 
 TEST(Formats, DecidedByContent) {

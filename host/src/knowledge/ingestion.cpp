@@ -123,7 +123,7 @@ void Ingestion::Ingest(jobs::StagedJobContext& ctx) {
   const std::string blob = blobs_.Get(read->doc.storage_key);  // retried with backoff
   std::vector<Section> sections;
   try {
-    sections = Parse(read->doc.format, blob);
+    sections = Parse(read->doc.format, blob, parse_limits_);
   } catch (const ParseError& e) {
     fail(e.what());  // the upload's fault: recorded, not retried
     return;

@@ -21,6 +21,7 @@
 #include "knowledge/embedding_models.hpp"
 #include "knowledge/index_registry.hpp"
 #include "knowledge/knowledge_settings.hpp"
+#include "knowledge/parsers.hpp"
 #include "plugins/platform_instance.hpp"
 #include "storage/blob_store.hpp"
 
@@ -30,13 +31,14 @@ class Ingestion {
  public:
   Ingestion(db::Pool& pool, storage::BlobStore& blobs, EmbeddingModels& models,
             KnowledgeSettings& settings, IndexRegistry& indexes, plugins::PluginManager& plugins,
-            std::string vision_plugin)
+            std::string vision_plugin, ParseLimits parse_limits = {})
       : pool_(pool),
         blobs_(blobs),
         models_(models),
         settings_(settings),
         indexes_(indexes),
-        vision_(plugins, std::move(vision_plugin), "knowledge-vision", "knowledge: vision") {}
+        vision_(plugins, std::move(vision_plugin), "knowledge-vision", "knowledge: vision"),
+        parse_limits_(parse_limits) {}
 
   void Start();  // the vision instance, when one is configured
   void Stop();
@@ -83,6 +85,7 @@ class Ingestion {
   KnowledgeSettings& settings_;
   IndexRegistry& indexes_;
   plugins::PlatformInstance vision_;
+  ParseLimits parse_limits_;
 };
 
 }  // namespace sloth::knowledge

@@ -11,7 +11,8 @@ Knowledge::Knowledge(db::Pool& pool, plugins::PluginManager& plugins, storage::B
       models_(plugins, options_.embedder_plugin, options_.embedding_models),
       settings_(models_, options_.chunks),
       uploads_(blobs, indexes_, options_.max_upload_bytes),
-      ingestion_(pool, blobs, models_, settings_, indexes_, plugins, options_.vision_plugin),
+      ingestion_(pool, blobs, models_, settings_, indexes_, plugins, options_.vision_plugin,
+                 options_.parse),
       retriever_(pool, models_, settings_, indexes_) {}
 
 void Knowledge::Start() {

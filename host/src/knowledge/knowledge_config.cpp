@@ -19,6 +19,12 @@ config::Field KnowledgeConfig::Schema() {
            "the embedding model of organisations that chose none: a name from "
            "embedding_models, else a plugin id"),
        models, Str("vision_plugin", "", "plugin analysing photos (e.g. vision); empty: none"),
+       Int("max_text_bytes", 8 << 20, 4096, std::int64_t{1} << 30,
+           "text extracted from one document, at most"),
+       Int("max_part_text_bytes", 2 << 20, 1024, std::int64_t{1} << 30,
+           "text extracted from one page, sheet or part, at most"),
+       Int("max_pdf_pages", 2000, 1, 100000, "pages of a PDF that are read, at most"),
+       Int("parse_seconds", 60, 1, 3600, "time one document's text extraction may take"),
        Int("chunk_size", 1000, 100, 20000, "characters per chunk"),
        Int("chunk_overlap", 200, 0, 5000, "characters shared by neighbouring chunks")},
       "documents and retrieval");
@@ -42,6 +48,10 @@ KnowledgeConfig KnowledgeConfig::Read(const YAML::Node& kn, const std::string& f
     c.embedding_models.push_back(
         {model, kv.second["plugin"].as<std::string>(), kv.second["config"]});
   }
+  c.parse.max_text_bytes = kn["max_text_bytes"].as<std::size_t>();
+  c.parse.max_part_text_bytes = kn["max_part_text_bytes"].as<std::size_t>();
+  c.parse.max_pdf_pages = kn["max_pdf_pages"].as<int>();
+  c.parse.time_budget = std::chrono::seconds(kn["parse_seconds"].as<int>());
   c.chunk_size = kn["chunk_size"].as<std::size_t>();
   c.chunk_overlap = kn["chunk_overlap"].as<std::size_t>();
   return c;
@@ -59,6 +69,7 @@ KnowledgeOptions KnowledgeConfig::Options(const std::string& database_url) const
   }
   o.vision_plugin = vision_plugin;
   o.chunks = {chunk_size, chunk_overlap};
+  o.parse = parse;
   return o;
 }
 

@@ -25,6 +25,7 @@ struct KnowledgeConfig {
   std::string embedder_plugin = "local-embedder";  // the default model's name
   std::vector<EmbeddingModelConfig> embedding_models;
   std::string vision_plugin;
+  ParseLimits parse;
   std::size_t chunk_size = 1000;
   std::size_t chunk_overlap = 200;
   // Deprecated: storage.plugin; honoured (with a warning) when storage.plugin is unset.

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "knowledge/chunker.hpp"
+#include "knowledge/parsers.hpp"
 
 namespace sloth::knowledge {
 
@@ -27,6 +28,7 @@ struct KnowledgeOptions {
   std::string vision_plugin;  // empty: photos are stored without analysis
   std::size_t max_upload_bytes = 20u << 20;
   ChunkOptions chunks;
+  ParseLimits parse;  // what extracting one document's text may cost
 };
 
 }  // namespace sloth::knowledge

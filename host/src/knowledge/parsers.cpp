@@ -21,11 +21,14 @@ std::string Lower(std::string s) {
   return s;
 }
 
-std::vector<Section> ParseText(const std::string& data) {
+std::vector<Section> ParseText(const std::string& data, const ParseLimits& limits) {
   std::string_view text = data;
   if (StartsWith(text, "\xEF\xBB\xBF")) text.remove_prefix(3);  // a BOM is not content
   if (!ValidUtf8(text))
     throw ParseError("the file is not UTF-8 text; save it as UTF-8 and upload it again");
+  if (text.size() > limits.max_text_bytes)
+    throw ParseError("the document holds more than " + std::to_string(limits.max_text_bytes) +
+                     " bytes of text; split it into smaller files");
   return {{std::string(text), "", 0}};
 }
 
@@ -40,15 +43,18 @@ std::vector<Section> ParsePdf(const std::string& data, const ParseLimits& limits
       poppler::document::load_from_raw_data(data.data(), static_cast<int>(data.size())));
   if (!doc) throw ParseError("the PDF is damaged or truncated");
   if (doc->is_locked()) throw ParseError("the PDF is password-protected");
+  if (doc->pages() > limits.max_pdf_pages)
+    throw ParseError("the PDF has " + std::to_string(doc->pages()) + " pages; at most " +
+                     std::to_string(limits.max_pdf_pages) + " are read");
+  TextBudget budget(limits);
   std::vector<Section> out;
-  std::size_t total = 0;
   for (int i = 0; i < doc->pages(); ++i) {
+    budget.CheckTime();
     std::unique_ptr<poppler::page> page(doc->create_page(i));
     if (!page) continue;
     const auto bytes = page->text().to_utf8();
-    std::string text(bytes.begin(), bytes.end());
-    total += text.size();
-    if (total > limits.max_text_bytes) throw ParseError("the PDF holds more text than allowed");
+    std::string text;
+    budget.Append(text, std::string_view(bytes.data(), bytes.size()));
     if (!text.empty()) out.push_back({std::move(text), "page " + std::to_string(i + 1), i + 1});
   }
   if (out.empty()) throw ParseError("the PDF has no text (a scan? upload it as a photo)");
@@ -56,6 +62,35 @@ std::vector<Section> ParsePdf(const std::string& data, const ParseLimits& limits
 }
 
 }  // namespace
+
+TextBudget::TextBudget(const ParseLimits& limits)
+    : limits_(limits), deadline_(std::chrono::steady_clock::now() + limits.time_budget) {}
+
+void TextBudget::Append(std::string& part, std::string_view text) {
+  if (part.size() + text.size() > limits_.max_part_text_bytes)
+    throw ParseError("a page or part of the document holds more than " +
+                     std::to_string(limits_.max_part_text_bytes) + " bytes of text");
+  Count(text.size());
+  part.append(text);
+}
+
+void TextBudget::Hold(std::size_t bytes) {
+  Count(bytes);
+}
+
+void TextBudget::Count(std::size_t bytes) {
+  total_ += bytes;
+  if (total_ > limits_.max_text_bytes)
+    throw ParseError("the document holds more than " + std::to_string(limits_.max_text_bytes) +
+                     " bytes of text; split it into smaller files");
+}
+
+void TextBudget::CheckTime() const {
+  if (std::chrono::steady_clock::now() > deadline_)
+    throw ParseError("reading the document took longer than " +
+                     std::to_string(limits_.time_budget.count() / 1000) +
+                     " s; it may be damaged, or split it into smaller files");
+}
 
 std::string DetectFormat(std::string_view head, std::string_view filename) {
   if (StartsWith(head, "%PDF-")) return "pdf";
@@ -83,10 +118,10 @@ std::string DetectFormat(std::string_view head, std::string_view filename) {
 
 std::vector<Section> Parse(const std::string& format, const std::string& data,
                            const ParseLimits& limits) {
-  if (format == "txt" || format == "md" || format == "csv") return ParseText(data);
+  if (format == "txt" || format == "md" || format == "csv") return ParseText(data, limits);
   if (format == "pdf") return ParsePdf(data, limits);
-  if (format == "docx") return ParseDocx(data);
-  if (format == "xlsx") return ParseXlsx(data);
+  if (format == "docx") return ParseDocx(data, limits);
+  if (format == "xlsx") return ParseXlsx(data, limits);
   throw ParseError("documents of type " + format + " cannot be read yet");
 }
 
