@@ -29,11 +29,12 @@ const std::string kSecret = "test-secret-0123456789-abcdefghijklmnop";
 
 class AccountsTest : public ::testing::Test {
  protected:
-  void Start(const std::string& extra = "") {
-    const std::string yaml = "http:\n  host: 127.0.0.1\n  port: 0\ndatabase:\n  url: \"" +
-                             db_.url() + "\"\nplans_file: " + SLOTH_SOURCE_DIR +
-                             "/config/plans.yaml\n" + "auth:\n  jwt_secret: " + kSecret +
-                             "\nlog:\n  level: warn\n" + extra;
+  // `extra`: more top-level sections; `http_extra`: more keys under http (indented).
+  void Start(const std::string& extra = "", const std::string& http_extra = "") {
+    const std::string yaml = "http:\n  host: 127.0.0.1\n  port: 0\n" + http_extra +
+                             "database:\n  url: \"" + db_.url() +
+                             "\"\nplans_file: " + SLOTH_SOURCE_DIR + "/config/plans.yaml\n" +
+                             "auth:\n  jwt_secret: " + kSecret + "\nlog:\n  level: warn\n" + extra;
     app_ = std::make_unique<app::HostApp>(config::ParseHostConfig(
         yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
     app_->Start();
@@ -291,6 +292,56 @@ TEST_F(AccountsTest, AnonymousRateLimit) {
   EXPECT_EQ(J(r)["error"]["code"], "rate_limited");
   ASSERT_TRUE(r.headers.count("Retry-After"));
   EXPECT_GE(std::stoi(r.headers.at("Retry-After")), 1);
+}
+
+TEST_F(AccountsTest, PublicRoutesAreLimitedPerAddressWhateverTokenIsSent) {
+  Start("rate_limits:\n  anonymous_per_hour: 4\n");
+  const std::string token = Register("first@salon.test", "First")["access_token"];  // 1 of 4
+  // A valid token used to move sign-ups to its user's (larger) allowance: each one a schema.
+  int created = 0, refused = 0;
+  for (int i = 0; i < 6; ++i) {
+    const auto r = Call("POST", "/api/auth/register",
+                        {{"email", "more" + std::to_string(i) + "@salon.test"},
+                         {"password", "a long passphrase 42"},
+                         {"organization_name", "More " + std::to_string(i)}},
+                        token);
+    (r.status == 201 ? created : refused) += 1;
+    if (r.status != 201) {
+      EXPECT_EQ(r.status, 429) << r.body;
+    }
+  }
+  EXPECT_EQ(created, 3);
+  EXPECT_EQ(refused, 3);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'tenant\\_%'"), 4);
+  // The signed-in routes still count against the user.
+  EXPECT_EQ(Call("GET", "/api/auth/me", nullptr, token).status, 200);
+}
+
+TEST_F(AccountsTest, ClientAddressComesFromTrustedProxiesOnly) {
+  // Without trusted proxies X-Forwarded-For is the client's own claim: ignored.
+  Start("rate_limits:\n  anonymous_per_hour: 2\n");
+  auto logout = [&](const std::string& forwarded) {
+    return HttpCall(port_, "POST", "/api/auth/logout", R"({"refresh_token":"x"})", "",
+                    {{"X-Forwarded-For", forwarded}})
+        .status;
+  };
+  EXPECT_EQ(logout("198.51.100.1"), 204);
+  EXPECT_EQ(logout("198.51.100.2"), 204);
+  EXPECT_EQ(logout("198.51.100.3"), 429);  // all three are 127.0.0.1
+  app_->Stop();
+
+  // Behind a trusted balancer each forwarded client has its own allowance; a hop the
+  // client prepended itself is not believed, and IPv6 clients share one per /64.
+  Start("rate_limits:\n  anonymous_per_hour: 2\n", "  trusted_proxies: [127.0.0.0/8]\n");
+  EXPECT_EQ(logout("198.51.100.1"), 204);
+  EXPECT_EQ(logout("198.51.100.1"), 204);
+  EXPECT_EQ(logout("198.51.100.1"), 429);
+  EXPECT_EQ(logout("198.51.100.2"), 204);
+  EXPECT_EQ(logout("203.0.113.9, 198.51.100.1"), 429);  // the real client is the last hop
+  EXPECT_EQ(logout("2001:db8:1:2::10"), 204);
+  EXPECT_EQ(logout("2001:db8:1:2:ffff::1"), 204);
+  EXPECT_EQ(logout("2001:db8:1:2:abcd::2"), 429);  // same /64
+  EXPECT_EQ(logout("2001:db8:1:3::10"), 204);      // the next /64
 }
 
 TEST_F(AccountsTest, LoginIsLimitedPerEmail) {

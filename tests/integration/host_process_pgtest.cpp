@@ -160,6 +160,11 @@ TEST(HostProcessTest, ReadinessFollowsTheDatabaseAcrossARestart) {
   EXPECT_TRUE(host->WaitFor(port, "/ready", 503, seconds(20))) << host->Log();
   const auto down = HttpGet(port, "/ready");
   EXPECT_EQ(nlohmann::json::parse(down.body)["error"]["code"], "not_ready") << down.body;
+  EXPECT_EQ(nlohmann::json::parse(down.body)["failed_check"], "database") << down.body;
+  // Which check, not libpq's words: no socket path, host or user reaches a stranger.
+  EXPECT_EQ(down.body.find(dir), std::string::npos) << down.body;
+  EXPECT_EQ(down.body.find("connection to server"), std::string::npos) << down.body;
+  EXPECT_EQ(down.body.find("postgres"), std::string::npos) << down.body;
   EXPECT_EQ(HttpGet(port, "/health").status, 200);
 
   ASSERT_EQ(Shell("SLOTH_PG_FSYNC=off " + start), 0);

@@ -4,12 +4,15 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "http/body_stream.hpp"
+#include "http/client_address.hpp"
 #include "http/server.hpp"
+#include "log/log.hpp"
 
 namespace sloth::http {
 namespace {
@@ -140,6 +143,143 @@ TEST_F(HttpServerTest, StreamedBodiesReachTheHandlerAsTheyArrive) {
     reply.append(buf, static_cast<std::size_t>(n));
   EXPECT_NE(reply.find("200"), std::string::npos) << reply;
   EXPECT_NE(reply.find("\"size\":5"), std::string::npos) << reply;
+}
+
+// A raw connection to the server, for requests a well-behaved client would not send.
+class RawClient {
+ public:
+  explicit RawClient(int port) : sock_(Poco::Net::SocketAddress("127.0.0.1", port)) {
+    sock_.setReceiveTimeout(Poco::Timespan(30, 0));  // a hang fails the test, not the run
+  }
+  void Send(const std::string& bytes) {
+    sock_.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+  }
+  // Everything until the server closes the connection.
+  std::string ReadToClose() {
+    std::string out;
+    char buf[4096];
+    for (int n; (n = sock_.receiveBytes(buf, sizeof buf)) > 0;)
+      out.append(buf, static_cast<std::size_t>(n));
+    return out;
+  }
+  // Sends `bytes` one at a time, `gap` apart, until the server closes the connection;
+  // returns how many were sent by then (bytes.size() + 1 when it never closed).
+  std::size_t Drip(const std::string& bytes, std::chrono::milliseconds gap) {
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      if (sock_.poll(Poco::Timespan(gap.count() * 1000), Poco::Net::Socket::SELECT_READ)) {
+        char c;
+        try {
+          if (sock_.receiveBytes(&c, 1) <= 0) return i;
+        } catch (const Poco::Exception&) {
+          return i;  // reset
+        }
+      }
+      try {
+        sock_.sendBytes(&bytes[i], 1);
+      } catch (const Poco::Exception&) {
+        return i;
+      }
+    }
+    return bytes.size() + 1;
+  }
+
+ private:
+  Poco::Net::StreamSocket sock_;
+};
+
+TEST_F(HttpServerTest, UnknownMethodsAreAnsweredAtOnceUnderOneLabel) {
+  for (int i = 0; i < 20; ++i) {
+    RawClient c(server_->port());
+    c.Send("M" + std::to_string(i) + "X /health HTTP/1.1\r\nHost: x\r\n\r\n");
+    const std::string reply = c.ReadToClose();
+    EXPECT_EQ(reply.rfind("HTTP/1.1 501", 0), 0u) << reply;
+  }
+  EXPECT_EQ(metrics_.CounterValue("sloth_http_requests_total",
+                                  {{"method", "other"}, {"route", "unmatched"}, {"status", "501"}}),
+            20);
+  const std::string text = metrics_.Render();
+  EXPECT_EQ(text.find("M0X"), std::string::npos);
+  EXPECT_EQ(text.find("M19X"), std::string::npos);
+  // A POST without a length or chunked framing has no body: answered, not waited on.
+  RawClient c(server_->port());
+  c.Send("POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string reply = c.ReadToClose();
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  EXPECT_NE(reply.find("\"size\":0"), std::string::npos) << reply;
+}
+
+// Slow clients: a short head and body deadline, two worker threads.
+class SlowClientTest : public HttpServerTest {
+ protected:
+  void SetUp() override {
+    router_.Add("POST", "/echo", [](Request& r) {
+      return Response::Json(200, {{"size", r.body.size()}});
+    });
+    ServerOptions o;
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.max_threads = 2;
+    o.keep_alive_timeout = std::chrono::milliseconds(200);
+    o.header_timeout = std::chrono::milliseconds(300);
+    o.body_timeout = std::chrono::milliseconds(300);
+    server_ = std::make_unique<Server>(o, router_, metrics_);
+    server_->Start();
+  }
+};
+
+TEST_F(SlowClientTest, DrippingAHeadOrABodyIsCutOffAndFreesTheThread) {
+  // Each byte comes well within the per-read timeout; the whole head never would. Both
+  // worker threads are taken by drippers: the server must cut them to serve anyone else.
+  const std::string head =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(400, 'a') + "\r\n\r\n";
+  std::size_t sent[2] = {0, 0};
+  std::thread drippers[2];
+  for (int i = 0; i < 2; ++i)
+    drippers[i] = std::thread([&, i] {
+      RawClient c(server_->port());
+      sent[i] = c.Drip(head, std::chrono::milliseconds(20));
+    });
+  for (auto& t : drippers) t.join();
+  for (const auto n : sent) {
+    EXPECT_LT(n, head.size()) << "the dripping client was never cut off";
+    EXPECT_GT(n, 0u);
+  }
+  // A body sent as slowly: its head arrives whole, then the body deadline applies.
+  RawClient body(server_->port());
+  body.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 400\r\n\r\n");
+  EXPECT_LT(body.Drip(std::string(400, 'b'), std::chrono::milliseconds(20)), 400u);
+  EXPECT_EQ(metrics_.CounterValue("sloth_http_read_deadline_cuts_total", {}), 3);
+  // The threads are free again: a normal client is served.
+  const auto r = Post("/echo", "{}");
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
+TEST(LogField, ControlCharactersCannotForgeALine) {
+  EXPECT_EQ(log::Field("/api/x\n2026-01-01 info [http] GET /admin 200"),
+            "/api/x\\x0a2026-01-01\\x20info\\x20[http]\\x20GET\\x20/admin\\x20200");
+  EXPECT_EQ(log::Field("/plain/path"), "/plain/path");
+  EXPECT_EQ(log::Field("a\\b\"c\x7f"), "a\\x5cb\\x22c\\x7f");
+}
+
+TEST(ClientAddress, TrustedProxiesAndRateKeys) {
+  const std::vector<Cidr> trusted = {ParseCidr("10.0.0.0/8"), ParseCidr("2001:db8::1")};
+  const Poco::Net::IPAddress balancer("10.1.2.3"), stranger("192.0.2.7");
+  const std::string xff = "6.6.6.6, 198.51.100.4, 10.9.9.9";
+  EXPECT_EQ(ClientAddress(stranger, &xff, trusted), "192.0.2.7");  // not a proxy: ignored
+  EXPECT_EQ(ClientAddress(balancer, &xff, trusted), "198.51.100.4");
+  EXPECT_EQ(ClientAddress(balancer, nullptr, trusted), "10.1.2.3");
+  const std::string garbage = "not-an-ip";
+  EXPECT_EQ(ClientAddress(balancer, &garbage, trusted), "10.1.2.3");
+  EXPECT_EQ(ClientAddress(Poco::Net::IPAddress("::ffff:10.0.0.5"), &xff, trusted), "198.51.100.4");
+  EXPECT_EQ(ClientAddress(Poco::Net::IPAddress("2001:db8::1"), &xff, trusted), "198.51.100.4");
+  EXPECT_EQ(RateKey("198.51.100.4"), "198.51.100.4");
+  EXPECT_EQ(RateKey("::ffff:198.51.100.4"), "198.51.100.4");
+  EXPECT_EQ(RateKey("2001:db8:aa:bb:1:2:3:4"), RateKey("2001:db8:aa:bb:ffff::9"));
+  EXPECT_NE(RateKey("2001:db8:aa:bb::1"), RateKey("2001:db8:aa:bc::1"));
+  EXPECT_THROW(ParseCidr("10.0.0.0/33"), std::invalid_argument);
+  EXPECT_THROW(ParseCidr("example.com"), std::invalid_argument);
+  EXPECT_TRUE(ParseCidr("10.0.0.0/8").Contains(Poco::Net::IPAddress("10.200.0.1")));
+  EXPECT_FALSE(ParseCidr("10.0.0.0/8").Contains(Poco::Net::IPAddress("11.0.0.1")));
 }
 
 TEST(BodyStream, ReadsUpToItsLimitAndTellsWhy) {

@@ -14,6 +14,7 @@
 #include "billing/plan_catalog.hpp"
 #include "errors/error.hpp"
 #include "http/api_error.hpp"
+#include "http/client_address.hpp"
 #include "tenants/tenant_repository.hpp"
 
 namespace sloth::accounts {
@@ -134,7 +135,8 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
             std::string key = email;
             std::transform(key.begin(), key.end(), key.begin(),
                            [](unsigned char c) { return std::tolower(c); });
-            api::EnforceLimit(limiter, "login-ip:" + ctx.request.remote_ip, options.login_per_ip);
+            api::EnforceLimit(limiter, "login-ip:" + http::RateKey(ctx.request.remote_ip),
+                              options.login_per_ip);
             api::EnforceLimit(limiter, "login-email:" + key, options.login_per_email);
             AccountRepository repo;
             const auto user = repo.FindUserByEmail(ctx.tx, email);

@@ -3,6 +3,7 @@
 #include "accounts/account_repository.hpp"
 #include "api/error_mapping.hpp"
 #include "http/api_error.hpp"
+#include "http/client_address.hpp"
 
 namespace sloth::api {
 
@@ -32,11 +33,13 @@ std::optional<accounts::Principal> Api::Authorize(const http::Request& req, Acce
   } catch (const errors::Error& e) {
     refused = ToHttp(e);
   }
-  // Limits first, so callers with bad or missing tokens are throttled like anyone.
-  if (principal) {
+  // Limits first, so callers with bad or missing tokens are throttled like anyone. Public
+  // routes (sign-up, login, refresh) are limited by address whatever token is sent: any
+  // valid token would otherwise lift the limit on creating accounts.
+  if (principal && access != Access::kPublic) {
     EnforceLimit(limiter_, "user:" + std::to_string(principal->user_id), limits_.user);
   } else {
-    EnforceLimit(limiter_, "ip:" + req.remote_ip, limits_.anonymous);
+    EnforceLimit(limiter_, "ip:" + http::RateKey(req.remote_ip), limits_.anonymous);
   }
   if (access != Access::kPublic) {
     if (refused) throw *refused;

@@ -125,6 +125,9 @@ http::ServerOptions ServerOptionsFrom(const config::HttpConfig& c) {
   so.max_threads = c.max_threads;
   so.max_queued = c.max_queued;
   so.keep_alive_timeout = c.keep_alive_timeout;
+  so.header_timeout = c.header_timeout;
+  so.body_timeout = c.body_timeout;
+  so.trusted_proxies = c.trusted_proxies;
   return so;
 }
 

@@ -97,6 +97,12 @@ std::vector<Field> BuildSchema() {
            Int("max_threads", 512, 1, 8192, "request worker threads (= concurrent connections)"),
            Int("max_queued", 1024, 1, 100000, "accepted connections waiting for a worker"),
            Int("keep_alive_timeout_ms", 5000, 100, 600000, "idle keep-alive timeout"),
+           Int("header_timeout_ms", 10000, 100, 600000,
+               "a request head must arrive within this (after the keep-alive wait)"),
+           Int("body_timeout_ms", 60000, 100, 3600000,
+               "a request body must arrive within this of its head"),
+           List("trusted_proxies", "[]",
+                "load balancers (addresses or CIDR) whose X-Forwarded-For names the client"),
            Int("shutdown_grace_ms", 10000, 0, 600000,
                "how long in-flight requests may finish after SIGTERM"),
            Str("public_url", "", "public base URL of this host (webhooks)")},
@@ -211,6 +217,16 @@ HostConfig ParseHostConfig(
   c.http.max_queued = r["http"]["max_queued"].as<int>();
   c.http.keep_alive_timeout =
       std::chrono::milliseconds(r["http"]["keep_alive_timeout_ms"].as<std::int64_t>());
+  c.http.header_timeout =
+      std::chrono::milliseconds(r["http"]["header_timeout_ms"].as<std::int64_t>());
+  c.http.body_timeout = std::chrono::milliseconds(r["http"]["body_timeout_ms"].as<std::int64_t>());
+  for (const auto& p : r["http"]["trusted_proxies"]) {
+    try {
+      c.http.trusted_proxies.push_back(http::ParseCidr(p.as<std::string>()));
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(name + ": key 'http.trusted_proxies': " + e.what());
+    }
+  }
   c.http.shutdown_grace =
       std::chrono::milliseconds(r["http"]["shutdown_grace_ms"].as<std::int64_t>());
   c.http.public_url = r["http"]["public_url"].as<std::string>();

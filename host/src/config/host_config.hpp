@@ -16,6 +16,8 @@
 #include "schema/schema.hpp"
 #include "storage/storage_config.hpp"
 
+#include "http/client_address.hpp"
+
 namespace sloth::config {
 
 struct HttpConfig {
@@ -25,6 +27,9 @@ struct HttpConfig {
   int max_threads = 512;
   int max_queued = 1024;
   std::chrono::milliseconds keep_alive_timeout{5000};
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{60000};
+  std::vector<http::Cidr> trusted_proxies;
   std::chrono::milliseconds shutdown_grace{10000};
   std::string public_url;  // where providers reach our webhooks; empty when not reachable
 };

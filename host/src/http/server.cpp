@@ -7,11 +7,13 @@
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerConnectionFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/Net/TCPServerConnection.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 #include <spdlog/spdlog.h>
@@ -46,29 +48,48 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     Request req;
     Response resp;
     bool close = false;
+    auto* watch = ReadDeadlines::Watch::Current();
+    if (watch) watch->Arm(server_.options().body_timeout);
     try {
       req.method = in.getMethod();
       const auto rid = in.get("X-Request-Id", "");
       req.request_id = ValidRequestId(rid) ? rid : NewRequestId();
-      req.remote_ip = in.clientAddress().host().toString();
       for (const auto& [k, v] : in) {
         std::string key = k;
         std::transform(key.begin(), key.end(), key.begin(),
                        [](unsigned char c) { return std::tolower(c); });
         req.headers[key] = v;
       }
-      resp = Read(in, req, close);
+      const auto xff = req.headers.find("x-forwarded-for");
+      req.remote_ip = ClientAddress(in.clientAddress().host(),
+                                    xff == req.headers.end() ? nullptr : &xff->second,
+                                    server_.options().trusted_proxies);
+      if (!KnownMethod(req.method)) {
+        // Answered before anything is read: such a request's body has no defined end.
+        req.method = "other";
+        req.path = in.getURI();  // as sent, for the log (escaped there)
+        req.route = "unmatched";
+        resp = ErrorResponse(501, "not_implemented", "the method is not supported");
+        server_.Record(req, resp, "not_implemented", std::chrono::steady_clock::now());
+        close = true;
+      } else {
+        resp = Read(in, req, close, watch);
+      }
     } catch (const std::exception& e) {
       // Only malformed request lines or URIs get here; they never reached a handler.
       if (req.request_id.empty()) req.request_id = NewRequestId();
       resp = ErrorResponse(400, "bad_request", std::string("malformed request: ") + e.what());
       close = true;
     }
+    if (watch) watch->Disarm();  // writing the answer is not reading
     Write(out, req, resp, close);
+    // The next request's head: the idle keep-alive wait plus its read time.
+    if (watch) watch->Arm(server_.options().keep_alive_timeout + server_.options().header_timeout);
   }
 
  private:
-  Response Read(Poco::Net::HTTPServerRequest& in, Request& req, bool& close) {
+  Response Read(Poco::Net::HTTPServerRequest& in, Request& req, bool& close,
+                ReadDeadlines::Watch* watch) {
     Poco::URI uri(in.getURI());
     req.path = uri.getPath();
     for (const auto& [k, v] : uri.getQueryParameters()) req.query.emplace(k, v);
@@ -82,11 +103,15 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       close = true;  // the unread body would corrupt the next request on this connection
       return TooLarge(req, limit);
     }
-    if (match.route && match.route->options.stream_body) {
+    // Without a length or chunked framing a request has no body (RFC 9112 6.3); reading
+    // one would wait for the client to close.
+    const bool has_body = in.hasContentLength() || in.getChunkedTransferEncoding();
+    if (match.route && match.route->options.stream_body && has_body) {
       BodyStream body(in.stream(), limit);
       req.body_stream = &body;
       Response resp = server_.Dispatch(req);
       req.body_stream = nullptr;
+      if (watch) watch->Disarm();
       if (!body.drained()) {
         // The handler answered before the body ended (refused, too large). Read and drop
         // what the client is still sending, up to a bound, so it reads this answer instead
@@ -100,7 +125,7 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
         std::min<std::int64_t>(in.hasContentLength() ? in.getContentLength64() : 0, limit)));
     auto& stream = in.stream();
     char buf[16384];
-    while (stream) {
+    while (has_body && stream) {
       stream.read(buf, sizeof buf);
       const auto n = stream.gcount();
       if (n <= 0) break;
@@ -110,6 +135,7 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       }
       req.body.append(buf, static_cast<std::size_t>(n));
     }
+    if (watch) watch->Disarm();
     return server_.Dispatch(req);
   }
 
@@ -140,6 +166,8 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   Factory(const Server& server, const Router& router) : server_(server), router_(router) {}
+  // Asks keep-alive connections to close after their current request (abort: now).
+  void StopConnections(bool abort) { serverStopped(this, abort); }
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
     return new Handler(server_, router_);
@@ -150,7 +178,58 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
   const Router& router_;
 };
 
+// Poco's HTTP connection, registered with the read deadlines for its whole life; its
+// first request head is due within the keep-alive and head timeouts.
+class WatchedConnection final : public Poco::Net::TCPServerConnection {
+ public:
+  WatchedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::TCPServerConnection* inner,
+                    ReadDeadlines& deadlines, std::chrono::milliseconds first_head)
+      : TCPServerConnection(socket),
+        inner_(inner),
+        deadlines_(deadlines),
+        first_head_(first_head) {}
+  void run() override {
+    ReadDeadlines::Watch watch(deadlines_, socket());
+    watch.Arm(first_head_);
+    try {
+      inner_->run();
+    } catch (const std::exception& e) {
+      // What Poco's own start() would swallow; a connection's end is never the host's.
+      spdlog::debug("http: connection ended: {}", e.what());
+    }
+  }
+
+ private:
+  std::unique_ptr<Poco::Net::TCPServerConnection> inner_;
+  ReadDeadlines& deadlines_;
+  std::chrono::milliseconds first_head_;
+};
+
+class WatchedConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  WatchedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
+                           Poco::Net::HTTPRequestHandlerFactory::Ptr handlers,
+                           ReadDeadlines& deadlines, std::chrono::milliseconds first_head)
+      : inner_(std::move(params), std::move(handlers)),
+        deadlines_(deadlines),
+        first_head_(first_head) {}
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+    return new WatchedConnection(socket, inner_.createConnection(socket), deadlines_, first_head_);
+  }
+
+ private:
+  Poco::Net::HTTPServerConnectionFactory inner_;
+  ReadDeadlines& deadlines_;
+  std::chrono::milliseconds first_head_;
+};
+
 }  // namespace
+
+bool KnownMethod(const std::string& method) {
+  static const char* known[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  return std::any_of(std::begin(known), std::end(known),
+                     [&](const char* m) { return method == m; });
+}
 
 std::string NewRequestId() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -185,9 +264,18 @@ void Server::Start() {
   params->setKeepAlive(true);
   params->setKeepAliveTimeout(Poco::Timespan(options_.keep_alive_timeout.count() * 1000));
   params->setServerName("sloth-host");
+  // The gap between two bytes of a request; the deadlines bound the whole.
+  params->setTimeout(Poco::Timespan(options_.header_timeout.count() * 1000));
   threads_ = std::make_unique<Poco::ThreadPool>(2, options_.max_threads);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this, router_), *threads_,
-                                                    *socket_, params);
+  deadlines_ = std::make_unique<ReadDeadlines>([this] {
+    metrics_.Inc("sloth_http_read_deadline_cuts_total",
+                 "connections closed for sending a request too slowly", {});
+  });
+  handlers_ = new Factory(*this, router_);
+  server_ = std::make_unique<Poco::Net::TCPServer>(
+      new WatchedConnectionFactory(params, handlers_, *deadlines_,
+                                   options_.keep_alive_timeout + options_.header_timeout),
+      *threads_, *socket_, params);
   server_->start();
 }
 
@@ -198,7 +286,7 @@ void Server::Stop(std::chrono::milliseconds grace) {
   // it blocks while a request is being handled, which is the waiting we want.
   server_->stop();
   socket_->close();
-  server_->stopAll(false);
+  handlers_.cast<Factory>()->StopConnections(false);
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (server_->currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -206,11 +294,13 @@ void Server::Stop(std::chrono::milliseconds grace) {
   if (server_->currentConnections() > 0) {
     spdlog::warn("http: {} connection(s) still open after the {} ms grace period; aborting them",
                  server_->currentConnections(), grace.count());
-    server_->stopAll(true);
+    handlers_.cast<Factory>()->StopConnections(true);
   }
   threads_->joinAll();
   server_.reset();
+  handlers_.reset();
   threads_.reset();
+  deadlines_.reset();
 }
 
 Response Server::Dispatch(Request& req) const {
@@ -246,12 +336,14 @@ Response Server::Dispatch(Request& req) const {
         resp = ErrorResponse(503, "unavailable", "the service is busy; retry shortly");
         resp.headers.emplace_back("Retry-After", "1");
         error_code = "unavailable";
-        access->warn("{} {} rid={}: {}", req.method, req.path, req.request_id, e.what());
+        access->warn("{} {} rid={}: {}", req.method, log::Field(req.path), req.request_id,
+                     e.what());
       } catch (const db::ConnectionLost& e) {
         resp = ErrorResponse(503, "unavailable", "the database is unavailable; retry shortly");
         resp.headers.emplace_back("Retry-After", "5");
         error_code = "unavailable";
-        access->error("{} {} rid={}: {}", req.method, req.path, req.request_id, e.what());
+        access->error("{} {} rid={}: {}", req.method, log::Field(req.path), req.request_id,
+                      e.what());
       } catch (const nlohmann::json::exception& e) {
         resp = ErrorResponse(400, "invalid_argument",
                              std::string("malformed JSON value: ") + e.what(), "body");
@@ -259,8 +351,8 @@ Response Server::Dispatch(Request& req) const {
       } catch (const std::exception& e) {
         resp = ErrorResponse(500, "internal", "internal error; quote request id " + req.request_id);
         error_code = "internal";
-        access->error("{} {} rid={}: unhandled: {}", req.method, req.path, req.request_id,
-                      e.what());
+        access->error("{} {} rid={}: unhandled: {}", req.method, log::Field(req.path),
+                      req.request_id, e.what());
       }
       if (req.body_stream && req.body_stream->too_large() && resp.status != 413) {
         // Whatever the handler made of a body cut off at the limit, this is the answer.
@@ -286,8 +378,8 @@ void Server::Record(const Request& req, const Response& resp, const std::string&
       {{"method", req.method}, {"route", req.route}, {"status", std::to_string(resp.status)}});
   metrics_.Observe("sloth_http_request_duration_seconds", "HTTP request latency",
                    {{"method", req.method}, {"route", req.route}}, seconds);
-  access->info("{} {} {} {}B {:.2f}ms rid={} ip={}{}{}", req.method, req.path, resp.status,
-               resp.body.size(), seconds * 1000, req.request_id, req.remote_ip,
+  access->info("{} {} {} {}B {:.2f}ms rid={} ip={}{}{}", req.method, log::Field(req.path),
+               resp.status, resp.body.size(), seconds * 1000, req.request_id, req.remote_ip,
                error_code.empty() ? "" : " error=", error_code);
 }
 

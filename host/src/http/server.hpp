@@ -4,15 +4,21 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "http/client_address.hpp"
+#include "http/read_deadlines.hpp"
 #include "http/router.hpp"
 #include "metrics/metrics.hpp"
+
+#include <Poco/SharedPtr.h>
 
 namespace Poco {
 class ThreadPool;
 namespace Net {
-class HTTPServer;
+class HTTPRequestHandlerFactory;
 class ServerSocket;
+class TCPServer;
 }  // namespace Net
 }  // namespace Poco
 
@@ -25,6 +31,11 @@ struct ServerOptions {
   int max_threads = 512;
   int max_queued = 1024;
   std::chrono::milliseconds keep_alive_timeout{5000};
+  // A request head must be complete this long after the connection opened or its previous
+  // answer was sent (on top of keep_alive_timeout); a body within body_timeout of its head.
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{60000};
+  std::vector<Cidr> trusted_proxies;  // peers whose X-Forwarded-For is believed
 };
 
 // Serves a Router over Poco's HTTPServer: request ids, body limits, the error envelope,
@@ -55,9 +66,15 @@ class Server {
   metrics::Registry& metrics_;
   std::unique_ptr<Poco::ThreadPool> threads_;
   std::unique_ptr<Poco::Net::ServerSocket> socket_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<ReadDeadlines> deadlines_;
+  Poco::SharedPtr<Poco::Net::HTTPRequestHandlerFactory> handlers_;
+  std::unique_ptr<Poco::Net::TCPServer> server_;
   int port_ = 0;
 };
+
+// The methods served; any other is answered 501 before its body is read, and counted in
+// metrics as "other" so a client cannot mint label values.
+bool KnownMethod(const std::string& method);
 
 // A fresh random request id (32 hex digits).
 std::string NewRequestId();

@@ -103,4 +103,21 @@ std::shared_ptr<spdlog::logger> Get(const std::string& name) {
   return l;
 }
 
+std::string Field(std::string_view value) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(value.size());
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c == 0x7f || c == '\\' || c == '"') {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 }  // namespace sloth::log

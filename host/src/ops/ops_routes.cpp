@@ -1,6 +1,7 @@
 #include "ops/ops_routes.hpp"
 
 #include "http/api_error.hpp"
+#include "log/log.hpp"
 
 namespace sloth::ops {
 namespace {
@@ -36,20 +37,27 @@ void AddRoutes(http::Router& router, db::Pool& pool, db::Migrator& migrator,
     return http::Response::Json(200, {{"status", "ok"}});
   });
 
-  router.Add("GET", "/ready", [&migrator](http::Request&) {
+  // Names the check that failed, never its internal text (that goes to the log): anyone can
+  // call /ready, and a database error can carry hosts, users and schema names.
+  router.Add("GET", "/ready", [&migrator](http::Request& req) {
+    static auto log = log::Get("ops");
+    auto not_ready = [](const std::string& check, const std::string& message) {
+      auto body = http::ErrorEnvelope("not_ready", message);
+      body["status"] = "not_ready";
+      body["failed_check"] = check;
+      return http::Response::Json(503, body);
+    };
     try {
       const auto status = migrator.Status();
       if (!status.Current()) {
-        auto body = http::ErrorEnvelope("not_ready", status.Describe());
-        body["status"] = "not_ready";
-        return http::Response::Json(503, body);
+        log->warn("ready: rid={} {}", req.request_id, status.Describe());
+        return not_ready("migrations", "the database schema is not at this release's version");
       }
       return http::Response::Json(
           200, {{"status", "ready"}, {"migrations", {{"public", status.public_applied}}}});
     } catch (const std::exception& e) {
-      auto body = http::ErrorEnvelope("not_ready", std::string("database: ") + e.what());
-      body["status"] = "not_ready";
-      return http::Response::Json(503, body);
+      log->warn("ready: rid={} database: {}", req.request_id, e.what());
+      return not_ready("database", "the database cannot be reached");
     }
   });
 
