@@ -54,6 +54,13 @@ FakeResponse FakeTelegram::Handle(const FakeRequest& r) {
   const json p = Params(r);
 
   if (method == "getme") {
+    std::unique_lock lock(mu_);
+    if (hold_verification_) {
+      ++held_;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return !hold_verification_; });
+      --held_;
+    }
     return Ok({{"id", 7000000001LL},
                {"is_bot", true},
                {"first_name", "Salon bot"},
@@ -192,6 +199,24 @@ int FakeTelegram::polls() const {
 bool FakeTelegram::WaitForSent(std::size_t n, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);
   return cv_.wait_for(lock, timeout, [&] { return sent_.size() >= n; });
+}
+
+void FakeTelegram::HoldVerification() {
+  std::lock_guard lock(mu_);
+  hold_verification_ = true;
+}
+
+void FakeTelegram::ReleaseVerification() {
+  {
+    std::lock_guard lock(mu_);
+    hold_verification_ = false;
+  }
+  cv_.notify_all();
+}
+
+bool FakeTelegram::WaitForHeld(int n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return held_ >= n; });
 }
 
 }  // namespace sloth::fakes

@@ -40,6 +40,11 @@ class FakeTelegram {
 
   // The next `count` sends answer 429 with retry_after `seconds`.
   void RateLimitNext(int count, int seconds);
+  // While held, getMe calls (how a connect verifies a token) wait for Release: a slow
+  // provider. HeldCalls() counts those waiting.
+  void HoldVerification();
+  void ReleaseVerification();
+  bool WaitForHeld(int n, std::chrono::milliseconds timeout) const;
   // Queues an update for getUpdates.
   void AddUpdate(const nlohmann::json& update);
   // Returns `update` once more whatever the offset (a redelivery, as after a lost confirm).
@@ -61,6 +66,8 @@ class FakeTelegram {
   std::vector<nlohmann::json> updates_;
   std::vector<nlohmann::json> redeliver_;
   int polls_ = 0;
+  bool hold_verification_ = false;
+  int held_ = 0;
   int polls_open_ = 0;  // getUpdates calls being held
   std::string webhook_url_, webhook_secret_;
   int rate_limit_count_ = 0, rate_limit_seconds_ = 1;

@@ -117,6 +117,47 @@ class ChannelsTest : public ::testing::Test {
   std::unique_ptr<app::HostApp> app_;
 };
 
+TEST_F(ChannelsTest, ConnectsToASlowProviderHoldNoConnectionAndAreCappedPerOrganisation) {
+  const std::string a = Register("a@slow.test"), b = Register("b@slow.test"),
+                    c = Register("c@slow.test");
+  fake_.HoldVerification();
+  // Organisation A asks for six connects, B for four: A's first four and B's four wait at
+  // the provider (four per organisation, plugins.max_calls_per_tenant); A's other two are
+  // refused at once. Eight waiting connects: as many as the pool has connections.
+  std::vector<std::string> outcomes(10);  // "201" or the error code
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 10; ++i) {
+    clients.emplace_back([&, i] {
+      const auto r = testing::HttpCall(app_->port(), "POST", "/api/integrations/telegram/connect",
+                                       json{{"bot_token", kToken}}.dump(), i < 6 ? a : b);
+      outcomes[i] =
+          r.status == 201 ? "201" : json::parse(r.body, nullptr, false)["error"].value("code", "?");
+    });
+    if (i == 3) {
+      EXPECT_TRUE(fake_.WaitForHeld(4, std::chrono::seconds(20)));
+    }
+  }
+  EXPECT_TRUE(fake_.WaitForHeld(8, std::chrono::seconds(20)));
+  // While eight provider calls hang, none holds a pooled connection, and others are served.
+  EXPECT_EQ(app_->pool().Stats().in_use, 0);
+  EXPECT_EQ(testing::HttpCall(app_->port(), "GET", "/api/auth/me", "", c).status, 200);
+  EXPECT_EQ(testing::HttpCall(app_->port(), "GET", "/api/integrations", "", a).status, 200);
+  fake_.ReleaseVerification();
+  for (auto& t : clients) t.join();
+  auto count = [&](int from, int to, const std::string& what) {
+    return std::count(outcomes.begin() + from, outcomes.begin() + to, what);
+  };
+  // A: two refused at the cap at once; of the four verified, the plan (one bot) keeps one
+  // and refuses three when recording. B: one kept, three refused by the plan.
+  EXPECT_EQ(count(0, 6, "rate_limited"), 2);
+  EXPECT_EQ(count(0, 6, "201"), 1);
+  EXPECT_EQ(count(0, 6, "limit_exceeded"), 3);
+  EXPECT_EQ(count(6, 10, "201"), 1);
+  EXPECT_EQ(count(6, 10, "limit_exceeded"), 3);
+  for (std::int64_t tenant = 1; tenant <= 3; ++tenant)  // every slot was given back
+    EXPECT_EQ(app_->plugins().tenant_calls().in_flight(tenant), 0) << tenant;
+}
+
 TEST_F(ChannelsTest, ConnectValidatesTheTokenRegistersAWebhookAndSealsTheToken) {
   const auto token = Register("owner@aurora.test");
   // A token Telegram refuses: 400 and nothing stored.

@@ -67,11 +67,14 @@ void AddPromptRoutes(api::Api& api, Agent& agent) {
           });
 }
 
-void AddChatRoutes(api::Api& api, Agent& agent, const std::string& limit_reply) {
+void AddChatRoutes(api::Api& api, Agent& agent, const std::string& limit_reply,
+                   plugins::TenantCalls& calls) {
   // The web chat: the message and the reply are stored on a `web` conversation and count
   // against the plan like a channel's.
   api.AddPooled("POST", "/api/agent/chat", api::Access::kTenant,
-                [&agent, limit_reply](api::PooledContext& ctx) {
+                [&agent, limit_reply, &calls](api::PooledContext& ctx) {
+                  // Taken before the message is stored: a refusal loses nothing.
+                  const auto slot = calls.Acquire(ctx.tenant());
                   const json body = ctx.request.Json();
                   api::OnlyFields(body, {"message", "conversation_id"});
                   const std::string message = api::RequiredString(body, "message", 4000);
@@ -203,9 +206,10 @@ void AddHistoryRoutes(api::Api& api) {
 
 }  // namespace
 
-void AddRoutes(api::Api& api, Agent& agent, const std::string& limit_reply) {
+void AddRoutes(api::Api& api, Agent& agent, const std::string& limit_reply,
+               plugins::TenantCalls& calls) {
   AddPromptRoutes(api, agent);
-  AddChatRoutes(api, agent, limit_reply);
+  AddChatRoutes(api, agent, limit_reply, calls);
   AddHistoryRoutes(api);
 }
 

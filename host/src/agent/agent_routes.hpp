@@ -8,11 +8,14 @@
 
 #include "agent/agent.hpp"
 #include "api/api.hpp"
+#include "plugins/tenant_calls.hpp"
 
 namespace sloth::agent {
 
 // `limit_reply`: what the web chat answers past the plan's message limit (the channels'
 // reply, so a client hears the same everywhere).
-void AddRoutes(api::Api& api, Agent& agent, const std::string& limit_reply);
+// `calls` caps the web chat turns (LLM calls) one organisation runs at once.
+void AddRoutes(api::Api& api, Agent& agent, const std::string& limit_reply,
+               plugins::TenantCalls& calls);
 
 }  // namespace sloth::agent

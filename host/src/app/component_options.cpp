@@ -37,6 +37,7 @@ plugins::ManagerOptions ManagerOptionsFrom(const config::PluginsConfig& c) {
   o.kind_timeouts = c.kind_timeouts;
   o.init_timeout = c.init_timeout;
   o.max_threads = c.max_threads;
+  o.max_calls_per_tenant = c.max_calls_per_tenant;
   return o;
 }
 

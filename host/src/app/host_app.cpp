@@ -77,8 +77,8 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   integrations::AddRoutes(*api_, *integrations_, c.http.public_url,
                           std::bind(&channels::Channels::Rescan, channels_.get()));
   integrations::AddOAuthRoutes(*api_, *pool_, *integrations_, c.http.public_url);
-  knowledge::AddRoutes(*api_, *knowledge_);
-  agent::AddRoutes(*api_, *agent_, c.channels.limit_reply);
+  knowledge::AddRoutes(*api_, *knowledge_, plugins_->tenant_calls());
+  agent::AddRoutes(*api_, *agent_, c.channels.limit_reply, plugins_->tenant_calls());
   booking::AddRoutes(*api_, *bookings_);
   channels_->AddRoutes(*api_);
 

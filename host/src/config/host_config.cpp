@@ -136,6 +136,8 @@ std::vector<Field> BuildSchema() {
                    "per plugin kind; 0 = call_timeout_ms"),
            Int("init_timeout_ms", 10000, 1, 600000, "timeout of a plugin's descriptor and init"),
            Int("max_threads", 64, 1, 4096, "threads for calls into plugins"),
+           Int("max_calls_per_tenant", 4, 1, 1000,
+               "provider calls one organisation's requests may have in flight at once"),
            Open("config", "per-plugin settings, by plugin id (host->plugin_config)")},
           "plugin loading"),
       Section("outbound_http",
@@ -313,6 +315,7 @@ HostConfig ParseHostConfig(
   }
   c.plugins.init_timeout = std::chrono::milliseconds(plugins["init_timeout_ms"].as<std::int64_t>());
   c.plugins.max_threads = plugins["max_threads"].as<int>();
+  c.plugins.max_calls_per_tenant = plugins["max_calls_per_tenant"].as<int>();
   c.plugins.config = plugins["config"];
   const auto out = r["outbound_http"];
   for (const auto& h : out["allow_hosts"])

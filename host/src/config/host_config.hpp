@@ -56,6 +56,7 @@ struct LogConfig {
 struct PluginsConfig {
   std::vector<std::string> dirs;  // absolute, resolved against the config file's directory
   std::chrono::milliseconds call_timeout{30000};
+  int max_calls_per_tenant = 4;
   // By plugin kind (llm, embedder, channel, ...): a chat completion needs longer than a
   // storage write. A kind not listed uses call_timeout.
   std::map<std::string, std::chrono::milliseconds, std::less<>> kind_timeouts;

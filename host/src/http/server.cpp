@@ -258,7 +258,8 @@ void Server::Start() {
                 /*reuseAddress=*/true);
   socket_->listen(options_.max_queued);
   port_ = socket_->address().port();
-  auto* params = new Poco::Net::HTTPServerParams;
+  // Shared by the connection factory and the server: an AutoPtr, so each holds a count.
+  Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(options_.max_threads);
   params->setMaxQueued(options_.max_queued);
   params->setKeepAlive(true);

@@ -43,6 +43,8 @@ Connected Connect(db::Pool& pool, IntegrationRuntime& runtime, const std::string
   const auto& feature = plugin->manifest.feature;
   const std::optional<std::string> gated =
       feature.empty() ? std::nullopt : std::optional<std::string>(feature);
+  // Held across the provider's verification; a connect to a slow endpoint is one of them.
+  const auto slot = runtime.plugins().tenant_calls().Acquire(tenant);
   IntegrationRepository repo;
   const std::string id = pool.InTenant(db::TenantId{tenant}, [&](db::Transaction& tx) {
     PlanGate().CheckCanEnable(tx, tenant, gated);

@@ -144,7 +144,7 @@ SettingsChange ReadSettingsChange(const json& body) {
 
 }  // namespace
 
-void AddRoutes(api::Api& api, Knowledge& knowledge) {
+void AddRoutes(api::Api& api, Knowledge& knowledge, plugins::TenantCalls& calls) {
   auto& uploads = knowledge.uploads();
   http::RouteOptions upload;
   // Room for the form around the file, so an oversized file is told apart (413 "file").
@@ -219,7 +219,9 @@ void AddRoutes(api::Api& api, Knowledge& knowledge) {
 
   // Pooled: the query is embedded with no transaction open.
   api.AddPooled(
-      "POST", "/api/knowledge/search", api::Access::kTenant, [&knowledge](api::PooledContext& ctx) {
+      "POST", "/api/knowledge/search", api::Access::kTenant,
+      [&knowledge, &calls](api::PooledContext& ctx) {
+        const auto slot = calls.Acquire(ctx.tenant());
         const auto body = ctx.request.Json();
         api::OnlyFields(body, {"query", "top_k", "mode"});
         const std::string query = api::RequiredString(body, "query", 1000);

@@ -73,7 +73,9 @@ std::string CheckOps(const sloth_plugin_api* api, std::uint32_t kinds) {
 }  // namespace
 
 PluginManager::PluginManager(ManagerOptions options, HostContext context)
-    : options_(std::move(options)), context_(std::move(context)) {
+    : options_(std::move(options)),
+      context_(std::move(context)),
+      tenant_calls_(options_.max_calls_per_tenant) {
   executor_ = std::make_unique<Executor>(options_.max_threads);
   context_.executor = executor_.get();
   context_.call_timeout = options_.call_timeout;

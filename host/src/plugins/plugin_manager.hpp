@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "plugins/plugin_instance.hpp"
+#include "plugins/tenant_calls.hpp"
 
 namespace sloth::plugins {
 
@@ -22,6 +23,7 @@ struct ManagerOptions {
   std::map<std::string, std::chrono::milliseconds, std::less<>> kind_timeouts;  // see HostContext
   std::chrono::milliseconds init_timeout{10000};
   int max_threads = 64;
+  int max_calls_per_tenant = 4;  // see TenantCalls
 };
 
 // The config given for an instance does not match the plugin's schema.
@@ -61,6 +63,8 @@ class PluginManager {
   std::shared_ptr<PluginInstance> CreateInstance(const std::string& plugin_id, InstanceSpec spec);
 
   HostContext& context() { return context_; }
+  // The cap on provider calls one organisation drives at once from its requests.
+  TenantCalls& tenant_calls() { return tenant_calls_; }
   // Who receives the events plugins emit (the channels component). Set before LoadAll;
   // until then emitted events are refused and the plugin retries.
   void SetEventConsumer(
@@ -74,6 +78,7 @@ class PluginManager {
   ManagerOptions options_;
   HostContext context_;
   std::unique_ptr<Executor> executor_;
+  TenantCalls tenant_calls_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const LoadedPlugin>> plugins_;
 };
