@@ -40,7 +40,9 @@ class BookingTest : public ::testing::Test {
         std::string(64, 'f') +
         "\"\nrate_limits:\n  user_per_hour: 100000\njobs:\n  poll_ms: 100\n  workers: " +
         std::string(workers_ ? "true" : "false") +
-        "\nscheduler:\n  enabled: false\nplugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
+        "\nscheduler:\n  enabled: false\n"
+        // The races below run fifty chats of one organisation at once on purpose.
+        "plugins:\n  max_calls_per_tenant: 64\n  dirs: [\"" SLOTH_PLUGIN_DIR
         "\"]\n  config:\n    storage-local: {data_dir: \"" +
         data_dir_.string() + "\"}\n" + extra_yaml_;
     app_ = std::make_unique<app::HostApp>(config::ParseHostConfig(

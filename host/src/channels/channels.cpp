@@ -14,7 +14,9 @@ Channels::Channels(db::Pool& pool, integrations::IntegrationRuntime& runtime,
       polling_(config.polling),
       inbound_(pool, config.burst_window, blobs),
       worker_(runtime, agent, WorkerOptions{config.limit_reply, watermark}),
-      poller_(pool, runtime, PollerOptions{database_url, config.poll_timeout, config.poll_rescan}) {
+      poller_(pool, runtime,
+              PollerOptions{database_url, config.poll_timeout, config.poll_rescan,
+                            config.poll_threads}) {
   runtime.plugins().SetEventConsumer(
       [this](plugins::PluginInstance& inst, const std::string& events) {
         return Emit(inst, events);

@@ -15,7 +15,10 @@ config::Field ChannelsConfig::Schema() {
        Bool("polling", true, "long-poll integrations connected in polling mode"),
        Int("poll_timeout_ms", 10000, 1000, 60000, "how long one long poll waits (bounds shutdown)"),
        Int("poll_rescan_ms", 5000, 100, 600000,
-           "how often the poller looks for polling integrations")},
+           "how often the poller looks for polling integrations"),
+       Int("poll_threads", 16, 1, 1024,
+           "threads polling all polling integrations (each long-polls while there are no "
+           "more integrations than threads; beyond, they poll in turn without waiting)")},
       "messaging channels");
 }
 
@@ -26,6 +29,7 @@ ChannelsConfig ChannelsConfig::Read(const YAML::Node& s, const std::string&) {
   c.polling = s["polling"].as<bool>();
   c.poll_timeout = std::chrono::milliseconds(s["poll_timeout_ms"].as<int>());
   c.poll_rescan = std::chrono::milliseconds(s["poll_rescan_ms"].as<int>());
+  c.poll_threads = s["poll_threads"].as<int>();
   return c;
 }
 

@@ -18,6 +18,7 @@ struct ChannelsConfig {
   bool polling = true;      // run long-poll loops for integrations in polling mode
   std::chrono::milliseconds poll_timeout{10000};
   std::chrono::milliseconds poll_rescan{5000};
+  int poll_threads = 16;
 
   static config::Field Schema();
   static ChannelsConfig Read(const YAML::Node& section, const std::string& file);

@@ -154,6 +154,10 @@ bool IntegrationRepository::TryClaimPolling(db::Connection& conn, const std::str
       .Bool(0, 0);
 }
 
+void IntegrationRepository::ReleasePolling(db::Connection& conn, const std::string& id) {
+  conn.Exec("SELECT pg_advisory_unlock(hashtext('sloth.poll'), hashtext($1))", id);
+}
+
 void IntegrationRepository::SaveConsent(db::Transaction& tx, const std::string& nonce,
                                         const PendingConsent& c, std::chrono::seconds ttl) {
   // Consents abandoned at the provider are dropped a day after they expired.

@@ -64,6 +64,7 @@ class IntegrationRepository {
   // Takes the session advisory lock that makes `conn`'s host the poller of integration
   // `id`; false when another host holds it. Released when `conn` closes.
   static bool TryClaimPolling(db::Connection& conn, const std::string& id);
+  static void ReleasePolling(db::Connection& conn, const std::string& id);
   void AddSent(db::Transaction& tx, const std::string& id);
   void RecordError(db::Transaction& tx, const std::string& id, const std::string& error);
 };
