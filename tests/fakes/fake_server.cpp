@@ -66,7 +66,7 @@ FakeServer::FakeServer(Handler handler) : handler_(std::move(handler)) {
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
   port_ = socket.address().port();
   auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(16);
+  params->setMaxThreads(64);
   server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
   server_->start();
 }

@@ -40,6 +40,8 @@ class Channels {
   void Stop();
   // Looks for new or removed polling integrations now (after a connect or disconnect).
   void Rescan() { poller_.Rescan(); }
+  // Polling integrations this host polls.
+  std::size_t polling() const { return poller_.claimed(); }
 
   // Events a plugin emitted (long polling) enter the same pipeline as webhooks; SLOTH_OK
   // only once they are stored, so the plugin confirms its offset only then.
