@@ -20,7 +20,7 @@ void Argon2idVerify(benchmark::State& state) {
 void JwtIssueAndVerify(benchmark::State& state) {
   sloth::accounts::TokenService tokens(
       {"bench-secret-0123456789-abcdefghijklmn", "sloth", "sloth-api", std::chrono::seconds(900)});
-  const sloth::accounts::Principal p{42, "owner", 7};
+  const sloth::accounts::Principal p{42, "owner", 7, "bench-session"};
   for (auto _ : state) benchmark::DoNotOptimize(tokens.VerifyAccess(tokens.IssueAccess(p)));
 }
 

@@ -344,6 +344,69 @@ TEST_F(AccountsTest, ClientAddressComesFromTrustedProxiesOnly) {
   EXPECT_EQ(logout("2001:db8:1:3::10"), 204);      // the next /64
 }
 
+TEST_F(AccountsTest, SessionsEndAtLogoutAtAPasswordChangeAndAtTheirLifetime) {
+  Start();
+  Register("owner@salon.test", "Salon");
+  auto login = [&](const std::string& password) {
+    return Call("POST", "/api/auth/login", {{"email", "owner@salon.test"}, {"password", password}});
+  };
+  const json s1 = J(login("a long passphrase 42")), s2 = J(login("a long passphrase 42"));
+  auto me = [&](const json& s) {
+    return Call("GET", "/api/auth/me", nullptr, s["access_token"]).status;
+  };
+  ASSERT_EQ(me(s1), 200);
+  ASSERT_EQ(me(s2), 200);
+  // Logging out one session rejects its access token at once, not in 15 minutes; the other
+  // session is untouched.
+  EXPECT_EQ(Call("POST", "/api/auth/logout", {{"refresh_token", s1["refresh_token"]}}).status, 204);
+  EXPECT_EQ(me(s1), 401);
+  EXPECT_EQ(me(s2), 200);
+
+  // A rotation keeps the session's end.
+  const json s2b = J(Call("POST", "/api/auth/refresh", {{"refresh_token", s2["refresh_token"]}}));
+  ASSERT_TRUE(s2b.contains("access_token")) << s2b;
+  const std::string rotated =
+      "family = (SELECT family FROM public.refresh_tokens WHERE used_at IS NOT NULL)";
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.refresh_tokens WHERE " + rotated), 2);
+  EXPECT_EQ(Scalar("SELECT count(DISTINCT session_expires_at) FROM public.refresh_tokens WHERE " +
+                   rotated),
+            1);
+
+  // A password change ends every session, and answers with a new one.
+  auto change =
+      Call("POST", "/api/auth/password",
+           {{"current_password", "wrong password 1"}, {"new_password", "x"}}, s2b["access_token"]);
+  EXPECT_EQ(change.status, 401);
+  EXPECT_EQ(J(change)["error"]["field"], "current_password");
+  change = Call("POST", "/api/auth/password",
+                {{"current_password", "a long passphrase 42"}, {"new_password", "short"}},
+                s2b["access_token"]);
+  EXPECT_EQ(change.status, 400);
+  EXPECT_EQ(J(change)["error"]["field"], "new_password");
+  change = Call(
+      "POST", "/api/auth/password",
+      {{"current_password", "a long passphrase 42"}, {"new_password", "another long passphrase 7"}},
+      s2b["access_token"]);
+  ASSERT_EQ(change.status, 200) << change.body;
+  const json s3 = J(change);
+  EXPECT_EQ(me(s2b), 401);
+  EXPECT_EQ(Call("POST", "/api/auth/refresh", {{"refresh_token", s2b["refresh_token"]}}).status,
+            401);
+  EXPECT_EQ(me(s3), 200);
+  EXPECT_EQ(login("a long passphrase 42").status, 401);
+  EXPECT_EQ(login("another long passphrase 7").status, 200);
+
+  // The session's end is absolute: past it, neither its refresh nor its access token works.
+  EXPECT_EQ(Scalar("WITH ended AS (UPDATE public.refresh_tokens SET session_expires_at = now() - "
+                   "interval '1 second' WHERE revoked_at IS NULL RETURNING 1) "
+                   "SELECT count(*) FROM ended"),
+            2);  // s3's and the last login's
+  const auto late = Call("POST", "/api/auth/refresh", {{"refresh_token", s3["refresh_token"]}});
+  EXPECT_EQ(late.status, 401);
+  EXPECT_NE(late.body.find("expired"), std::string::npos) << late.body;
+  EXPECT_EQ(me(s3), 401);
+}
+
 TEST_F(AccountsTest, LoginIsLimitedPerEmail) {
   Start("rate_limits:\n  login_per_minute_email: 3\n");
   Register("owner@salon.test", "Salon");

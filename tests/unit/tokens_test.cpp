@@ -1,3 +1,6 @@
+#include <Poco/JWT/Signer.h>
+#include <Poco/JWT/Token.h>
+
 #include <atomic>
 #include <thread>
 
@@ -17,11 +20,18 @@ TokenOptions Options() {
 
 TEST(TokensTest, RoundTripAndRefusals) {
   TokenService tokens(Options());
-  const Principal p{7, "staff", 3};
+  const Principal p{7, "staff", 3, "session-a"};
   const auto back = tokens.VerifyAccess(tokens.IssueAccess(p));
   EXPECT_EQ(back.user_id, 7);
   EXPECT_EQ(back.role, "staff");
   EXPECT_EQ(back.tenant_id, 3);
+  EXPECT_EQ(back.session, "session-a");
+  // Each token has its own id (jti).
+  Poco::JWT::Token a, b;
+  ASSERT_TRUE(Poco::JWT::Signer(Options().secret).tryVerify(tokens.IssueAccess(p), a));
+  ASSERT_TRUE(Poco::JWT::Signer(Options().secret).tryVerify(tokens.IssueAccess(p), b));
+  EXPECT_FALSE(a.getId().empty());
+  EXPECT_NE(a.getId(), b.getId());
   EXPECT_THROW(tokens.VerifyAccess("a.b.c"), errors::Error);
   TokenOptions other = Options();
   other.audience = "elsewhere";
@@ -40,7 +50,7 @@ TEST(TokensTest, ConcurrentSigningAndVerifying) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 500; ++i) {
-        const Principal p{t * 1000 + i, "owner", t + 1};
+        const Principal p{t * 1000 + i, "owner", t + 1, "s"};
         if (tokens.VerifyAccess(tokens.IssueAccess(p)).user_id == p.user_id) ++ok;
       }
     });

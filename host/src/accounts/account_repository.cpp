@@ -167,11 +167,14 @@ void AccountRepository::InsertReferral(db::Transaction& tx, std::int64_t referre
 
 void AccountRepository::InsertRefresh(db::Transaction& tx, std::int64_t user_id,
                                       const std::string& family, const std::string& token_hash,
-                                      std::int64_t ttl_seconds) {
+                                      std::int64_t ttl_seconds, std::int64_t session_seconds) {
   tx.Exec(
-      "INSERT INTO public.refresh_tokens (user_id, family, token_hash, expires_at) "
-      "VALUES ($1, $2::uuid, $3, now() + make_interval(secs => $4::bigint))",
-      user_id, family, token_hash, ttl_seconds);
+      "INSERT INTO public.refresh_tokens (user_id, family, token_hash, expires_at, "
+      "session_expires_at) SELECT $1, $2::uuid, $3, "
+      "least(now() + make_interval(secs => $4::bigint), s.ends), s.ends FROM (SELECT coalesce("
+      "(SELECT min(session_expires_at) FROM public.refresh_tokens WHERE family = $2::uuid), "
+      "now() + make_interval(secs => $5::bigint)) AS ends) s",
+      user_id, family, token_hash, ttl_seconds, session_seconds);
 }
 
 std::string AccountRepository::NewFamily(db::Transaction& tx) {
@@ -182,7 +185,8 @@ std::optional<RefreshRecord> AccountRepository::LockRefresh(db::Transaction& tx,
                                                             const std::string& token_hash) {
   auto r = tx.Exec(
       "SELECT id, user_id, family::text, used_at IS NOT NULL, revoked_at IS NOT NULL, "
-      "expires_at <= now() FROM public.refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+      "expires_at <= now() OR session_expires_at <= now() FROM public.refresh_tokens "
+      "WHERE token_hash = $1 FOR UPDATE",
       token_hash);
   if (r.Empty()) return std::nullopt;
   return RefreshRecord{r.Int(0, 0),  r.Int(0, 1),  r.Text(0, 2),
@@ -198,6 +202,31 @@ void AccountRepository::RevokeFamily(db::Transaction& tx, const std::string& fam
       "UPDATE public.refresh_tokens SET revoked_at = now() WHERE family = $1::uuid AND "
       "revoked_at IS NULL",
       family);
+}
+
+void AccountRepository::RevokeUserTokens(db::Transaction& tx, std::int64_t user_id) {
+  tx.Exec(
+      "UPDATE public.refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND "
+      "revoked_at IS NULL",
+      user_id);
+}
+
+bool AccountRepository::IsSessionActive(db::Transaction& tx, std::int64_t user_id,
+                                        const std::string& family) {
+  // A family is live while one of its tokens is unrevoked (the newest rotation is) and its
+  // session has not ended.
+  auto r = tx.Exec(
+      "SELECT u.is_active AND coalesce(t.status = 'active', true) AND EXISTS (SELECT 1 FROM "
+      "public.refresh_tokens rt WHERE rt.family = $2::uuid AND rt.user_id = u.id AND "
+      "rt.revoked_at IS NULL AND rt.session_expires_at > now()) FROM public.users u "
+      "LEFT JOIN public.tenants t ON t.id = u.tenant_id WHERE u.id = $1",
+      user_id, family);
+  return !r.Empty() && r.Bool(0, 0);
+}
+
+void AccountRepository::SetPasswordHash(db::Transaction& tx, std::int64_t user_id,
+                                        const std::string& hash) {
+  tx.Exec("UPDATE public.users SET password_hash = $2 WHERE id = $1", user_id, hash);
 }
 
 Invitation AccountRepository::InsertInvitation(db::Transaction& tx, std::int64_t tenant_id,

@@ -89,13 +89,21 @@ class AccountRepository {
   void InsertReferral(db::Transaction& tx, std::int64_t referrer_user_id, std::int64_t tenant_id);
 
   // Refresh tokens.
+  // The token expires after `ttl_seconds` or when its session does: `session_seconds` after
+  // the family's first token (a login), inherited by every rotation.
   void InsertRefresh(db::Transaction& tx, std::int64_t user_id, const std::string& family,
-                     const std::string& token_hash, std::int64_t ttl_seconds);
+                     const std::string& token_hash, std::int64_t ttl_seconds,
+                     std::int64_t session_seconds);
   std::string NewFamily(db::Transaction& tx);
   // Locks the row (FOR UPDATE) so two concurrent refreshes of one token cannot both win.
   std::optional<RefreshRecord> LockRefresh(db::Transaction& tx, const std::string& token_hash);
   void MarkRefreshUsed(db::Transaction& tx, std::int64_t id);
   void RevokeFamily(db::Transaction& tx, const std::string& family);
+  // Ends every session of one user (a password change, a deactivation).
+  void RevokeUserTokens(db::Transaction& tx, std::int64_t user_id);
+  // IsActive, and the session `family` is neither revoked nor past its end.
+  bool IsSessionActive(db::Transaction& tx, std::int64_t user_id, const std::string& family);
+  void SetPasswordHash(db::Transaction& tx, std::int64_t user_id, const std::string& hash);
 
   // Invitations.
   Invitation InsertInvitation(db::Transaction& tx, std::int64_t tenant_id, const std::string& email,

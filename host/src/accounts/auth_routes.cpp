@@ -53,9 +53,10 @@ json UserJson(const User& u) {
 // Issues an access token and starts (or continues) a refresh family.
 json IssueTokens(api::Context& ctx, AccountRepository& repo, const User& u,
                  const std::string& family, const AccountsOptions& o, const TokenService& tokens) {
-  Principal p{u.id, u.role, u.tenant_id};
+  Principal p{u.id, u.role, u.tenant_id, family};
   const std::string refresh = TokenService::NewOpaqueToken();
-  repo.InsertRefresh(ctx.tx, u.id, family, TokenService::Hash(refresh), o.refresh_ttl.count());
+  repo.InsertRefresh(ctx.tx, u.id, family, TokenService::Hash(refresh), o.refresh_ttl.count(),
+                     o.session_lifetime.count());
   return {{"access_token", tokens.IssueAccess(p)},
           {"refresh_token", refresh},
           {"token_type", "Bearer"},
@@ -183,6 +184,33 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     }
     return http::Response::NoContent();  // idempotent: an unknown token is already logged out
   });
+
+  // A new password ends every session (a thief's too); the caller gets a fresh one.
+  api.Add("POST", "/api/auth/password", api::Access::kSignedIn,
+          [&tokens, &limiter, options](api::Context& ctx) {
+            const json body = ctx.request.Json();
+            api::OnlyFields(body, {"current_password", "new_password"});
+            for (const char* f : {"current_password", "new_password"}) {
+              if (!body.contains(f) || !body[f].is_string())
+                throw errors::Error::InvalidArgument(std::string(f) + " is required", f);
+            }
+            api::EnforceLimit(limiter, "login-user:" + std::to_string(ctx.user().user_id),
+                              options.login_per_email);
+            AccountRepository repo;
+            const auto user = repo.FindUser(ctx.tx, ctx.user().user_id);
+            if (!user) throw errors::Error(errors::Code::kUnauthenticated, "no such account");
+            if (!VerifyPassword(user->password_hash, body["current_password"].get<std::string>()))
+              throw errors::Error(errors::Code::kUnauthenticated, "the current password is wrong",
+                                  "current_password");
+            const std::string next = body["new_password"].get<std::string>();
+            if (const auto problem = PasswordProblem(next, user->email))
+              throw errors::Error(errors::Code::kInvalidArgument, "new_password " + *problem,
+                                  "new_password", {{"reason", "weak_password"}});
+            repo.SetPasswordHash(ctx.tx, user->id, HashPassword(next));
+            repo.RevokeUserTokens(ctx.tx, user->id);
+            return http::Response::Json(
+                200, IssueTokens(ctx, repo, *user, repo.NewFamily(ctx.tx), options, tokens));
+          });
 
   api.Add("GET", "/api/auth/me", api::Access::kSignedIn, [](api::Context& ctx) {
     AccountRepository repo;

@@ -10,6 +10,7 @@ namespace sloth::accounts {
 
 struct AccountsOptions {
   std::chrono::seconds refresh_ttl{30 * 24 * 3600};
+  std::chrono::seconds session_lifetime{30 * 24 * 3600};  // from login, whatever refreshes
   std::chrono::seconds invite_ttl{7 * 24 * 3600};
   http::RateLimit login_per_ip{10, std::chrono::minutes(1)};
   http::RateLimit login_per_email{10, std::chrono::minutes(1)};

@@ -11,6 +11,7 @@ struct Principal {
   std::int64_t user_id = 0;
   std::string role;                       // owner | staff | admin
   std::optional<std::int64_t> tenant_id;  // empty for platform admins
+  std::string session;                    // the login (refresh-token family) it belongs to
   bool IsAdmin() const { return role == "admin"; }
   bool IsOwner() const { return role == "owner"; }
 };

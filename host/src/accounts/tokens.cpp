@@ -47,6 +47,9 @@ std::string TokenService::IssueAccess(const Principal& p) const {
   t.setExpiration(now + Poco::Timespan(options_.access_ttl.count(), 0));
   t.payload().set("role", p.role);
   if (p.tenant_id) t.payload().set("tid", std::to_string(*p.tenant_id));
+  // sid: the session, so a logout rejects this token before it expires; jti: this token.
+  t.payload().set("sid", p.session);
+  t.setId(NewOpaqueToken().substr(0, 22));
   Poco::JWT::Signer signer(options_.secret);
   return signer.sign(t, Poco::JWT::Signer::ALGO_HS256);
 }
@@ -76,6 +79,7 @@ Principal TokenService::VerifyAccess(const std::string& jwt) const {
     p.user_id = std::stoll(t.getSubject());
     p.role = t.payload().getValue<std::string>("role");
     if (t.payload().has("tid")) p.tenant_id = std::stoll(t.payload().getValue<std::string>("tid"));
+    p.session = t.payload().getValue<std::string>("sid");
   } catch (const std::exception&) {
     throw Unauthenticated("the token's claims are malformed");
   }

@@ -1,6 +1,7 @@
 #pragma once
 
-// Access tokens are short-lived JWTs (HS256 pinned; exp, iat, iss, aud and typ checked);
+// Access tokens are short-lived JWTs (HS256 pinned; exp, iat, iss, aud and typ checked)
+// naming their session (sid) and themselves (jti);
 // refresh tokens are 256-bit random strings, stored server-side only as SHA-256 hashes.
 
 #include <chrono>

@@ -63,10 +63,12 @@ std::optional<accounts::Principal> Api::Authorize(const http::Request& req, Acce
 
 void Api::CheckActive(db::Transaction& tx, const std::optional<accounts::Principal>& principal) {
   if (!principal) return;
-  // A token outlives a deactivation by at most its TTL unless checked here.
+  // A token would outlive a deactivation, a logout or a password change by its TTL unless
+  // its account and session are checked here.
   accounts::AccountRepository repo;
-  if (!repo.IsActive(tx, principal->user_id)) {
-    throw http::ApiError(401, "unauthenticated", "the account is not active");
+  if (!repo.IsSessionActive(tx, principal->user_id, principal->session)) {
+    throw http::ApiError(401, "unauthenticated",
+                         "the session has ended or the account is not active");
   }
 }
 

@@ -81,6 +81,7 @@ api::Limits LimitsFrom(const config::RateLimitsConfig& c) {
 accounts::AccountsOptions AccountsOptionsFrom(const config::HostConfig& c) {
   accounts::AccountsOptions ao;
   ao.refresh_ttl = c.auth.refresh_ttl;
+  ao.session_lifetime = c.auth.session_lifetime;
   ao.invite_ttl = c.auth.invite_ttl;
   ao.login_per_ip = {static_cast<double>(c.rate_limits.login_per_minute_ip),
                      std::chrono::minutes(1)};

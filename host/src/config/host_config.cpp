@@ -78,6 +78,8 @@ std::vector<Field> BuildSchema() {
            Str("audience", "sloth-api", "aud of access tokens"),
            Int("access_ttl_s", 900, 60, 86400, "access token lifetime"),
            Int("refresh_ttl_s", 30 * 24 * 3600, 3600, 365 * 24 * 3600, "refresh token lifetime"),
+           Int("session_lifetime_s", 30 * 24 * 3600, 3600, 365 * 24 * 3600,
+               "a login's session ends this long after it began, however often refreshed"),
            Int("invite_ttl_s", 7 * 24 * 3600, 3600, 90 * 24 * 3600, "invitation lifetime")},
           "authentication"),
       Section("rate_limits",
@@ -297,6 +299,7 @@ HostConfig ParseHostConfig(
   c.auth.audience = auth["audience"].as<std::string>();
   c.auth.access_ttl = std::chrono::seconds(auth["access_ttl_s"].as<std::int64_t>());
   c.auth.refresh_ttl = std::chrono::seconds(auth["refresh_ttl_s"].as<std::int64_t>());
+  c.auth.session_lifetime = std::chrono::seconds(auth["session_lifetime_s"].as<std::int64_t>());
   c.auth.invite_ttl = std::chrono::seconds(auth["invite_ttl_s"].as<std::int64_t>());
   const auto rl = r["rate_limits"];
   c.rate_limits.anonymous_per_hour = rl["anonymous_per_hour"].as<int>();

@@ -79,6 +79,7 @@ struct AuthConfig {
   std::string audience = "sloth-api";
   std::chrono::seconds access_ttl{900};
   std::chrono::seconds refresh_ttl{30 * 24 * 3600};
+  std::chrono::seconds session_lifetime{30 * 24 * 3600};
   std::chrono::seconds invite_ttl{7 * 24 * 3600};
 };
 
