@@ -10,6 +10,7 @@
 
 #include "app/host_app.hpp"
 #include "billing/usage.hpp"
+#include "crypto/secret_box.hpp"
 #include "fakes/fake_telegram.hpp"
 #include "fakes/fake_whatsapp.hpp"
 #include "integrations/integration_repository.hpp"
@@ -177,12 +178,33 @@ TEST_F(ChannelsTest, ConnectValidatesTheTokenRegistersAWebhookAndSealsTheToken) 
   EXPECT_FALSE(j["config"].contains("bot_token"));
   EXPECT_EQ(j["config"]["mode"], "auto");
 
-  // The token is nowhere in the row, in any encoding we could find, nor in the API.
+  // Sealed at rest: the stored bytes (decoded, not their hex text) do not hold the token;
+  // they open with the master key to the config that was sent, and with nothing else: a
+  // wrong key or one altered byte fails.
+  const std::string sealed = app_->pool().InTransaction([&](db::Transaction& tx) {
+    return tx
+        .Exec(
+            "SELECT encode(config_encrypted, 'hex') FROM public.integrations "
+            "WHERE id = $1::uuid",
+            id)
+        .Text(0, 0);
+  });
+  std::string raw;
+  for (std::size_t i = 0; i + 1 < sealed.size(); i += 2)
+    raw += static_cast<char>(std::stoi(sealed.substr(i, 2), nullptr, 16));
+  ASSERT_GT(raw.size(), std::string(kToken).size());
+  EXPECT_EQ(raw.find("ABC-DEF1234ghIkl"), std::string::npos);
+  EXPECT_EQ(raw.find("123456:"), std::string::npos);
+  const auto box = crypto::SecretBox::FromKey(std::string(64, 'a'), "");
+  EXPECT_EQ(json::parse(box->Open(raw))["bot_token"], kToken);
+  EXPECT_THROW(crypto::SecretBox::FromKey(std::string(64, 'b'), "")->Open(raw), std::runtime_error);
+  std::string altered = raw;
+  altered[altered.size() / 2] ^= 0x01;
+  EXPECT_THROW(box->Open(altered), std::runtime_error);
   const auto row = app_->pool().InTransaction([&](db::Transaction& tx) {
     return tx.Exec("SELECT t::text FROM public.integrations t WHERE id = $1::uuid", id).Text(0, 0);
   });
   EXPECT_EQ(row.find("ABC-DEF1234ghIkl"), std::string::npos) << row;
-  EXPECT_EQ(row.find("123456:"), std::string::npos);
   const auto list = testing::HttpCall(app_->port(), "GET", "/api/integrations", "", token);
   ASSERT_EQ(list.status, 200);
   EXPECT_EQ(list.body.find("ABC-DEF1234ghIkl"), std::string::npos);

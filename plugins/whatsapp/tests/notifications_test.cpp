@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "fakes/fake_whatsapp.hpp"
 #include "notifications.hpp"
 
 namespace {
@@ -43,6 +44,19 @@ TEST(WhatsAppNotifications, SignatureOverTheRawBytes) {
   EXPECT_FALSE(whatsapp::SignatureValid(sig, body + " ", "secret"));
   EXPECT_FALSE(whatsapp::SignatureValid(sig.substr(0, sig.size() - 1), body, "secret"));
   EXPECT_FALSE(whatsapp::SignatureValid("", body, "secret"));
+}
+
+// A published vector of the X-Hub-Signature-256 scheme (HMAC-SHA256 of the raw body, hex,
+// "sha256=" prefix), from GitHub's "Validating webhook deliveries", the same scheme Meta's
+// webhooks use; checked against the plugin and the fake alike, so the two cannot agree on
+// a shared mistake.
+TEST(WhatsAppNotifications, SignatureMatchesThePublishedVector) {
+  const std::string secret = "It's a Secret to Everybody", body = "Hello, World!";
+  const std::string expected =
+      "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+  EXPECT_EQ(whatsapp::Signature(body, secret), expected);
+  EXPECT_TRUE(whatsapp::SignatureValid(expected, body, secret));
+  EXPECT_EQ(sloth::fakes::FakeWhatsApp::Sign(body, secret), expected);
 }
 
 }  // namespace
