@@ -362,6 +362,72 @@ TEST_F(ChannelsTest, PhotosEditsAndCallbacksArriveAsTheirKinds) {
   EXPECT_EQ(rows[2], "callback|||slot:10");
 }
 
+TEST_F(ChannelsTest, ClientPhotosCountAgainstStorageAndExpire) {
+  const auto token = Register("media@aurora.test");  // Free: 100 MB of storage
+  const std::string id = Connect(token, {{"bot_token", kToken}})["id"];
+  auto storage_used = [&] {
+    const auto r = testing::HttpCall(app_->port(), "GET", "/api/subscriptions/usage", "", token);
+    return json::parse(r.body)["usage"]["storage_mb"]["used"].get<std::int64_t>();
+  };
+  auto photo = [&](int n) {
+    return json{{"update_id", 50000 + n},
+                {"message",
+                 {{"message_id", 70 + n},
+                  {"from", {{"id", 43}, {"is_bot", false}, {"first_name", "Cy"}}},
+                  {"chat", {{"id", 43}, {"type", "private"}}},
+                  {"date", 1700000000},
+                  {"photo", json::array({{{"file_id", "p" + std::to_string(n)},
+                                          {"file_unique_id", "u" + std::to_string(n)},
+                                          {"width", 90},
+                                          {"height", 90}}})}}}};
+  };
+  const std::string schema = app_->pool().InTransaction([&](db::Transaction& tx) {
+    return tx.Exec("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant_%'").Text(0, 0);
+  });
+  auto stored_key = [&](int n) {
+    return app_->pool().InTransaction([&](db::Transaction& tx) {
+      auto r = tx.Exec(
+          "SELECT coalesce(payload->'photo'->>'storage_key', payload->'photo'->>"
+          "'error') FROM " +
+              schema + ".inbound_events ORDER BY id OFFSET $1 LIMIT 1",
+          n - 1);
+      return r.Empty() || r.IsNull(0, 0) ? std::string() : r.Text(0, 0);
+    });
+  };
+  ASSERT_EQ(Deliver(id, photo(1).dump(), fake_.webhook_secret()).status, 200);
+  const std::string key = stored_key(1);
+  ASSERT_NE(key.find("/inbound/"), std::string::npos) << key;
+  EXPECT_EQ(storage_used(), 1);  // one photo: one megabyte, as uploads count
+
+  // A full quota keeps the message and drops its photo.
+  app_->pool().InTransaction([&](db::Transaction& tx) {
+    tx.Exec("UPDATE public.usage_counters SET used = 100 WHERE metric = 'storage_mb'");
+  });
+  ASSERT_EQ(Deliver(id, photo(2).dump(), fake_.webhook_secret()).status, 200);
+  EXPECT_NE(stored_key(2).find("not stored"), std::string::npos) << stored_key(2);
+  app_->pool().InTransaction([&](db::Transaction& tx) {
+    tx.Exec("UPDATE public.usage_counters SET used = 1 WHERE metric = 'storage_mb'");
+  });
+
+  // Past the retention the photo leaves storage and the quota; the message stays.
+  app_->pool().InTransaction([&](db::Transaction& tx) {
+    tx.Exec("UPDATE " + schema + ".inbound_events SET received_at = now() - interval '91 days'");
+    jobs::Enqueue(tx, "channels.media_cleanup_scan", json::object(), {});
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (storage_used() != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(storage_used(), 0);
+  EXPECT_FALSE(std::filesystem::exists("/tmp/sloth-channel-blobs/" + key)) << key;
+  const auto expired = app_->pool().InTransaction([&](db::Transaction& tx) {
+    return tx
+        .Exec("SELECT count(*) FROM " + schema +
+              ".inbound_events WHERE payload->'photo'->>'expired' = 'true'")
+        .Int(0, 0);
+  });
+  EXPECT_EQ(expired, 1);
+}
+
 TEST_F(ChannelsTest, SendsLongTextInPiecesPhotosAndKeyboardsAtTheChatsPace) {
   const auto token = Register("send@aurora.test");
   const std::string id = Connect(token, {{"bot_token", kToken}})["id"];

@@ -14,6 +14,7 @@ Channels::Channels(db::Pool& pool, integrations::IntegrationRuntime& runtime,
       polling_(config.polling),
       inbound_(pool, config.burst_window, blobs),
       worker_(runtime, agent, WorkerOptions{config.limit_reply, watermark}),
+      media_(blobs, config.media_retention_days),
       poller_(pool, runtime,
               PollerOptions{database_url, config.poll_timeout, config.poll_rescan,
                             config.poll_threads}) {

@@ -13,6 +13,7 @@
 #include "channels/channel_worker.hpp"
 #include "channels/channels_config.hpp"
 #include "channels/inbound.hpp"
+#include "channels/media_retention.hpp"
 #include "channels/poller.hpp"
 #include "integrations/integration_runtime.hpp"
 #include "jobs/worker_pool.hpp"
@@ -29,7 +30,10 @@ class Channels {
            const std::string& database_url);
   ~Channels() { Stop(); }
 
-  void Register(jobs::WorkerPool& jobs) { worker_.Register(jobs); }
+  void Register(jobs::WorkerPool& jobs) {
+    worker_.Register(jobs);
+    media_.Register(jobs);
+  }
   // See ChannelWorker::RouteCallbacks.
   void RouteCallbacks(const std::string& prefix, const std::string& kind) {
     worker_.RouteCallbacks(prefix, kind);
@@ -53,6 +57,7 @@ class Channels {
   bool polling_;
   Inbound inbound_;
   ChannelWorker worker_;
+  MediaRetention media_;
   Poller poller_;
 };
 

@@ -16,6 +16,8 @@ config::Field ChannelsConfig::Schema() {
        Int("poll_timeout_ms", 10000, 1000, 60000, "how long one long poll waits (bounds shutdown)"),
        Int("poll_rescan_ms", 5000, 100, 600000,
            "how often the poller looks for polling integrations"),
+       Int("media_retention_days", 90, 1, 3650,
+           "photos clients send are removed this many days after they arrived"),
        Int("poll_threads", 16, 1, 1024,
            "threads polling all polling integrations (each long-polls while there are no "
            "more integrations than threads; beyond, they poll in turn without waiting)")},
@@ -30,6 +32,7 @@ ChannelsConfig ChannelsConfig::Read(const YAML::Node& s, const std::string&) {
   c.poll_timeout = std::chrono::milliseconds(s["poll_timeout_ms"].as<int>());
   c.poll_rescan = std::chrono::milliseconds(s["poll_rescan_ms"].as<int>());
   c.poll_threads = s["poll_threads"].as<int>();
+  c.media_retention_days = s["media_retention_days"].as<int>();
   return c;
 }
 

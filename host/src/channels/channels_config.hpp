@@ -19,6 +19,7 @@ struct ChannelsConfig {
   std::chrono::milliseconds poll_timeout{10000};
   std::chrono::milliseconds poll_rescan{5000};
   int poll_threads = 16;
+  int media_retention_days = 90;
 
   static config::Field Schema();
   static ChannelsConfig Read(const YAML::Node& section, const std::string& file);

@@ -7,7 +7,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "billing/usage.hpp"
 #include "conversations/conversation_repository.hpp"
+#include "errors/error.hpp"
 #include "jobs/job_queue.hpp"
 #include "json/json_read.hpp"
 #include "knowledge/parsers.hpp"
@@ -41,6 +43,17 @@ void Inbound::StoreMedia(const integrations::Integration& in, nlohmann::json& e)
   }
   const std::string key =
       std::to_string(in.tenant_id) + "/inbound/" + in.id + "/" + id.substr(0, 100) + "." + format;
+  // A client's photos count against the salon's storage like its uploads (Store counts
+  // them); a full quota keeps the message and drops the photo.
+  try {
+    pool_.InTenant(db::TenantId{in.tenant_id}, [&](db::Transaction& tx) {
+      billing::UsageMeter().Check(tx, in.tenant_id, "storage_mb",
+                                  billing::MegabytesOf(data.size()));
+    });
+  } catch (const errors::Error& refused) {
+    photo["error"] = std::string("not stored: ") + refused.what();
+    return;
+  }
   try {
     blobs_.Put(key, data, "image/" + format);
     photo["storage_key"] = key;
@@ -83,6 +96,15 @@ StoreResult Inbound::Store(const integrations::Integration& in, const nlohmann::
         continue;
       }
       ++out.stored;
+      if (e.contains("photo") && e["photo"].contains("storage_key")) {
+        const auto size = e["photo"].value("size", std::uint64_t{0});
+        // Checked before the photo was stored; a race with an upload can still fill the
+        // quota first: the photo is then kept uncounted until its retention ends.
+        if (const auto r = billing::UsageMeter().TryConsume(tx, in.tenant_id, "storage_mb",
+                                                            billing::MegabytesOf(size)))
+          spdlog::info("channels: a photo of {} went over the storage quota: {}", in.id,
+                       r->message);
+      }
       if (type == "status") {
         const std::string status = TextOf(e, "status");
         const bool known_status =

@@ -28,6 +28,38 @@ ConversationSummary ReadSummary(const db::Row& r) {
 
 }  // namespace
 
+std::vector<StoredMedia> ConversationRepository::ExpiredMedia(db::Transaction& tx, int days,
+                                                              int limit) {
+  auto r = tx.Exec(
+      "SELECT id, payload->'photo'->>'storage_key', coalesce((payload->'photo'->>'size')::bigint, "
+      "0) FROM inbound_events WHERE payload->'photo' ? 'storage_key' AND received_at < now() - "
+      "make_interval(days => $1) ORDER BY id LIMIT $2",
+      days, limit);
+  std::vector<StoredMedia> out;
+  for (int i = 0; i < r.Rows(); ++i)
+    out.push_back({r.Int(i, 0), r.Text(i, 1), static_cast<std::uint64_t>(r.Int(i, 2))});
+  return out;
+}
+
+void ConversationRepository::ForgetMedia(db::Transaction& tx,
+                                         const std::vector<std::int64_t>& event_ids) {
+  if (event_ids.empty()) return;
+  std::string ids = "{";
+  for (std::size_t i = 0; i < event_ids.size(); ++i)
+    ids += (i ? "," : "") + std::to_string(event_ids[i]);
+  ids += "}";
+  // A message made from an event carries the event's payload: its photo too.
+  tx.Exec(
+      "WITH old AS (SELECT id, payload->'photo'->>'storage_key' AS key FROM inbound_events "
+      "WHERE id = ANY($1::bigint[])), events AS (UPDATE inbound_events e SET payload = "
+      "jsonb_set(e.payload, '{photo}', (e.payload->'photo') - 'storage_key' || "
+      "'{\"expired\": true}') FROM old WHERE e.id = old.id) "
+      "UPDATE messages SET payload = jsonb_set(payload, '{photo}', (payload->'photo') - "
+      "'storage_key' || '{\"expired\": true}') WHERE payload->'photo'->>'storage_key' IN "
+      "(SELECT key FROM old)",
+      ids);
+}
+
 std::optional<std::int64_t> ConversationRepository::InsertEvent(
     db::Transaction& tx, const std::string& integration_id, const std::string& external_id,
     const std::string& chat_id, const std::string& type, const nlohmann::json& payload) {

@@ -98,8 +98,21 @@ struct Outbound {
   std::int64_t last_inbound_at = 0;  // epoch seconds; 0 when the client never wrote
 };
 
+// A photo a client sent, as its inbound event keeps it.
+struct StoredMedia {
+  std::int64_t event_id = 0;
+  std::string storage_key;
+  std::uint64_t size_bytes = 0;
+};
+
 class ConversationRepository {
  public:
+  // Photos received more than `days` ago and still stored, oldest first.
+  std::vector<StoredMedia> ExpiredMedia(db::Transaction& tx, int days, int limit);
+  // Drops the storage keys of these events' photos (and of the messages made from them),
+  // marking them expired.
+  void ForgetMedia(db::Transaction& tx, const std::vector<std::int64_t>& event_ids);
+
   // Inbound events. Stores one; false when (integration, external id) is already stored.
   std::optional<std::int64_t> InsertEvent(db::Transaction& tx, const std::string& integration_id,
                                           const std::string& external_id,
