@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libsodium-dev libssl-dev
   libhnswlib-dev libpoppler-cpp-dev libvalijson-dev libhowardhinnant-date-dev tzdata wrk
   postgresql postgresql-contrib clang-format curl ca-certificates binutils
+  clang libclang-rt-dev
   nodejs
 )
 

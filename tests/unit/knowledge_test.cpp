@@ -4,10 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <sstream>
 
+#include "errors/error.hpp"
+#include "http/body_stream.hpp"
 #include "knowledge/chunker.hpp"
 #include "knowledge/office.hpp"
 #include "knowledge/parsers.hpp"
+#include "knowledge/upload_form.hpp"
 #include "support/hostile_files.hpp"
 
 namespace sloth::knowledge {
@@ -196,6 +200,40 @@ TEST(Office, PdfPageLimitAndTimeBudget) {
               HasSubstr("took longer than"));
   EXPECT_THAT(Refusal([&] { Parse("docx", DocxAmplification(1000), limits); }),
               HasSubstr("took longer than"));
+}
+
+// Found by fuzz/multipart_upload_fuzz.cpp: Poco's reader yields empty parts forever at the
+// end of a body without its closing boundary; the form reader spun on one thread.
+TEST(UploadForm, ABodyWithoutItsClosingBoundaryEndsWithAReason) {
+  const std::string body =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nPrice list\r\n"
+      "--XyZ\r\nContent-Disposition: form-da";
+  std::istringstream in(body);
+  http::BodyStream stream(in, 1 << 20);
+  int files = 0;
+  try {
+    ReadUploadForm(stream, FormBoundary(std::string("multipart/form-data; boundary=XyZ")),
+                   [&](const std::string&, std::istream&) { ++files; });
+    ADD_FAILURE() << "a cut form was accepted";
+  } catch (const errors::Error& e) {
+    EXPECT_EQ(e.field(), "file");
+    EXPECT_THAT(std::string(e.what()), HasSubstr("closing multipart boundary"));
+  }
+  EXPECT_EQ(files, 0);
+  // A whole form still reads: title and file.
+  std::istringstream whole(
+      "--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nPrices\r\n"
+      "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.txt\"\r\n\r\n"
+      "Manicure 450\r\n--XyZ--\r\n");
+  http::BodyStream ok(whole, 1 << 20);
+  std::string got;
+  EXPECT_EQ(ReadUploadForm(ok, "XyZ",
+                           [&](const std::string& name, std::istream& part) {
+                             got =
+                                 name + ":" + std::string(std::istreambuf_iterator<char>(part), {});
+                           }),
+            "Prices");
+  EXPECT_EQ(got, "p.txt:Manicure 450");
 }
 
 TEST(Formats, DecidedByContent) {

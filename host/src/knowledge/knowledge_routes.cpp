@@ -1,10 +1,5 @@
 #include "knowledge/knowledge_routes.hpp"
 
-#include <Poco/Net/MessageHeader.h>
-#include <Poco/Net/MultipartReader.h>
-#include <Poco/Net/NameValueCollection.h>
-
-#include <limits>
 #include <optional>
 #include <tuple>
 
@@ -13,83 +8,33 @@
 #include "http/body_stream.hpp"
 #include "knowledge/document_repository.hpp"
 #include "knowledge/parsers.hpp"
+#include "knowledge/upload_form.hpp"
 
 namespace sloth::knowledge {
 namespace {
 
 using json = nlohmann::json;
 
-constexpr std::size_t kMaxTitleBytes = 1200;  // 300 characters of any script
-
 struct Form {
   std::optional<StoredFile> file;
   std::string title;
 };
 
-// The multipart body as it arrives: the file part goes straight to storage; a small title
-// part is kept; anything else is skipped. A failure after the file was stored discards it.
+// The file part goes straight to storage; a failure after it was stored discards it.
 Form ReadMultipart(const http::Request& req, Uploads& service, std::int64_t tenant,
                    const UploadKind& kind) {
-  const auto type = req.Header("Content-Type");
-  if (!type || type->find("multipart/form-data") == std::string::npos)
-    throw errors::Error(errors::Code::kUnsupportedMediaType,
-                        "send multipart/form-data with a file part", "file");
-  std::string boundary;
-  try {
-    std::string value;
-    Poco::Net::NameValueCollection params;
-    Poco::Net::MessageHeader::splitParameters(*type, value, params);
-    boundary = params.get("boundary", "");
-  } catch (const std::exception&) {
-  }
-  if (boundary.empty())
-    throw errors::Error(errors::Code::kInvalidArgument, "the multipart boundary is missing",
-                        "file");
+  const std::string boundary = FormBoundary(req.Header("Content-Type"));
   if (!req.body_stream) throw std::logic_error("upload routes stream their body");
   Form f;
   try {
-    Poco::Net::MultipartReader reader(*req.body_stream, boundary);
-    while (reader.hasNextPart()) {
-      Poco::Net::MessageHeader h;
-      reader.nextPart(h);
-      std::string disposition;
-      Poco::Net::NameValueCollection params;
-      Poco::Net::MessageHeader::splitParameters(h.get("Content-Disposition", ""), disposition,
-                                                params);
-      const std::string name = params.get("name", "");
-      auto& part = reader.stream();
-      if (name == "file") {
-        if (f.file)
-          throw errors::Error(errors::Code::kInvalidArgument, "send one file per upload", "file");
-        f.file = service.Receive(tenant, kind, params.get("filename", ""), part);
-      } else if (name == "title") {
-        std::string title(kMaxTitleBytes + 1, '\0');
-        part.read(title.data(), static_cast<std::streamsize>(title.size()));
-        title.resize(static_cast<std::size_t>(part.gcount()));
-        if (title.size() > kMaxTitleBytes || !ValidUtf8(title))
-          throw errors::Error(errors::Code::kInvalidArgument,
-                              "the title must be UTF-8 text of at most " +
-                                  std::to_string(kMaxTitleBytes) + " bytes",
-                              "title");
-        f.title = std::move(title);
-      }
-      part.ignore(std::numeric_limits<std::streamsize>::max());
-    }
-    // The reader also stops when the connection drops mid-part; only the closing boundary
-    // says the body is whole.
-    if (req.body_stream->tail().find("--" + boundary + "--") == std::string::npos)
-      throw errors::Error(errors::Code::kInvalidArgument,
-                          "the body ended before the closing multipart boundary", "file");
-  } catch (const Poco::Exception& e) {
-    if (f.file) service.Discard(*f.file);
-    throw errors::Error(errors::Code::kInvalidArgument,
-                        "malformed multipart body: " + e.displayText(), "file");
+    f.title = ReadUploadForm(*req.body_stream, boundary,
+                             [&](const std::string& filename, std::istream& part) {
+                               f.file = service.Receive(tenant, kind, filename, part);
+                             });
   } catch (...) {
     if (f.file) service.Discard(*f.file);
     throw;
   }
-  if (!f.file)
-    throw errors::Error(errors::Code::kInvalidArgument, "the form has no file part", "file");
   return f;
 }
 

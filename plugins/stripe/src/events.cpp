@@ -3,6 +3,14 @@
 namespace stripe {
 namespace {
 
+// A string field or "": a field of another type, or a value that is not an object, costs
+// the field, not the webhook (found by fuzzing: nlohmann's value() throws on both).
+std::string Str(const nlohmann::json& j, const std::string& key) {
+  if (!j.is_object()) return "";
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 using json = nlohmann::json;
 
 // A string field, or the id of an expanded object.
@@ -31,7 +39,7 @@ void PlanOfPrice(const std::string& price, const json& prices, json& data) {
   if (price.empty() || !prices.is_object()) return;
   for (const auto& [plan, ids] : prices.items()) {
     for (const char* cycle : {"monthly", "yearly"}) {
-      if (ids.is_object() && ids.value(cycle, "") == price) {
+      if (ids.is_object() && Str(ids, cycle) == price) {
         data["plan"] = plan;
         data["cycle"] = cycle;
         return;
@@ -51,8 +59,8 @@ void Metadata(const json& obj, json& data) {
 }  // namespace
 
 json NormalizeEvent(const json& event, const json& prices) {
-  const std::string type = event.value("type", "");
-  json out = {{"id", event.value("id", "")}, {"type", type}, {"data", json::object()}};
+  const std::string type = Str(event, "type");
+  json out = {{"id", Str(event, "id")}, {"type", type}, {"data", json::object()}};
   const json* objp = Path(event, {"data", "object"});
   if (!objp || !objp->is_object()) return out;
   const json& obj = *objp;
@@ -60,9 +68,8 @@ json NormalizeEvent(const json& event, const json& prices) {
   if (!Id(obj, "customer").empty()) data["customer"] = Id(obj, "customer");
 
   if (type == "checkout.session.completed") {
-    const std::string paid = obj.value("payment_status", "");
-    if (obj.value("mode", "") != "subscription" ||
-        (paid != "paid" && paid != "no_payment_required")) {
+    const std::string paid = Str(obj, "payment_status");
+    if (Str(obj, "mode") != "subscription" || (paid != "paid" && paid != "no_payment_required")) {
       out["type"] = "checkout.session.completed_unpaid";  // the host records and ignores it
       return out;
     }
@@ -88,7 +95,7 @@ json NormalizeEvent(const json& event, const json& prices) {
       if (!data.contains("current_period_end"))
         CopyInt(Path(item, {"current_period_end"}), data, "current_period_end");
       if (const json* price = Path(item, {"price"}); price && price->is_object())
-        PlanOfPrice(price->value("id", ""), prices, data);
+        PlanOfPrice(Str(*price, "id"), prices, data);
     }
     return out;
   }

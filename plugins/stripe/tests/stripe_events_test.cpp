@@ -90,5 +90,20 @@ TEST(StripeEvents, MapsSubscriptionAndInvoiceShapesOfOldAndNewApiVersions) {
   EXPECT_TRUE(NormalizeEvent({{"id", "evt_4"}, {"type", "x"}}, prices)["data"].empty());
 }
 
+// Found by fuzz/stripe_event_fuzz.cpp: an event that is not an object, or string fields of
+// another type, threw from the normalisation instead of yielding an empty event.
+TEST(StripeEvents, EventsOfTheWrongShapeNormaliseToNothing) {
+  const json prices = {{"starter", {{"monthly", "price_m"}, {"yearly", "price_y"}}}};
+  const auto n = NormalizeEvent(json(0), prices);
+  EXPECT_EQ(n["type"], "");
+  EXPECT_TRUE(n["data"].empty());
+  const auto typed =
+      NormalizeEvent(json::parse(R"({"id":5,"type":"checkout.session.completed","data":{"object":)"
+                                 R"({"mode":1,"payment_status":[]}}})"),
+                     prices);
+  EXPECT_EQ(typed["id"], "");
+  EXPECT_EQ(typed["type"], "checkout.session.completed_unpaid");
+}
+
 }  // namespace
 }  // namespace stripe

@@ -7,6 +7,30 @@ namespace {
 
 using json = nlohmann::json;
 
+// Field readers that never throw: Telegram's shapes are documented, but a field of another
+// type must cost the update its field, not the webhook its answer (found by fuzzing).
+const json& Field(const json& j, const char* key) {
+  static const json none;
+  if (!j.is_object()) return none;
+  const auto it = j.find(key);
+  return it == j.end() ? none : *it;
+}
+
+json Object(const json& j, const char* key) {
+  const json& v = Field(j, key);
+  return v.is_object() ? v : json::object();
+}
+
+std::string Text(const json& j, const char* key) {
+  const json& v = Field(j, key);
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
+std::int64_t Int(const json& j, const char* key) {
+  const json& v = Field(j, key);
+  return v.is_number_integer() ? v.get<std::int64_t>() : 0;
+}
+
 std::string IdText(const json& v) {
   if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
   if (v.is_string()) return v.get<std::string>();
@@ -15,10 +39,10 @@ std::string IdText(const json& v) {
 
 json From(const json& user) {
   if (!user.is_object()) return json::object();
-  std::string name = user.value("first_name", "");
-  const std::string last = user.value("last_name", "");
+  std::string name = Text(user, "first_name");
+  const std::string last = Text(user, "last_name");
   if (!last.empty()) name += (name.empty() ? "" : " ") + last;
-  json f = {{"id", IdText(user.value("id", json()))}, {"name", name}};
+  json f = {{"id", IdText(Field(user, "id"))}, {"name", name}};
   if (user.contains("username") && user["username"].is_string()) f["username"] = user["username"];
   if (user.contains("language_code") && user["language_code"].is_string())
     f["language"] = user["language_code"];
@@ -38,13 +62,13 @@ Parsed ParseUpdate(const json& update) {
     if (!update.contains(key) || !update[key].is_object()) continue;
     const json& m = update[key];
     p.kind = key;
-    const json chat = m.value("chat", json::object());
+    const json chat = Object(m, "chat");
     json e = {{"type", std::string(key) == "message" ? "message" : "edited"},
-              {"chat_id", IdText(chat.value("id", json()))},
+              {"chat_id", IdText(Field(chat, "id"))},
               {"message_id", id},
-              {"provider_message_id", IdText(m.value("message_id", json()))},
-              {"from", From(m.value("from", json::object()))},
-              {"chat_type", chat.value("type", "")}};
+              {"provider_message_id", IdText(Field(m, "message_id"))},
+              {"from", From(Object(m, "from"))},
+              {"chat_type", Text(chat, "type")}};
     if (m.contains("date") && m["date"].is_number_integer()) e["timestamp"] = m["date"];
     if (m.contains("text") && m["text"].is_string()) {
       const std::string text = m["text"];
@@ -59,11 +83,11 @@ Parsed ParseUpdate(const json& update) {
     if (m.contains("photo") && m["photo"].is_array() && !m["photo"].empty()) {
       // Sizes come smallest first; keep the largest.
       const json& best = m["photo"].back();
-      p.photo_file_id = best.value("file_id", "");
+      p.photo_file_id = Text(best, "file_id");
       e["photo"] = {{"file_id", p.photo_file_id},
-                    {"width", best.value("width", 0)},
-                    {"height", best.value("height", 0)}};
-      if (best.contains("file_size")) e["photo"]["file_size"] = best["file_size"];
+                    {"width", Int(best, "width")},
+                    {"height", Int(best, "height")}};
+      if (Field(best, "file_size").is_number_integer()) e["photo"]["file_size"] = best["file_size"];
     }
     if (e["chat_id"].get<std::string>().empty()) return p;  // not answerable: ignore
     p.event = e;
@@ -72,16 +96,16 @@ Parsed ParseUpdate(const json& update) {
   if (update.contains("callback_query") && update["callback_query"].is_object()) {
     const json& q = update["callback_query"];
     p.kind = "callback_query";
-    p.callback_query_id = IdText(q.value("id", json()));
-    const json from = From(q.value("from", json::object()));
-    std::string chat = from.value("id", "");
+    p.callback_query_id = IdText(Field(q, "id"));
+    const json from = From(Object(q, "from"));
+    std::string chat = Text(from, "id");
     if (q.contains("message") && q["message"].is_object())
-      chat = IdText(q["message"].value("chat", json::object()).value("id", json()));
+      chat = IdText(Field(Object(q["message"], "chat"), "id"));
     p.event = json{{"type", "callback"},
                    {"chat_id", chat},
                    {"message_id", id},
                    {"from", from},
-                   {"callback_data", q.value("data", "")}};
+                   {"callback_data", Text(q, "data")}};
     return p;
   }
   for (const auto& [k, v] : update.items()) {

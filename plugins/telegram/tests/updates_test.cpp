@@ -37,4 +37,24 @@ TEST(TelegramUpdates, GroupIdsBeyond32BitsAndUnknownTypes) {
   EXPECT_THROW(telegram::ParseUpdate(json::parse(R"({"update_id":"7"})")), std::invalid_argument);
 }
 
+// Found by fuzz/telegram_update_fuzz.cpp: fields of another type than Telegram documents
+// ("chat": 0, a numeric name) threw from the parse instead of costing only the field.
+TEST(TelegramUpdates, FieldsOfTheWrongTypeAreIgnoredNotThrown) {
+  const auto fuzzed = json::parse(
+      R"({"update_id":40001,"edited_message":{"message_id":7,"from":{"id":42,"is_bot":false,)"
+      R"("first_name":5},"chat":0,"text":"Can you do these nails by Friday?"}})");
+  const auto p = telegram::ParseUpdate(fuzzed);
+  EXPECT_EQ(p.kind, "edited_message");
+  EXPECT_FALSE(p.event.has_value());  // no chat: nothing to answer
+  const auto typed = json::parse(
+      R"({"update_id":9,"message":{"message_id":"x","chat":{"id":5,"type":3},"from":[],)"
+      R"("photo":[{"file_id":7,"width":"w"}]},"callback_query":{"id":{},"data":1}})");
+  const auto q = telegram::ParseUpdate(typed);
+  ASSERT_TRUE(q.event.has_value());
+  EXPECT_EQ((*q.event)["chat_id"], "5");
+  EXPECT_EQ((*q.event)["chat_type"], "");
+  EXPECT_EQ((*q.event)["photo"]["file_id"], "");
+  EXPECT_EQ((*q.event)["photo"]["width"], 0);
+}
+
 }  // namespace
