@@ -119,25 +119,8 @@ class ChannelsTest : public ::testing::Test {
     });
   }
 
-  // True once no job is queued or running that is due within `horizon`: every delivery's
-  // processing, answer and send has run, so a count taken now is final (instead of sleeping
-  // for as long as a second answer "would have taken").
-  bool WaitQuiet(std::chrono::milliseconds timeout,
-                 std::chrono::milliseconds horizon = std::chrono::seconds(5)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      const auto busy = app_->pool().InTransaction([&](db::Transaction& tx) {
-        return tx
-            .Exec(
-                "SELECT count(*) FROM public.jobs WHERE state IN ('queued', 'running') AND "
-                "run_at <= now() + make_interval(secs => $1::bigint / 1000.0)",
-                static_cast<std::int64_t>(horizon.count()))
-            .Int(0, 0);
-      });
-      if (busy == 0) return true;
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+  bool WaitQuiet(std::chrono::milliseconds timeout) {
+    return testing::WaitForQuietJobs(db_.url(), timeout);
   }
 
   fakes::FakeTelegram fake_{kToken};
@@ -659,7 +642,7 @@ TEST_F(WhatsAppTest, VerifiesSignsAnswersAndRecordsStatuses) {
   ASSERT_EQ(Post(id, body, sig).status, 200);
   ASSERT_EQ(Post(id, body, sig).status, 200);  // at-least-once delivery
   ASSERT_TRUE(wa_.WaitForSent(1, 10s));
-  std::this_thread::sleep_for(1s);
+  ASSERT_TRUE(testing::WaitForQuietJobs(db_.url(), 10s));  // both deliveries fully processed
   ASSERT_EQ(wa_.sent().size(), 1u);
   EXPECT_EQ(wa_.sent()[0]["to"], "16315551234");
   EXPECT_EQ(wa_.sent()[0]["type"], "text");
@@ -758,7 +741,8 @@ TEST(ChannelsProcessTest, KilledAfterThe200TheReplyIsSentExactlyOnceAfterRestart
 
   host = start();
   ASSERT_TRUE(fake.WaitForSent(1, 20s)) << host->Log();
-  std::this_thread::sleep_for(2s);
+  // The killed host's claim, if any, released and every job run: the count is final.
+  ASSERT_TRUE(testing::WaitForQuietJobs(db.url(), 60s)) << host->Log();
   EXPECT_EQ(fake.sent().size(), 1u);
   EXPECT_NE(fake.sent()[0].params["text"].get<std::string>().find("book"), std::string::npos);
   host->Signal(SIGTERM);

@@ -124,12 +124,23 @@ TEST(HostProcessTest, InFlightRequestFinishesAfterSigterm) {
   const std::string head =
       "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n01234";
   s.sendBytes(head.data(), static_cast<int>(head.size()));
-  std::this_thread::sleep_for(milliseconds(200));
+  // In flight: its head parsed, its body awaited (the /metrics request is the other one).
+  bool in_flight = false;
+  for (int i = 0; i < 500 && !in_flight; ++i) {
+    in_flight = HttpGet(port, "/metrics").body.find("sloth_http_requests_in_flight 2\n") !=
+                std::string::npos;
+    if (!in_flight) std::this_thread::sleep_for(milliseconds(10));
+  }
+  ASSERT_TRUE(in_flight) << HttpGet(port, "/metrics").body;
   host->Signal(SIGTERM);
-  std::this_thread::sleep_for(milliseconds(300));
+  // SIGTERM is handled once new connections are refused; the host must still be running.
+  bool refusing = false;
+  for (int i = 0; i < 500 && !refusing; ++i) {
+    refusing = HttpGet(port, "/health").status == 0;
+    if (!refusing) std::this_thread::sleep_for(milliseconds(10));
+  }
+  ASSERT_TRUE(refusing) << host->Log();
   EXPECT_TRUE(host->Running()) << "the host exited with a request in flight";
-  // New connections are no longer accepted.
-  EXPECT_EQ(HttpGet(port, "/health").status, 0);
   s.sendBytes("56789", 5);
   std::string reply;
   char buf[1024];

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -621,6 +622,19 @@ TEST_F(KnowledgeTest, UploadsStreamToStorageAndStopAtTheirLimit) {
   EXPECT_EQ(Usage(token)["documents"]["used"], 1);
 
   // A client gone halfway through its body: nothing stored, the host keeps serving.
+  const auto uploads_answered = [&] {
+    // Every answer of the upload route, whatever its status: the metric's sum.
+    double n = 0;
+    std::istringstream lines(app_->metrics().Render());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("sloth_http_requests_total{", 0) == 0 &&
+          line.find("route=\"/api/documents/upload\"") != std::string::npos) {
+        n += std::stod(line.substr(line.rfind(' ') + 1));
+      }
+    }
+    return n;
+  };
+  const double answered = uploads_answered();
   {
     Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", app_->port()));
     const auto cut = testing::Multipart("cut.txt", LongText(2000000));
@@ -631,10 +645,18 @@ TEST_F(KnowledgeTest, UploadsStreamToStorageAndStopAtTheirLimit) {
         "\r\nContent-Length: 2000300\r\n\r\n";
     s.sendBytes(head.data(), static_cast<int>(head.size()));
     s.sendBytes(part.data(), static_cast<int>(part.size()));
-    std::this_thread::sleep_for(200ms);
+    // Closed only once the host is reading it, so the cut lands mid-body.
+    for (int i = 0; i < 1000 && app_->metrics().Render().find(
+                                    "sloth_http_requests_in_flight 1\n") == std::string::npos;
+         ++i) {
+      std::this_thread::sleep_for(10ms);
+    }
     s.close();
   }
-  std::this_thread::sleep_for(500ms);
+  // The cut request has been dealt with once the host counted its answer.
+  for (int i = 0; i < 1000 && uploads_answered() == answered; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(uploads_answered(), answered + 1);
   EXPECT_EQ(FilesNamed(".tmp-"), 0);
   EXPECT_EQ(Usage(token)["documents"]["used"], 1);
   // The accepted upload waits for its ingestion, whole.

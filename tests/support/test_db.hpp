@@ -3,6 +3,7 @@
 // Each test gets its own database in the throwaway cluster started by scripts/test.sh
 // (SLOTH_TEST_DATABASE_URL), so tests run in parallel without seeing each other.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -46,6 +47,12 @@ class MigratedDatabase {
   std::unique_ptr<db::Pool> pool_;
   std::unique_ptr<db::Migrator> migrator_;
 };
+
+// True once no job is queued or running that is due within `horizon`: every delivery's
+// processing, answer and send has run, so a count taken now is final (instead of sleeping
+// for as long as a second answer "would have taken"). False at `timeout`.
+bool WaitForQuietJobs(const std::string& url, std::chrono::milliseconds timeout,
+                      std::chrono::milliseconds horizon = std::chrono::seconds(5));
 
 // Runs a shell command; returns its exit status.
 int Shell(const std::string& command);

@@ -271,9 +271,11 @@ TEST_F(PluginManagerTest, NoCallCrossesAfterStop) {
   m->LoadAll();
   auto inst = m->CreateInstance("fault", {"i1", std::nullopt, {{"mode", "after_stop"}}});
   ASSERT_TRUE(inst->Start().ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_TRUE(inst->Stop().ok());
   const auto labels = metrics::Labels{{"plugin", "fault"}, {"tenant", ""}};
+  for (int i = 0; i < 500 && metrics_.CounterValue("sloth_plugin_ticks_total", labels) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(inst->Stop().ok());
   const double ticks = metrics_.CounterValue("sloth_plugin_ticks_total", labels);
   std::size_t emitted = 0;
   {
@@ -281,7 +283,13 @@ TEST_F(PluginManagerTest, NoCallCrossesAfterStop) {
     emitted = emitted_.size();
   }
   EXPECT_GT(ticks, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the plugin thread keeps trying
+  // The plugin thread keeps trying: wait until it has tried 20 more times, all refused.
+  const metrics::Labels tried{{"plugin", "fault"}, {"service", "counter_add"}};
+  for (int i = 0;
+       i < 500 && metrics_.CounterValue("sloth_plugin_host_calls_refused_total", tried) < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(metrics_.CounterValue("sloth_plugin_host_calls_refused_total", tried), 20);
   EXPECT_EQ(metrics_.CounterValue("sloth_plugin_ticks_total", labels), ticks);
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -39,12 +39,22 @@ Response ErrorResponse(int status, const std::string& code, const std::string& m
   return Response::Json(status, ErrorEnvelope(code, message, field));
 }
 
+// Counts a request from its parsed head to its written answer.
+struct InFlight {
+  explicit InFlight(std::atomic<std::int64_t>& n) : n_(n) { ++n_; }
+  ~InFlight() { --n_; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+  std::atomic<std::int64_t>& n_;
+};
+
 class Handler final : public Poco::Net::HTTPRequestHandler {
  public:
   explicit Handler(const Server& server, const Router& router) : server_(server), router_(router) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& in,
                      Poco::Net::HTTPServerResponse& out) override {
+    const InFlight counted(server_.in_flight());
     Request req;
     Response resp;
     bool close = false;
@@ -79,6 +89,9 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       // Only malformed request lines or URIs get here; they never reached a handler.
       if (req.request_id.empty()) req.request_id = NewRequestId();
       resp = ErrorResponse(400, "bad_request", std::string("malformed request: ") + e.what());
+      if (!KnownMethod(req.method)) req.method = "other";
+      req.route = "unmatched";
+      server_.Record(req, resp, "bad_request", std::chrono::steady_clock::now());
       close = true;
     }
     if (watch) watch->Disarm();  // writing the answer is not reading
@@ -116,8 +129,12 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
         // The handler answered before the body ended (refused, too large). Read and drop
         // what the client is still sending, up to a bound, so it reads this answer instead
         // of a connection reset; the connection cannot carry another request.
-        in.stream().ignore(kLingerBytes);
         close = true;
+        try {
+          in.stream().ignore(kLingerBytes);
+        } catch (const std::exception&) {
+          // The client is gone; its answer was counted and will not arrive.
+        }
       }
       return resp;
     }
@@ -258,6 +275,12 @@ void Server::Start() {
                 /*reuseAddress=*/true);
   socket_->listen(options_.max_queued);
   port_ = socket_->address().port();
+  // The gauge owns a share of the counter: it may be read after this server is gone.
+  metrics_.Gauge("sloth_http_requests_in_flight",
+                 "requests between their parsed head and their written answer", [n = in_flight_] {
+                   return std::vector<std::pair<metrics::Labels, double>>{
+                       {{}, static_cast<double>(n->load())}};
+                 });
   // Shared by the connection factory and the server: an AutoPtr, so each holds a count.
   Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(options_.max_threads);

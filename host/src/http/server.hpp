@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -59,6 +60,8 @@ class Server {
               std::chrono::steady_clock::time_point start) const;
 
   const ServerOptions& options() const { return options_; }
+  // Requests between their parsed head and their written answer (a gauge in /metrics).
+  std::atomic<std::int64_t>& in_flight() const { return *in_flight_; }
 
  private:
   ServerOptions options_;
@@ -70,6 +73,8 @@ class Server {
   Poco::SharedPtr<Poco::Net::HTTPRequestHandlerFactory> handlers_;
   std::unique_ptr<Poco::Net::TCPServer> server_;
   int port_ = 0;
+  std::shared_ptr<std::atomic<std::int64_t>> in_flight_ =
+      std::make_shared<std::atomic<std::int64_t>>(0);
 };
 
 // The methods served; any other is answered 501 before its body is read, and counted in

@@ -100,6 +100,11 @@ bool PluginInstance::AcceptsHostCalls() const {
 }
 
 void PluginInstance::NoteRefusedHostCall(const char* service) {
+  if (host_.metrics) {
+    host_.metrics->Inc("sloth_plugin_host_calls_refused_total",
+                       "host services called by an instance that was not running",
+                       {{"plugin", plugin_->manifest.id}, {"service", service}});
+  }
   if (!refused_logged_.exchange(true)) {
     spdlog::warn("plugin {}: instance {} called host service '{}' in state {}; refused",
                  plugin_->manifest.id, spec_.instance_id, service, StateName(state_.load()));
