@@ -3,6 +3,8 @@
 
 #include <csignal>
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -699,6 +701,89 @@ TEST_F(WhatsAppTest, ImagesAreDownloadedWithTheBearerTokenIntoStorage) {
   EXPECT_NE(key.find("/inbound/" + id + "/wamid_IMG1.jpeg"), std::string::npos) << key;
   EXPECT_TRUE(std::filesystem::exists("/tmp/sloth-channel-blobs/" + key));
   EXPECT_EQ(Sql("SELECT payload->>'text' FROM inbound_events"), "this colour please");
+}
+
+// Sums a counter's series in a /metrics text whose labels include every one of `with`.
+double CounterSum(const std::string& metrics_text, const std::string& name,
+                  std::initializer_list<const char*> with) {
+  double n = 0;
+  std::istringstream lines(metrics_text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + "{", 0) != 0) continue;
+    bool all = true;
+    for (const char* label : with) all = all && line.find(label) != std::string::npos;
+    if (all) n += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return n;
+}
+
+// Two real hosts on one database, deliveries split between them: every job is claimed by
+// one host and its handler runs once, counted by each host's own metrics and by the sends
+// that reach the fake Telegram (every attempt, refused ones included).
+TEST(ChannelsProcessTest, TwoHostsRunEveryJobOnceCountedByHandlerCalls) {
+  fakes::FakeTelegram fake(kToken);
+  testing::TestDatabase db;
+  const int ports[2] = {testing::FreePort(), testing::FreePort()};
+  std::vector<std::string> configs;
+  std::vector<std::unique_ptr<testing::HostProcess>> hosts;
+  for (const int port : ports) {
+    configs.push_back(testing::WriteTempFile(
+        HostYaml(db.url(), fake.base_url(), port, 0, "https://sloth.example")));
+    hosts.push_back(std::make_unique<testing::HostProcess>(
+        std::vector<std::string>{SLOTH_HOST_BINARY, "--config", configs.back()},
+        std::map<std::string, std::string>{}));
+  }
+  for (int h = 0; h < 2; ++h) ASSERT_TRUE(hosts[h]->WaitFor(ports[h], "/ready", 200, 30s));
+  auto reg = testing::HttpCall(ports[0], "POST", "/api/auth/register",
+                               json{{"email", "two@hosts.test"},
+                                    {"password", "a long passphrase 42"},
+                                    {"organization_name", "Salon"}}
+                                   .dump());
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  const std::string token = json::parse(reg.body)["access_token"];
+  auto conn = testing::HttpCall(ports[1], "POST", "/api/integrations/telegram/connect",
+                                json{{"bot_token", kToken}}.dump(), token);
+  ASSERT_EQ(conn.status, 201) << conn.body;
+  const std::string id = json::parse(conn.body)["id"];
+
+  constexpr int kChats = 40;
+  for (int i = 0; i < kChats; ++i) {
+    const auto r =
+        testing::HttpCall(ports[i % 2], "POST", "/hooks/telegram/" + id,
+                          TextUpdate(70000 + i, "How much is a manicure?", 5000000 + i).dump(), "",
+                          {{"Content-Type", "application/json"},
+                           {"X-Telegram-Bot-Api-Secret-Token", fake.webhook_secret()}});
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  ASSERT_TRUE(fake.WaitForSent(kChats, 60s)) << hosts[0]->Log() << hosts[1]->Log();
+  ASSERT_TRUE(testing::WaitForQuietJobs(db.url(), 60s));
+
+  std::map<std::string, int> per_chat;  // Telegram takes chat_id as a string or a number
+  for (const auto& a : fake.attempts()) {
+    const auto& c = a.params["chat_id"];
+    ++per_chat[c.is_string() ? c.get<std::string>() : c.dump()];
+  }
+  EXPECT_EQ(per_chat.size(), static_cast<std::size_t>(kChats));
+  for (const auto& [chat, n] : per_chat) EXPECT_EQ(n, 1) << "chat " << chat;
+
+  double runs[2][3] = {};
+  const char* kinds[3] = {"kind=\"channels.process\"", "kind=\"channels.answer\"",
+                          "kind=\"channels.send\""};
+  for (int h = 0; h < 2; ++h) {
+    const std::string m = testing::HttpGet(ports[h], "/metrics").body;
+    for (int k = 0; k < 3; ++k)
+      runs[h][k] = CounterSum(m, "sloth_jobs_processed_total", {kinds[k]});
+    EXPECT_EQ(CounterSum(m, "sloth_jobs_processed_total", {"outcome=\"dead\""}), 0) << m;
+  }
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_EQ(runs[0][k] + runs[1][k], kChats) << kinds[k];
+  }
+  // Both hosts took part (each was woken by the other's deliveries too).
+  EXPECT_GT(runs[0][0] + runs[0][1] + runs[0][2], 0);
+  EXPECT_GT(runs[1][0] + runs[1][1] + runs[1][2], 0);
+  for (auto& h : hosts) h->Signal(SIGTERM);
+  for (auto& h : hosts) EXPECT_EQ(h->Wait(15s), 0);
+  for (const auto& c : configs) std::remove(c.c_str());
 }
 
 // The real binary: killed with SIGKILL after answering 200 and before its reply went out,
