@@ -112,11 +112,14 @@ TEST_F(UsageTest, SubscriptionEndpoints) {
   auto plans = testing::HttpCall(app_->port(), "GET", "/api/subscriptions/plans");
   ASSERT_EQ(plans.status, 200);
   const auto pj = json::parse(plans.body);
-  ASSERT_EQ(pj["plans"].size(), 3u);  // free is hidden
-  EXPECT_EQ(pj["plans"][0]["slug"], "starter");
-  EXPECT_EQ(pj["plans"][0]["price_monthly"], 1499);
-  EXPECT_EQ(pj["plans"][0]["currency"], "USD");
-  EXPECT_EQ(pj["plans"][0]["limits"]["users"], 3);
+  ASSERT_EQ(pj["plans"].size(), 4u);  // Free is offered publicly, first
+  EXPECT_EQ(pj["plans"][0]["slug"], "free");
+  EXPECT_EQ(pj["plans"][0]["price_monthly"], 0);
+  EXPECT_EQ(pj["plans"][0]["trial_days"], 0);
+  EXPECT_EQ(pj["plans"][1]["slug"], "starter");
+  EXPECT_EQ(pj["plans"][1]["price_monthly"], 1499);
+  EXPECT_EQ(pj["plans"][1]["currency"], "USD");
+  EXPECT_EQ(pj["plans"][1]["limits"]["users"], 3);
 
   auto current = testing::HttpCall(app_->port(), "GET", "/api/subscriptions/current", "", token);
   ASSERT_EQ(current.status, 200) << current.body;
