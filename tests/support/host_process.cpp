@@ -16,6 +16,9 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
+
+#include "support/api_contract.hpp"
 
 extern char** environ;
 
@@ -47,6 +50,13 @@ HttpResult HttpCall(int port, const std::string& method, const std::string& path
     for (const auto& [k, v] : resp) r.headers[k] = v;
   } catch (const std::exception&) {
     r.status = 0;
+  }
+  // Every answer a test receives is held to the API contract.
+  const auto type = r.headers.find("Content-Type");
+  if (auto why = CheckAnswer(method, path, r.status, type == r.headers.end() ? "" : type->second,
+                             r.body)) {
+    ADD_FAILURE() << "contract (host/api/openapi.yaml): " << *why << "\n"
+                  << method << " " << path << " -> " << r.status << " " << r.body.substr(0, 2000);
   }
   return r;
 }

@@ -6,6 +6,7 @@
 
 #include "accounts/auth_routes.hpp"
 #include "agent/agent_routes.hpp"
+#include "api/openapi_routes.hpp"
 #include "app/component_options.hpp"
 #include "billing/billing_jobs.hpp"
 #include "billing/subscription_routes.hpp"
@@ -70,6 +71,7 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
 
   // Routes.
   ops::AddRoutes(router_, *pool_, *migrator_, metrics_);
+  api::AddDocsRoutes(router_, c.http.public_url);
   plugins::AddRoutes(router_, *plugins_);
   accounts::AddRoutes(*api_, *migrator_, AccountsOptionsFrom(c));
   billing::AddRoutes(*api_, *pool_, *payments_, *lifecycle_);
