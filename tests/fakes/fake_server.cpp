@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -67,12 +68,14 @@ FakeServer::FakeServer(Handler handler) : handler_(std::move(handler)) {
   port_ = socket.address().port();
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(64);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
+  threads_ = std::make_unique<Poco::ThreadPool>(2, 64);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *threads_, socket, params);
   server_->start();
 }
 
 FakeServer::~FakeServer() {
   server_->stopAll(true);
+  threads_->joinAll();
 }
 
 FakeResponse FakeServer::Serve(const FakeRequest& request) {

@@ -11,9 +11,12 @@
 #include <string>
 #include <vector>
 
-namespace Poco::Net {
+namespace Poco {
+class ThreadPool;
+namespace Net {
 class HTTPServer;
 }
+}  // namespace Poco
 
 namespace sloth::fakes {
 
@@ -58,6 +61,9 @@ class FakeServer {
 
   Handler handler_;
   int port_ = 0;
+  // Its own threads: Poco's default pool (16, shared by the process) would cap how many
+  // requests a fake can hold at once, and tests hold many on purpose.
+  std::unique_ptr<Poco::ThreadPool> threads_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   mutable std::mutex mu_;
   std::vector<FakeRequest> requests_;

@@ -4,9 +4,14 @@
 #include <map>
 #include <mutex>
 
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+
 #include "api/openapi_routes.hpp"
 #include "http/router.hpp"
-#include "plugins/json_schema.hpp"
 
 namespace sloth::testing {
 namespace {
@@ -21,16 +26,40 @@ json Rooted(const json& schema) {
   return root;
 }
 
-const json& ErrorSchema() {
-  static const json s = Rooted({{"$ref", "#/components/schemas/Error"}});
-  return s;
+// Parsed once per schema: tests make thousands of calls, and parsing is most of the cost.
+std::shared_ptr<const valijson::Schema> Parsed(const std::string& key, const json& schema) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const valijson::Schema>> parsed;
+  std::lock_guard<std::mutex> lock(mu);
+  auto& p = parsed[key];
+  if (!p) {
+    const json rooted = Rooted(schema);
+    auto s = std::make_shared<valijson::Schema>();
+    valijson::SchemaParser parser;
+    valijson::adapters::NlohmannJsonAdapter adapter(rooted);
+    parser.populateSchema(adapter, *s);
+    p = std::move(s);
+  }
+  return p;
 }
 
-std::optional<std::string> Validate(const json& schema, const std::string& body) {
-  json value = json::parse(body, nullptr, false);
+std::optional<std::string> Validate(const valijson::Schema& schema, const std::string& body) {
+  const json value = json::parse(body, nullptr, false);
   if (value.is_discarded()) return "the body is not JSON";
-  if (auto v = plugins::Validate(schema, value)) return "at '" + v->path + "': " + v->message;
-  return std::nullopt;
+  valijson::Validator validator;
+  valijson::ValidationResults results;
+  valijson::adapters::NlohmannJsonAdapter adapter(value);
+  if (validator.validate(schema, adapter, &results)) return std::nullopt;
+  valijson::ValidationResults::Error e;
+  results.popError(e);
+  std::string where;
+  for (const auto& c : e.context) where += c;
+  return "at " + where + ": " + e.description;
+}
+
+const valijson::Schema& ErrorSchema() {
+  static const auto s = Parsed("error envelope", {{"$ref", "#/components/schemas/Error"}});
+  return *s;
 }
 
 }  // namespace
@@ -101,16 +130,10 @@ std::optional<std::string> CheckAnswer(const std::string& method, const std::str
       return method + " " + *pattern + " " + code + " answered " + content_type +
              " where the document says application/json";
     }
-    static std::mutex mu;
-    static std::map<std::string, json> rooted;  // schema per operation and status
-    json schema;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      auto& s = rooted[m + " " + *pattern + " " + code];
-      if (s.is_null()) s = Rooted(content["application/json"]["schema"]);
-      schema = s;
-    }
-    if (auto why = Validate(schema, body)) return method + " " + *pattern + " " + code + " " + *why;
+    const auto schema =
+        Parsed(m + " " + *pattern + " " + code, content["application/json"]["schema"]);
+    if (auto why = Validate(*schema, body))
+      return method + " " + *pattern + " " + code + " " + *why;
   }
   return std::nullopt;
 }
