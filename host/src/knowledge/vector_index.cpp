@@ -2,6 +2,10 @@
 
 #include "knowledge/document_repository.hpp"
 
+// hnswlib's own SIMD is not used (the distance is our Dot), and with it off its search
+// also stops prefetching one link past the end of an upper layer's list, a read past the
+// allocation that AddressSanitizer reports (hnswlib 0.6.2, Debian 12).
+#define NO_MANUAL_VECTORIZATION
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>
