@@ -15,6 +15,7 @@
 #include "db/migrations.hpp"
 #include "support/host_process.hpp"
 #include "support/test_db.hpp"
+#include "support/wait.hpp"
 
 namespace sloth::testing {
 namespace {
@@ -125,21 +126,17 @@ TEST(HostProcessTest, InFlightRequestFinishesAfterSigterm) {
       "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n01234";
   s.sendBytes(head.data(), static_cast<int>(head.size()));
   // In flight: its head parsed, its body awaited (the /metrics request is the other one).
-  bool in_flight = false;
-  for (int i = 0; i < 500 && !in_flight; ++i) {
-    in_flight = HttpGet(port, "/metrics").body.find("sloth_http_requests_in_flight 2\n") !=
-                std::string::npos;
-    if (!in_flight) std::this_thread::sleep_for(milliseconds(10));
-  }
-  ASSERT_TRUE(in_flight) << HttpGet(port, "/metrics").body;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return HttpGet(port, "/metrics").body.find("sloth_http_requests_in_flight 2\n") !=
+               std::string::npos;
+      },
+      seconds(5)))
+      << HttpGet(port, "/metrics").body;
   host->Signal(SIGTERM);
   // SIGTERM is handled once new connections are refused; the host must still be running.
-  bool refusing = false;
-  for (int i = 0; i < 500 && !refusing; ++i) {
-    refusing = HttpGet(port, "/health").status == 0;
-    if (!refusing) std::this_thread::sleep_for(milliseconds(10));
-  }
-  ASSERT_TRUE(refusing) << host->Log();
+  ASSERT_TRUE(WaitUntil([&] { return HttpGet(port, "/health").status == 0; }, seconds(5)))
+      << host->Log();
   EXPECT_TRUE(host->Running()) << "the host exited with a request in flight";
   s.sendBytes("56789", 5);
   std::string reply;

@@ -15,6 +15,7 @@
 #include "jobs/worker_pool.hpp"
 #include "support/host_process.hpp"
 #include "support/test_db.hpp"
+#include "support/wait.hpp"
 
 namespace sloth::jobs {
 namespace {
@@ -210,11 +211,13 @@ TEST_F(JobsTest, AKilledWorkersJobIsRetriedAfterTheLeaseAndTakesEffectOnce) {
   EXPECT_EQ(w.Drain("kill"), 0);  // still leased by the dead worker
   // Wait for the dead worker's lease to run out by the database's clock, which is the one
   // the release compares against.
-  for (int i = 0; i < 1000 && Scalar("SELECT count(*) FROM public.jobs WHERE state = 'running' "
-                                     "AND locked_until < now()") == 0;
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  testing::WaitUntil(
+      [&] {
+        return Scalar(
+                   "SELECT count(*) FROM public.jobs WHERE state = 'running' AND locked_until "
+                   "< now()") > 0;
+      },
+      std::chrono::seconds(20));
   // Release runs at most every 5 s per pool; a fresh pool releases on its first claim.
   WorkerPool fresh(*pool_, "", wo, nullptr);
   fresh.Register("test.effect", [](JobContext& ctx) {
@@ -245,9 +248,8 @@ TEST_F(JobsTest, ManyWorkersInTwoPoolsRunEachJobOnce) {
   pool_->InTransaction([&](db::Transaction& tx) {
     for (int i = 0; i < 200; ++i) Enqueue(tx, "effect", {{"i", i}});
   });
-  for (int i = 0; i < 1500 && Scalar("SELECT count(*) FROM public.jobs") > 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  testing::WaitUntil([&] { return Scalar("SELECT count(*) FROM public.jobs") == 0; },
+                     std::chrono::seconds(30));
   for (auto& w : pools) w->Stop();
   EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 0);  // finished jobs leave the table
   EXPECT_EQ(calls[0] + calls[1], 200);
@@ -266,16 +268,11 @@ TEST_F(JobsTest, NotificationWakesAnIdleWorker) {
   const std::string listening =
       "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query "
       "ILIKE 'LISTEN%' AND state = 'idle'";
-  for (int i = 0; i < 500 && Scalar(listening) == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  testing::WaitUntil([&] { return Scalar(listening) > 0; }, std::chrono::seconds(5));
   ASSERT_EQ(Scalar(listening), 1);
   Add("ping");
   // Far less than the 60 s poll: only the notification can have woken it.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!ran && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  testing::WaitUntil([&] { return ran.load(); }, std::chrono::seconds(20));
   w.Stop();
   EXPECT_TRUE(ran.load());
 }

@@ -23,6 +23,7 @@
 #include "support/host_process.hpp"
 #include "support/hostile_files.hpp"
 #include "support/test_db.hpp"
+#include "support/wait.hpp"
 
 namespace sloth::knowledge {
 namespace {
@@ -646,16 +647,16 @@ TEST_F(KnowledgeTest, UploadsStreamToStorageAndStopAtTheirLimit) {
     s.sendBytes(head.data(), static_cast<int>(head.size()));
     s.sendBytes(part.data(), static_cast<int>(part.size()));
     // Closed only once the host is reading it, so the cut lands mid-body.
-    for (int i = 0; i < 1000 && app_->metrics().Render().find(
-                                    "sloth_http_requests_in_flight 1\n") == std::string::npos;
-         ++i) {
-      std::this_thread::sleep_for(10ms);
-    }
+    testing::WaitUntil(
+        [&] {
+          return app_->metrics().Render().find("sloth_http_requests_in_flight 1\n") !=
+                 std::string::npos;
+        },
+        10s);
     s.close();
   }
   // The cut request has been dealt with once the host counted its answer.
-  for (int i = 0; i < 1000 && uploads_answered() == answered; ++i)
-    std::this_thread::sleep_for(10ms);
+  testing::WaitUntil([&] { return uploads_answered() != answered; }, 10s);
   ASSERT_EQ(uploads_answered(), answered + 1);
   EXPECT_EQ(FilesNamed(".tmp-"), 0);
   EXPECT_EQ(Usage(token)["documents"]["used"], 1);

@@ -19,6 +19,7 @@
 #include "fakes/fake_telegram.hpp"
 #include "support/host_process.hpp"
 #include "support/test_db.hpp"
+#include "support/wait.hpp"
 
 namespace sloth {
 namespace {
@@ -111,11 +112,13 @@ TEST_F(TenantIsolationTest, NoRouteGivesOneOrganisationAnotherOnesObjects) {
       202))["id"]
                           .dump();
   std::string status;
-  for (int i = 0; i < 600 && status != "completed"; ++i) {
-    status = Made(Call("GET", "/api/documents/" + doc_id + "/status", nullptr, bt), 200)["status"];
-    if (status == "failed") break;
-    if (status != "completed") std::this_thread::sleep_for(100ms);
-  }
+  testing::WaitUntil(
+      [&] {
+        status =
+            Made(Call("GET", "/api/documents/" + doc_id + "/status", nullptr, bt), 200)["status"];
+        return status == "completed" || status == "failed";
+      },
+      60s, 100ms);
   ASSERT_EQ(status, "completed");
   // A photo (no vision provider: kept unanalysed, named).
   const std::string boundary = "iso-b0undary";

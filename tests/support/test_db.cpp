@@ -1,4 +1,5 @@
 #include "support/test_db.hpp"
+#include "support/wait.hpp"
 
 #include <unistd.h>
 
@@ -6,7 +7,6 @@
 #include <cstdlib>
 #include <random>
 #include <stdexcept>
-#include <thread>
 
 #include <Poco/Net/ServerSocket.h>
 #include <libpq-fe.h>
@@ -73,18 +73,15 @@ TestDatabase::~TestDatabase() {
 bool WaitForQuietJobs(const std::string& url, std::chrono::milliseconds timeout,
                       std::chrono::milliseconds horizon) {
   auto c = db::Connection::Open(url, 10, std::chrono::milliseconds(0));
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const auto busy =
-        c->Exec(
-             "SELECT count(*) FROM public.jobs WHERE state IN ('queued', 'running') AND "
-             "run_at <= now() + make_interval(secs => $1::bigint / 1000.0)",
-             static_cast<std::int64_t>(horizon.count()))
-            .Int(0, 0);
-    if (busy == 0) return true;
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  return WaitUntil(
+      [&] {
+        return c->Exec(
+                    "SELECT count(*) FROM public.jobs WHERE state IN ('queued', 'running') AND "
+                    "run_at <= now() + make_interval(secs => $1::bigint / 1000.0)",
+                    static_cast<std::int64_t>(horizon.count()))
+                   .Int(0, 0) == 0;
+      },
+      timeout, std::chrono::milliseconds(20));
 }
 
 int Shell(const std::string& command) {

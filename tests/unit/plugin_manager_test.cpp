@@ -13,6 +13,7 @@
 #include "plugins/plugin_manager.hpp"
 #include "plugins/plugin_routes.hpp"
 #include "support/host_process.hpp"
+#include "support/wait.hpp"
 
 namespace sloth::plugins {
 namespace {
@@ -272,9 +273,8 @@ TEST_F(PluginManagerTest, NoCallCrossesAfterStop) {
   auto inst = m->CreateInstance("fault", {"i1", std::nullopt, {{"mode", "after_stop"}}});
   ASSERT_TRUE(inst->Start().ok());
   const auto labels = metrics::Labels{{"plugin", "fault"}, {"tenant", ""}};
-  for (int i = 0; i < 500 && metrics_.CounterValue("sloth_plugin_ticks_total", labels) == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  testing::WaitUntil([&] { return metrics_.CounterValue("sloth_plugin_ticks_total", labels) > 0; },
+                     std::chrono::seconds(5));
   ASSERT_TRUE(inst->Stop().ok());
   const double ticks = metrics_.CounterValue("sloth_plugin_ticks_total", labels);
   std::size_t emitted = 0;
@@ -285,10 +285,9 @@ TEST_F(PluginManagerTest, NoCallCrossesAfterStop) {
   EXPECT_GT(ticks, 0);
   // The plugin thread keeps trying: wait until it has tried 20 more times, all refused.
   const metrics::Labels tried{{"plugin", "fault"}, {"service", "counter_add"}};
-  for (int i = 0;
-       i < 500 && metrics_.CounterValue("sloth_plugin_host_calls_refused_total", tried) < 20; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  testing::WaitUntil(
+      [&] { return metrics_.CounterValue("sloth_plugin_host_calls_refused_total", tried) >= 20; },
+      std::chrono::seconds(5));
   EXPECT_GE(metrics_.CounterValue("sloth_plugin_host_calls_refused_total", tried), 20);
   EXPECT_EQ(metrics_.CounterValue("sloth_plugin_ticks_total", labels), ticks);
   {
