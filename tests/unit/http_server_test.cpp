@@ -13,6 +13,7 @@
 #include "http/client_address.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
+#include "support/wait.hpp"
 
 namespace sloth::http {
 namespace {
@@ -248,6 +249,10 @@ TEST_F(SlowClientTest, DrippingAHeadOrABodyIsCutOffAndFreesTheThread) {
   RawClient body(server_->port());
   body.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 400\r\n\r\n");
   EXPECT_LT(body.Drip(std::string(400, 'b'), std::chrono::milliseconds(20)), 400u);
+  // The watchdog counts a cut after it shuts the socket, so the client can see the cut first.
+  testing::WaitUntil(
+      [&] { return metrics_.CounterValue("sloth_http_read_deadline_cuts_total", {}) >= 3; },
+      std::chrono::seconds(5));
   EXPECT_EQ(metrics_.CounterValue("sloth_http_read_deadline_cuts_total", {}), 3);
   // The threads are free again: a normal client is served.
   const auto r = Post("/echo", "{}");
