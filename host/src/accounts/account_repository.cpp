@@ -4,12 +4,16 @@
 #include <stdexcept>
 
 #include "accounts/tokens.hpp"
+#include "errors/error.hpp"
 
 namespace sloth::accounts {
 namespace {
 
 constexpr const char* kUserColumns =
     "id, email, password_hash, role, tenant_id, language, referral_code, is_active";
+constexpr const char* kUserColumnsOfU =
+    "u.id, u.email, u.password_hash, u.role, u.tenant_id, u.language, u.referral_code, "
+    "u.is_active";
 
 User UserRow(const db::Result& r, int i) {
   User u;
@@ -118,17 +122,41 @@ bool AccountRepository::IsActive(db::Transaction& tx, std::int64_t user_id) {
   return !r.Empty() && r.Bool(0, 0);
 }
 
+namespace {
+
+constexpr const char* kOrganizationColumns =
+    "t.id, t.name, t.status, t.business_type, t.timezone, t.notification_email, "
+    "t.notification_telegram, t.phone, coalesce(s.plan_slug, 'free') AS plan";
+
+Organization OrganizationRow(const db::Result& r, int i, int first) {
+  return Organization{r.Int(i, first),         r.Text(i, first + 1),    r.Text(i, first + 2),
+                      r.OptText(i, first + 3), r.Text(i, first + 4),    r.OptText(i, first + 5),
+                      r.OptText(i, first + 6), r.OptText(i, first + 7), r.Text(i, first + 8)};
+}
+
+}  // namespace
+
 std::optional<Organization> AccountRepository::FindOrganization(db::Transaction& tx,
                                                                 std::int64_t tenant_id) {
-  auto r = tx.Exec(
-      "SELECT t.id, t.name, t.status, t.business_type, t.timezone, t.notification_email, "
-      "t.notification_telegram, t.phone, coalesce(s.plan_slug, 'free') FROM public.tenants t "
-      "LEFT JOIN public.subscriptions s ON s.tenant_id = t.id WHERE t.id = $1",
-      tenant_id);
+  auto r = tx.Exec(std::string("SELECT ") + kOrganizationColumns +
+                       " FROM public.tenants t LEFT JOIN public.subscriptions s ON "
+                       "s.tenant_id = t.id WHERE t.id = $1",
+                   tenant_id);
   if (r.Empty()) return std::nullopt;
-  return Organization{r.Int(0, 0),     r.Text(0, 1),    r.Text(0, 2),
-                      r.OptText(0, 3), r.Text(0, 4),    r.OptText(0, 5),
-                      r.OptText(0, 6), r.OptText(0, 7), r.Text(0, 8)};
+  return OrganizationRow(r, 0, 0);
+}
+
+std::optional<std::pair<User, std::optional<Organization>>>
+AccountRepository::FindUserAndOrganization(db::Transaction& tx, std::int64_t user_id) {
+  // One statement: GET /api/auth/me is one round trip with its session check.
+  auto r = tx.Exec(std::string("SELECT ") + kUserColumnsOfU + ", " + kOrganizationColumns +
+                       " FROM public.users u LEFT JOIN public.tenants t ON t.id = u.tenant_id "
+                       "LEFT JOIN public.subscriptions s ON s.tenant_id = t.id WHERE u.id = $1",
+                   user_id);
+  if (r.Empty()) return std::nullopt;
+  std::pair<User, std::optional<Organization>> out{UserRow(r, 0), std::nullopt};
+  if (!r.IsNull(0, 8)) out.second = OrganizationRow(r, 0, 8);
+  return out;
 }
 
 void AccountRepository::UpdateOrganization(
@@ -211,17 +239,20 @@ void AccountRepository::RevokeUserTokens(db::Transaction& tx, std::int64_t user_
       user_id);
 }
 
-bool AccountRepository::IsSessionActive(db::Transaction& tx, std::int64_t user_id,
-                                        const std::string& family) {
+void AccountRepository::RequireLiveSession(db::Transaction& tx, std::int64_t user_id,
+                                           const std::string& family) {
   // A family is live while one of its tokens is unrevoked (the newest rotation is) and its
-  // session has not ended.
-  auto r = tx.Exec(
+  // session has not ended. Sent with the request's first statement: no round trip of its own.
+  tx.Precheck(
       "SELECT u.is_active AND coalesce(t.status = 'active', true) AND EXISTS (SELECT 1 FROM "
       "public.refresh_tokens rt WHERE rt.family = $2::uuid AND rt.user_id = u.id AND "
       "rt.revoked_at IS NULL AND rt.session_expires_at > now()) FROM public.users u "
       "LEFT JOIN public.tenants t ON t.id = u.tenant_id WHERE u.id = $1",
-      user_id, family);
-  return !r.Empty() && r.Bool(0, 0);
+      {user_id, family}, [](const db::Result& r) {
+        if (r.Empty() || !r.Bool(0, 0))
+          throw errors::Error(errors::Code::kUnauthenticated,
+                              "the session has ended or the account is not active");
+      });
 }
 
 void AccountRepository::SetPasswordHash(db::Transaction& tx, std::int64_t user_id,

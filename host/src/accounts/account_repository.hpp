@@ -74,6 +74,9 @@ class AccountRepository {
 
   // Organisations.
   std::optional<Organization> FindOrganization(db::Transaction& tx, std::int64_t tenant_id);
+  // The user and, for a tenant user, the organisation, in one statement.
+  std::optional<std::pair<User, std::optional<Organization>>> FindUserAndOrganization(
+      db::Transaction& tx, std::int64_t user_id);
   // Updates only the given columns (name and profile fields).
   void UpdateOrganization(
       db::Transaction& tx, std::int64_t tenant_id,
@@ -101,8 +104,10 @@ class AccountRepository {
   void RevokeFamily(db::Transaction& tx, const std::string& family);
   // Ends every session of one user (a password change, a deactivation).
   void RevokeUserTokens(db::Transaction& tx, std::int64_t user_id);
-  // IsActive, and the session `family` is neither revoked nor past its end.
-  bool IsSessionActive(db::Transaction& tx, std::int64_t user_id, const std::string& family);
+  // Refuses the transaction's work (errors::Code::kUnauthenticated) unless the user IsActive
+  // and the session `family` is neither revoked nor past its end; checked with the
+  // transaction's first statement.
+  void RequireLiveSession(db::Transaction& tx, std::int64_t user_id, const std::string& family);
   void SetPasswordHash(db::Transaction& tx, std::int64_t user_id, const std::string& hash);
 
   // Invitations.

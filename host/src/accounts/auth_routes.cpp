@@ -76,18 +76,19 @@ json OrganizationJson(const Organization& o) {
           {"phone", opt(o.phone)}};
 }
 
-json MeJson(db::Transaction& tx, AccountRepository& repo, const User& u) {
+json MeJson(const User& u, const std::optional<Organization>& org) {
   json me = {{"id", u.id},
              {"email", u.email},
              {"role", u.role},
              {"language", u.language},
              {"referral_code", u.referral_code},
              {"organization", nullptr}};
-  if (u.tenant_id) {
-    if (auto org = repo.FindOrganization(tx, *u.tenant_id))
-      me["organization"] = OrganizationJson(*org);
-  }
+  if (org) me["organization"] = OrganizationJson(*org);
   return me;
+}
+
+json MeJson(db::Transaction& tx, AccountRepository& repo, const User& u) {
+  return MeJson(u, u.tenant_id ? repo.FindOrganization(tx, *u.tenant_id) : std::nullopt);
 }
 
 std::string RefreshToken(const json& body) {
@@ -213,10 +214,9 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
           });
 
   api.Add("GET", "/api/auth/me", api::Access::kSignedIn, [](api::Context& ctx) {
-    AccountRepository repo;
-    const auto user = repo.FindUser(ctx.tx, ctx.user().user_id);
-    if (!user) throw errors::Error(errors::Code::kUnauthenticated, "the account no longer exists");
-    return http::Response::Json(200, MeJson(ctx.tx, repo, *user));
+    const auto found = AccountRepository().FindUserAndOrganization(ctx.tx, ctx.user().user_id);
+    if (!found) throw errors::Error(errors::Code::kUnauthenticated, "the account no longer exists");
+    return http::Response::Json(200, MeJson(found->first, found->second));
   });
 
   api.Add("PUT", "/api/auth/profile", api::Access::kTenant, [](api::Context& ctx) {

@@ -64,12 +64,8 @@ std::optional<accounts::Principal> Api::Authorize(const http::Request& req, Acce
 void Api::CheckActive(db::Transaction& tx, const std::optional<accounts::Principal>& principal) {
   if (!principal) return;
   // A token would outlive a deactivation, a logout or a password change by its TTL unless
-  // its account and session are checked here.
-  accounts::AccountRepository repo;
-  if (!repo.IsSessionActive(tx, principal->user_id, principal->session)) {
-    throw http::ApiError(401, "unauthenticated",
-                         "the session has ended or the account is not active");
-  }
+  // its account and session are checked with every request.
+  accounts::AccountRepository().RequireLiveSession(tx, principal->user_id, principal->session);
 }
 
 void Api::Add(const std::string& method, const std::string& pattern, Access access, Handler handler,
@@ -77,7 +73,8 @@ void Api::Add(const std::string& method, const std::string& pattern, Access acce
   options.tenant_scoped = access == Access::kTenant || access == Access::kOwner;
   router_.Add(
       method, pattern,
-      [this, access, handler = std::move(handler)](http::Request& req) -> http::Response {
+      [this, access, read_only = method == "GET",
+       handler = std::move(handler)](http::Request& req) -> http::Response {
         const auto principal = Authorize(req, access);
         auto run = [&](db::Transaction& tx) {
           CheckActive(tx, principal);
@@ -85,8 +82,12 @@ void Api::Add(const std::string& method, const std::string& pattern, Access acce
           return handler(ctx);
         };
         return MapErrors([&] {
-          if (access == Access::kTenant || access == Access::kOwner)
-            return pool_.InTenant(db::TenantId{*principal->tenant_id}, run);
+          const bool tenant = access == Access::kTenant || access == Access::kOwner;
+          // GET only reads (HTTP says it is safe): PostgreSQL holds the route to that.
+          if (read_only && tenant)
+            return pool_.InTenant(db::TenantId{*principal->tenant_id}, db::kReadOnly, run);
+          if (read_only) return pool_.InTransaction(db::kReadOnly, run);
+          if (tenant) return pool_.InTenant(db::TenantId{*principal->tenant_id}, run);
           return pool_.InTransaction(run);
         });
       },
@@ -115,9 +116,12 @@ void Api::AddPooled(const std::string& method, const std::string& pattern, Acces
       method, pattern,
       [this, access, handler = std::move(handler)](http::Request& req) -> http::Response {
         const auto principal = Authorize(req, access);
-        pool_.InTransaction([&](db::Transaction& tx) { CheckActive(tx, principal); });
         PooledContext ctx{req, *principal, pool_};
-        return MapErrors([&] { return handler(ctx); });
+        return MapErrors([&] {
+          pool_.InTransaction(db::kReadOnly,
+                              [&](db::Transaction& tx) { CheckActive(tx, principal); });
+          return handler(ctx);
+        });
       },
       options);
 }

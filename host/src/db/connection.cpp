@@ -145,15 +145,156 @@ const std::string& Connection::Prepared(const std::string& sql, int nparams) {
   if (auto it = prepared_.find(sql); it != prepared_.end()) return it->second;
   // Bounded: statements are the program's own constant strings, but guard against a caller
   // that builds many distinct texts.
-  if (prepared_.size() >= 512) {
+  if (prepared_.size() >= kMaxPrepared) {
     PQclear(PQexec(conn_, "DEALLOCATE ALL"));
     prepared_.clear();
   }
-  std::string name = "sloth_" + std::to_string(prepared_.size() + 1);
+  std::string name = "sloth_" + std::to_string(++next_statement_);
   PGresult* r = PQprepare(conn_, name.c_str(), sql.c_str(), nparams, nullptr);
   if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) Throw(r, sql);
   PQclear(r);
   return prepared_.emplace(sql, std::move(name)).first->second;
+}
+
+std::vector<int> Connection::SendPipeline(const std::vector<Statement>& statements) {
+  if (unread_) FinishSent();
+  if (prepare_ && prepared_.size() + statements.size() > kMaxPrepared) {
+    PQclear(PQexec(conn_, "DEALLOCATE ALL"));
+    prepared_.clear();
+  }
+  if (PQenterPipelineMode(conn_) != 1) Broken("cannot enter pipeline mode");
+  std::vector<int> expected;
+  expected.reserve(statements.size());
+  std::vector<const char*> values;
+  for (const auto& st : statements) {
+    values.assign(st.params.size(), nullptr);
+    for (std::size_t i = 0; i < st.params.size(); ++i) {
+      if (st.params[i].value()) values[i] = st.params[i].value()->c_str();
+    }
+    const int n = static_cast<int>(st.params.size());
+    const char* const* v = n ? values.data() : nullptr;
+    int results = 1;
+    int ok = 0;
+    if (prepare_) {
+      std::string name;
+      if (auto it = prepared_.find(st.sql); it != prepared_.end()) {
+        name = it->second;
+      } else {
+        for (const auto& [sql, pending] : preparing_) {
+          if (sql == st.sql) name = pending;
+        }
+        if (name.empty()) {
+          name = "sloth_" + std::to_string(++next_statement_);
+          if (PQsendPrepare(conn_, name.c_str(), st.sql.c_str(), n, nullptr) != 1)
+            Broken("cannot queue a statement");
+          preparing_.emplace_back(st.sql, name);
+          results = 2;
+        }
+      }
+      ok = PQsendQueryPrepared(conn_, name.c_str(), n, v, nullptr, nullptr, 0);
+    } else {
+      ok = PQsendQueryParams(conn_, st.sql.c_str(), n, nullptr, v, nullptr, nullptr, 0);
+    }
+    if (ok != 1) Broken("cannot queue a statement");
+    expected.push_back(results);
+  }
+  if (PQpipelineSync(conn_) != 1) Broken("cannot send the pipeline");
+  last_used_ = std::chrono::steady_clock::now();
+  return expected;
+}
+
+Connection::PipelineOutcome Connection::ReadPipeline(const std::vector<Statement>& statements,
+                                                    const std::vector<int>& expected) {
+  std::vector<Result> out(statements.size());
+  PGresult* error = nullptr;  // the first failure; the server aborted what followed it
+  std::size_t error_at = 0;
+  // Each statement yields its results (a Prepare's first) each followed by a NULL; a second
+  // NULL in a row means the server sent nothing more, i.e. the connection broke.
+  auto next = [&]() -> PGresult* {
+    for (int nulls = 0; nulls < 2; ++nulls) {
+      if (PGresult* r = PQgetResult(conn_)) return r;
+      if (PQstatus(conn_) != CONNECTION_OK) break;
+    }
+    if (error) PQclear(error);
+    Broken("the pipeline's results stopped");
+  };
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    for (int k = 0; k < expected[i]; ++k) {
+      PGresult* r = next();
+      const auto st = PQresultStatus(r);
+      if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        if (k + 1 == expected[i]) {
+          out[i] = Result(r);
+        } else {
+          PQclear(r);
+        }
+      } else if (st == PGRES_PIPELINE_ABORTED || error) {
+        PQclear(r);
+      } else {
+        error = r;
+        error_at = i;
+      }
+    }
+  }
+  PGresult* sync = next();
+  const bool synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  PQclear(sync);
+  if (!synced || PQexitPipelineMode(conn_) != 1) {
+    if (error) PQclear(error);
+    Broken("the pipeline did not end where it should");
+  }
+  last_used_ = std::chrono::steady_clock::now();
+  // Statements prepared in this pipeline exist on the server only if it got that far.
+  if (!error) {
+    for (auto& [sql, name] : preparing_) prepared_.emplace(std::move(sql), std::move(name));
+  }
+  preparing_.clear();
+  PipelineOutcome outcome;
+  if (error) {
+    try {
+      Throw(error, statements[error_at].sql);
+    } catch (const ConnectionLost&) {
+      throw;
+    } catch (...) {
+      outcome.error = std::current_exception();
+      outcome.failed_at = error_at;
+      out.resize(error_at);
+    }
+  }
+  outcome.results = std::move(out);
+  return outcome;
+}
+
+void Connection::Broken(const char* what) {
+  broken_ = true;
+  throw ConnectionLost(std::string("PostgreSQL connection lost: ") + what + ": " +
+                       FirstLine(PQerrorMessage(conn_)));
+}
+
+Connection::PipelineOutcome Connection::TryPipeline(const std::vector<Statement>& statements) {
+  const auto expected = SendPipeline(statements);
+  return ReadPipeline(statements, expected);
+}
+
+std::vector<Result> Connection::ExecPipeline(const std::vector<Statement>& statements) {
+  auto outcome = TryPipeline(statements);
+  if (outcome.error) std::rethrow_exception(outcome.error);
+  return std::move(outcome.results);
+}
+
+void Connection::SendWithoutWaiting(const std::vector<Statement>& statements) {
+  unread_expected_ = SendPipeline(statements);
+  unread_statements_ = statements;
+  unread_ = true;
+}
+
+void Connection::FinishSent() {
+  if (!unread_) return;
+  unread_ = false;
+  auto statements = std::move(unread_statements_);
+  const auto expected = std::move(unread_expected_);
+  auto outcome = ReadPipeline(statements, expected);
+  if (outcome.error) std::rethrow_exception(outcome.error);
 }
 
 void Connection::ExecScript(const std::string& sql) {
@@ -182,6 +323,13 @@ void Connection::Throw(PGresult* r, std::string_view sql) {
 
 bool Connection::Ping() {
   if (!Ok()) return false;
+  if (unread_) {
+    try {
+      FinishSent();
+    } catch (const Error&) {
+      return Ok();
+    }
+  }
   PGresult* r = PQexec(conn_, "");
   const bool ok = r && PQresultStatus(r) == PGRES_EMPTY_QUERY && PQstatus(conn_) == CONNECTION_OK;
   PQclear(r);

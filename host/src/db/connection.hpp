@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -66,6 +67,12 @@ class Param {
 };
 
 class Row;
+
+// One statement with its parameters, for a pipeline.
+struct Statement {
+  std::string sql;
+  std::vector<Param> params;
+};
 
 class Result {
  public:
@@ -137,7 +144,27 @@ class Connection {
   // Runs a script of several statements (migrations). No parameters.
   void ExecScript(const std::string& sql);
 
-  bool Ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+  // Sends the statements in one round trip (libpq pipeline mode, ending in one Sync) and
+  // returns their results in order. When one fails the server skips the rest; its error is
+  // thrown once every result has been read, so the connection stays usable.
+  std::vector<Result> ExecPipeline(const std::vector<Statement>& statements);
+  // The same, the error returned rather than thrown, with the results before it (a lost
+  // connection is still thrown).
+  struct PipelineOutcome {
+    std::vector<Result> results;
+    std::exception_ptr error;
+    std::size_t failed_at = SIZE_MAX;  // the index of the statement that failed
+  };
+  PipelineOutcome TryPipeline(const std::vector<Statement>& statements);
+  // Sends the statements and a Sync without waiting for their results, which the next use
+  // of the connection reads first (FinishSent). For work whose outcome the caller does not
+  // wait on: the COMMIT of a read-only transaction.
+  void SendWithoutWaiting(const std::vector<Statement>& statements);
+  bool HasUnreadResults() const { return unread_; }
+  // Reads what SendWithoutWaiting sent; throws its first error.
+  void FinishSent();
+
+  bool Ok() const { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
   // True when the server answers a trivial round trip.
   bool Ping();
   bool InTransaction() const;
@@ -149,11 +176,27 @@ class Connection {
  private:
   explicit Connection(PGconn* c, bool prepare) : conn_(c), prepare_(prepare) {}
   [[noreturn]] void Throw(PGresult* r, std::string_view sql);
+  // Marks the connection unusable and throws ConnectionLost.
+  [[noreturn]] void Broken(const char* what);
   // The prepared statement's name for `sql`, preparing it on first use.
   const std::string& Prepared(const std::string& sql, int nparams);
+  // Queues the statements and a Sync in pipeline mode; returns how many results precede the
+  // Sync for each statement (2 when it is prepared in the same pipeline).
+  std::vector<int> SendPipeline(const std::vector<Statement>& statements);
+  // Reads one pipeline's results, to its Sync.
+  PipelineOutcome ReadPipeline(const std::vector<Statement>& statements,
+                               const std::vector<int>& expected);
   PGconn* conn_;
   bool prepare_;
   std::unordered_map<std::string, std::string> prepared_;
+  // Statements prepared in a pipeline not yet read: they count only once their Sync is.
+  std::vector<std::pair<std::string, std::string>> preparing_;
+  static constexpr std::size_t kMaxPrepared = 512;
+  std::uint64_t next_statement_ = 0;
+  bool broken_ = false;  // a pipeline was left half read: the connection is not reused
+  bool unread_ = false;  // a pipeline sent without waiting, not yet read
+  std::vector<Statement> unread_statements_;
+  std::vector<int> unread_expected_;
   std::chrono::steady_clock::time_point last_used_ = std::chrono::steady_clock::now();
 };
 

@@ -2,10 +2,30 @@
 
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 namespace sloth::db {
 
 Lease::~Lease() {
   if (pool_) pool_->Release(std::move(conn_));
+}
+
+Transaction::Transaction(Connection& c, Options options, std::function<Connection&()> reconnect,
+                         int max_reconnects)
+    : conn_(&c),
+      options_(options),
+      reconnect_(std::move(reconnect)),
+      max_reconnects_(max_reconnects) {
+  opening_.push_back({options.read_only ? "BEGIN READ ONLY" : "BEGIN", {}});
+  checks_.emplace_back();
+  if (options.tenant) {
+    if (options.tenant->value <= 0) throw std::invalid_argument("tenant id must be positive");
+    // set_config(..., is_local => true) is SET LOCAL with a bound parameter.
+    opening_.push_back({"SELECT set_config('search_path', $1, true)",
+                        {options.tenant->Schema() + ", public"}});
+    checks_.emplace_back();
+  }
+  options_.tenant = nullptr;  // the pointer is the caller's; only its text is kept
 }
 
 Transaction::~Transaction() {
@@ -18,14 +38,60 @@ Transaction::~Transaction() {
   }
 }
 
+void Transaction::Precheck(std::string sql, std::vector<Param> params,
+                           std::function<void(const Result&)> check) {
+  if (opening_.empty()) throw std::logic_error("Precheck after the transaction's first statement");
+  opening_.push_back({std::move(sql), std::move(params)});
+  checks_.push_back(std::move(check));
+}
+
+Result Transaction::Open(std::optional<Statement> first) {
+  std::vector<Statement> batch = std::move(opening_);
+  opening_.clear();
+  if (first) batch.push_back(std::move(*first));
+  for (int attempt = 0;; ++attempt) {
+    try {
+      auto outcome = conn_->TryPipeline(batch);
+      // Checks read what ran before any failure, so a refused account is refused whatever
+      // the first statement did.
+      for (std::size_t i = 0; i < checks_.size() && i < outcome.results.size(); ++i) {
+        if (checks_[i] && i < outcome.failed_at) checks_[i](outcome.results[i]);
+      }
+      checks_.clear();
+      if (outcome.error) std::rethrow_exception(outcome.error);
+      return first ? outcome.results.back() : Result();
+    } catch (const ConnectionLost&) {
+      // The connection died with this transaction uncommitted: nothing of it happened, so it
+      // starts again on a fresh connection.
+      if (!reconnect_ || attempt >= max_reconnects_) throw;
+      conn_ = &reconnect_();
+    }
+  }
+}
+
 void Transaction::Commit() {
   done_ = true;
+  if (!opening_.empty()) {
+    // No statement ran: the prologue and its checks still must, and the commit goes with them.
+    Open(Statement{"COMMIT", {}});
+    return;
+  }
+  if (options_.read_only) {
+    conn_->SendWithoutWaiting({{"COMMIT", {}}});
+    return;
+  }
   conn_->Exec("COMMIT");
 }
 
 void Transaction::Rollback() {
   done_ = true;
+  if (!opening_.empty()) return;  // nothing was sent
   if (conn_->Ok()) conn_->Exec("ROLLBACK");
+}
+
+Connection& Transaction::connection() {
+  if (!opening_.empty()) Open(std::nullopt);
+  return *conn_;
 }
 
 Pool::Pool(PoolOptions options) : options_(std::move(options)) {
@@ -48,6 +114,14 @@ Lease Pool::Acquire() {
       lock.unlock();
       const bool stale =
           std::chrono::steady_clock::now() - c->last_used() > options_.health_check_idle;
+      if (c->HasUnreadResults()) {
+        try {
+          c->FinishSent();
+        } catch (const Error& e) {
+          // A read-only transaction's COMMIT: what it read was already answered.
+          spdlog::warn("db: a read-only transaction's COMMIT failed: {}", e.what());
+        }
+      }
       if (c->Ok() && (!stale || c->Ping())) return Lease(this, std::move(c));
       // Dead (e.g. the server restarted): drop it and open a fresh one in its place.
       c.reset();
@@ -85,7 +159,7 @@ Lease Pool::Acquire() {
 
 void Pool::Release(std::unique_ptr<Connection> c) {
   // A connection still in a transaction (its rollback failed) or broken is not reused.
-  if (c && (!c->Ok() || c->InTransaction())) c.reset();
+  if (c && (!c->Ok() || (c->InTransaction() && !c->HasUnreadResults()))) c.reset();
   std::lock_guard<std::mutex> lock(mu_);
   if (c && !closed_) {
     idle_.push_back(std::move(c));
@@ -95,31 +169,17 @@ void Pool::Release(std::unique_ptr<Connection> c) {
   cv_.notify_one();
 }
 
-void Pool::Begin(Connection& c, const TenantId* tenant) {
-  c.Exec("BEGIN");
-  if (tenant) {
-    if (tenant->value <= 0) throw std::invalid_argument("tenant id must be positive");
-    // set_config(..., is_local => true) is SET LOCAL with a bound parameter.
-    c.Exec("SELECT set_config('search_path', $1, true)", tenant->Schema() + ", public");
+Connection& Pool::Replace(Lease& lease) {
+  lease.conn_.reset();
+  Release(nullptr);  // frees the dead connection's slot
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++reconnects_;
   }
-}
-
-Lease Pool::AcquireBegun(const TenantId* tenant) {
-  // Every idle connection may have died with a server restart; allow one retry per slot.
-  for (int attempt = 0;; ++attempt) {
-    Lease lease = Acquire();
-    try {
-      Begin(*lease, tenant);
-      return lease;
-    } catch (const ConnectionLost&) {
-      lease.Discard();
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        ++reconnects_;
-      }
-      if (attempt >= options_.size) throw;
-    }
-  }
+  Lease fresh = Acquire();
+  lease.conn_ = std::move(fresh.conn_);
+  fresh.pool_ = nullptr;
+  return *lease.conn_;
 }
 
 PoolStats Pool::Stats() const {

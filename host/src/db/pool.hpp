@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -55,36 +56,69 @@ class Lease {
   void Discard() { conn_.reset(); }
 
  private:
+  friend class Pool;
   Pool* pool_;
   std::unique_ptr<Connection> conn_;
-};
-
-// An open transaction on a leased connection. Rolls back when destroyed uncommitted, so an
-// exception anywhere in the body leaves nothing behind.
-class Transaction {
- public:
-  explicit Transaction(Connection& c) : conn_(&c) {}
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  ~Transaction();
-
-  template <typename... Args>
-  Result Exec(std::string_view sql, const Args&... args) {
-    return conn_->Exec(sql, args...);
-  }
-  void Commit();
-  void Rollback();
-  Connection& connection() { return *conn_; }
-
- private:
-  Connection* conn_;
-  bool done_ = false;
 };
 
 // Identifies a tenant; its schema is tenant_<id>.
 struct TenantId {
   std::int64_t value = 0;
   std::string Schema() const { return "tenant_" + std::to_string(value); }
+};
+
+// Pass to InTransaction/InTenant for work that only reads: the transaction is READ ONLY
+// (PostgreSQL refuses a write in it) and its COMMIT is not waited for.
+struct ReadOnly {};
+inline constexpr ReadOnly kReadOnly{};
+
+// A transaction on a leased connection. Rolls back when destroyed uncommitted, so an
+// exception anywhere in the body leaves nothing behind.
+//
+// Nothing is sent until the first statement: BEGIN, the tenant scope and any Precheck go
+// with it in one round trip (libpq pipeline mode). A read-only transaction's COMMIT is sent
+// without waiting (the next use of the connection reads its answer), so a request that reads
+// with one statement costs one round trip.
+class Transaction {
+ public:
+  struct Options {
+    const TenantId* tenant = nullptr;
+    bool read_only = false;
+  };
+  // `reconnect` replaces a connection found dead before anything of the transaction ran;
+  // it may be called up to `max_reconnects` times.
+  Transaction(Connection& c, Options options, std::function<Connection&()> reconnect = {},
+              int max_reconnects = 0);
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction();
+
+  template <typename... Args>
+  Result Exec(std::string_view sql, const Args&... args) {
+    if (!opening_.empty()) return Open(Statement{std::string(sql), {Param(args)...}});
+    return conn_->Exec(sql, args...);
+  }
+  // Sends `sql` with the transaction's first statement; `check` reads its result before that
+  // statement's result is returned, and throws to refuse the work (the transaction then
+  // rolls back). Only before the first statement.
+  void Precheck(std::string sql, std::vector<Param> params,
+                std::function<void(const Result&)> check);
+  void Commit();
+  void Rollback();
+  // The connection with the transaction open on it (migrations run scripts through it).
+  Connection& connection();
+
+ private:
+  // Sends what is queued, with `first`; runs the checks; returns `first`'s result.
+  Result Open(std::optional<Statement> first);
+
+  Connection* conn_;
+  Options options_;
+  std::function<Connection&()> reconnect_;
+  int max_reconnects_;
+  std::vector<Statement> opening_;  // not sent yet
+  std::vector<std::function<void(const Result&)>> checks_;
+  bool done_ = false;
 };
 
 class Pool {
@@ -102,7 +136,11 @@ class Pool {
   // BEGIN is replaced transparently; an error inside `fn` rolls back and propagates.
   template <typename F>
   auto InTransaction(F&& fn) {
-    return Run(nullptr, std::forward<F>(fn));
+    return Run({}, std::forward<F>(fn));
+  }
+  template <typename F>
+  auto InTransaction(ReadOnly, F&& fn) {
+    return Run({nullptr, true}, std::forward<F>(fn));
   }
 
   // Same, with the tenant's schema first on the search path for this transaction only
@@ -110,7 +148,11 @@ class Pool {
   // another's work.
   template <typename F>
   auto InTenant(TenantId tenant, F&& fn) {
-    return Run(&tenant, std::forward<F>(fn));
+    return Run({&tenant, false}, std::forward<F>(fn));
+  }
+  template <typename F>
+  auto InTenant(TenantId tenant, ReadOnly, F&& fn) {
+    return Run({&tenant, true}, std::forward<F>(fn));
   }
 
   PoolStats Stats() const;
@@ -121,12 +163,15 @@ class Pool {
  private:
   friend class Lease;
   void Release(std::unique_ptr<Connection> c);
-  void Begin(Connection& c, const TenantId* tenant);
+  // Closes the lease's dead connection and puts a fresh one in its place.
+  Connection& Replace(Lease& lease);
 
   template <typename F>
-  auto Run(const TenantId* tenant, F&& fn) {
-    Lease lease = AcquireBegun(tenant);
-    Transaction tx(*lease);
+  auto Run(Transaction::Options options, F&& fn) {
+    Lease lease = Acquire();
+    Transaction tx(
+        *lease, options, [this, &lease]() -> Connection& { return Replace(lease); },
+        options_.size);
     if constexpr (std::is_void_v<std::invoke_result_t<F, Transaction&>>) {
       fn(tx);
       tx.Commit();
@@ -136,7 +181,6 @@ class Pool {
       return r;
     }
   }
-  Lease AcquireBegun(const TenantId* tenant);
 
   PoolOptions options_;
   mutable std::mutex mu_;
