@@ -18,6 +18,7 @@
 #include "db/connection.hpp"
 #include "support/host_process.hpp"
 #include "support/test_db.hpp"
+#include "support/wait.hpp"
 
 namespace sloth::accounts {
 namespace {
@@ -31,14 +32,19 @@ class AccountsTest : public ::testing::Test {
  protected:
   // `extra`: more top-level sections; `http_extra`: more keys under http (indented).
   void Start(const std::string& extra = "", const std::string& http_extra = "") {
-    const std::string yaml = "http:\n  host: 127.0.0.1\n  port: 0\n" + http_extra +
-                             "database:\n  url: \"" + db_.url() +
-                             "\"\nplans_file: " + SLOTH_SOURCE_DIR + "/config/plans.yaml\n" +
-                             "auth:\n  jwt_secret: " + kSecret + "\nlog:\n  level: warn\n" + extra;
-    app_ = std::make_unique<app::HostApp>(config::ParseHostConfig(
-        yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
+    app_ = MakeHost(extra, http_extra);
     app_->Start();
     port_ = app_->port();
+  }
+  std::unique_ptr<app::HostApp> MakeHost(const std::string& extra = "",
+                                         const std::string& http_extra = "",
+                                         const std::string& auth_extra = "") {
+    const std::string yaml =
+        "http:\n  host: 127.0.0.1\n  port: 0\n" + http_extra + "database:\n  url: \"" + db_.url() +
+        "\"\nplans_file: " + SLOTH_SOURCE_DIR + "/config/plans.yaml\n" +
+        "auth:\n  jwt_secret: " + kSecret + "\n" + auth_extra + "log:\n  level: warn\n" + extra;
+    return std::make_unique<app::HostApp>(config::ParseHostConfig(
+        yaml, "test.yaml", [](const std::string&) { return std::nullopt; }));
   }
   void TearDown() override {
     if (app_) app_->Stop();
@@ -404,7 +410,51 @@ TEST_F(AccountsTest, SessionsEndAtLogoutAtAPasswordChangeAndAtTheirLifetime) {
   const auto late = Call("POST", "/api/auth/refresh", {{"refresh_token", s3["refresh_token"]}});
   EXPECT_EQ(late.status, 401);
   EXPECT_NE(late.body.find("expired"), std::string::npos) << late.body;
+  // Changed behind the host's back, like another host would: refused once the host's memory
+  // of the live session (auth.session_check_ms) runs out.
+  testing::WaitUntil([&] { return me(s3) == 401; }, std::chrono::seconds(10));
   EXPECT_EQ(me(s3), 401);
+}
+
+// Every host remembers a session it found live for auth.session_check_ms (1 s) instead of
+// asking the database on each request; a deactivation made elsewhere (sloth-admin writes it
+// straight to the database) is refused on every host once that runs out, and with 0 at once.
+TEST_F(AccountsTest, ADeactivationIsRefusedOnEveryHost) {
+  for (const std::string check_ms : {"1000", "0"}) {
+    SCOPED_TRACE("session_check_ms " + check_ms);
+    const std::string email = "owner" + check_ms + "@salon.test";
+    std::vector<std::unique_ptr<app::HostApp>> hosts;
+    for (int i = 0; i < 2; ++i) {
+      hosts.push_back(MakeHost("", "", "  session_check_ms: " + check_ms + "\n"));
+      hosts.back()->Start();
+    }
+    port_ = hosts[0]->port();
+    const json owner = Register(email, "Salon " + check_ms);
+    const std::string token = owner["access_token"];
+    auto me = [&](int host) {
+      return HttpCall(hosts[host]->port(), "GET", "/api/auth/me", "", token).status;
+    };
+    ASSERT_EQ(me(0), 200);  // both hosts have now found the session live
+    ASSERT_EQ(me(1), 200);
+    ASSERT_EQ(Scalar("WITH d AS (UPDATE public.tenants SET status = 'deactivated' WHERE id = "
+                     "(SELECT tenant_id FROM public.users WHERE email = '" +
+                     email + "') RETURNING 1) SELECT count(*) FROM d"),
+              1);
+    const auto deactivated = std::chrono::steady_clock::now();
+    if (check_ms == "0") {
+      EXPECT_EQ(me(0), 401);
+      EXPECT_EQ(me(1), 401);
+    } else {
+      testing::WaitUntil([&] { return me(0) == 401 && me(1) == 401; }, std::chrono::seconds(10));
+      EXPECT_EQ(me(0), 401);
+      EXPECT_EQ(me(1), 401);
+      RecordProperty("refused_on_both_hosts_after_ms",
+                     static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::steady_clock::now() - deactivated)
+                                          .count()));
+    }
+    for (auto& h : hosts) h->Stop();
+  }
 }
 
 TEST_F(AccountsTest, LoginIsLimitedPerEmail) {

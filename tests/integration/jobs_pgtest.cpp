@@ -128,6 +128,24 @@ TEST_F(JobsTest, ADelayedJobWakesAWorkerAtItsDueTime) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 0);
 }
 
+// Idle workers sleep until the earliest queued job is due, or a poll when none is queued: an
+// empty queue once answered 0 ms, and every idle worker asked a thousand times a second.
+TEST_F(JobsTest, NextDueIsNothingForAnEmptyQueueAndTheDelayOtherwise) {
+  JobStore store;
+  auto next = [&] { return store.NextDue(*pool_->Acquire(), "default"); };
+  EXPECT_EQ(next(), std::nullopt);
+  EnqueueOptions later;
+  later.delay = std::chrono::seconds(600);
+  ASSERT_TRUE(Add("later", later));
+  const auto due = next();
+  ASSERT_TRUE(due.has_value());
+  EXPECT_GT(*due, std::chrono::seconds(500));
+  EXPECT_LE(*due, std::chrono::seconds(600));
+  ASSERT_TRUE(Add("now"));
+  EXPECT_EQ(next(), std::chrono::milliseconds(0));
+  EXPECT_EQ(store.NextDue(*pool_->Acquire(), "other"), std::nullopt);
+}
+
 TEST_F(JobsTest, EffectsAndCompletionCommitTogether) {
   WorkerPool w(*pool_, "", Options(), nullptr);
   w.Register("effect", [](JobContext& ctx) {

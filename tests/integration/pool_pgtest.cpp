@@ -1,5 +1,6 @@
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -7,6 +8,7 @@
 #include "db/listener.hpp"
 #include "db/pool.hpp"
 #include "support/test_db.hpp"
+#include "support/wait.hpp"
 
 namespace sloth::db {
 namespace {
@@ -124,6 +126,157 @@ TEST(PoolTest, KilledBackendIsReplacedTransparently) {
   }
   const auto pid2 = pool.InTransaction(
       [](Transaction& tx) { return tx.Exec("SELECT pg_backend_pid()").Int(0, 0); });
+  EXPECT_NE(pid, pid2);
+  EXPECT_GE(pool.Stats().reconnects, 1u);
+}
+
+// libpq's protocol trace of one connection: what crossed the wire, counted.
+class WireTrace {
+ public:
+  explicit WireTrace(Pool& pool) : file_(std::tmpfile()) {
+    auto lease = pool.Acquire();  // a pool of one: every transaction uses this connection
+    conn_ = lease->raw();
+    PQtrace(conn_, file_);
+  }
+  ~WireTrace() {
+    PQuntrace(conn_);
+    std::fclose(file_);
+  }
+  // Sync messages sent: each ends a round trip the client may wait on.
+  int Syncs() { return Count("F\t4\tSync"); }
+  int Executes() { return Count("\tExecute\t"); }
+  int ReadyForQuery() { return Count("\tReadyForQuery\t"); }
+
+ private:
+  int Count(const std::string& what) {
+    std::fflush(file_);
+    std::rewind(file_);
+    int n = 0;
+    char line[4096];
+    while (std::fgets(line, sizeof line, file_))
+      n += std::string(line).find(what) != std::string::npos;
+    std::fseek(file_, 0, SEEK_END);
+    return n;
+  }
+  std::FILE* file_;
+  PGconn* conn_;
+};
+
+TEST(PoolTest, ATransactionsOpeningTravelsWithItsFirstStatement) {
+  testing::TestDatabase db;
+  Pool pool(Options(db.url(), 1));
+  pool.InTransaction([](Transaction& tx) {
+    tx.Exec("CREATE SCHEMA tenant_5");
+    tx.Exec("CREATE TABLE tenant_5.t (n bigint)");
+    tx.Exec("INSERT INTO tenant_5.t VALUES (1), (2)");
+  });
+  WireTrace wire(pool);
+  bool checked = false;
+  int syncs = -1, executes = -1, answers = -1;
+  const auto n = pool.InTenant(TenantId{5}, kReadOnly, [&](Transaction& tx) {
+    tx.Precheck("SELECT $1::int", {7}, [&](const Result& r) { checked = r.Int(0, 0) == 7; });
+    EXPECT_EQ(wire.Syncs(), 0);  // nothing is sent before the first statement
+    const auto count = tx.Exec("SELECT count(*) FROM t").Int(0, 0);  // t: tenant_5's
+    syncs = wire.Syncs();
+    executes = wire.Executes();
+    answers = wire.ReadyForQuery();
+    return count;
+  });
+  EXPECT_EQ(n, 2);
+  EXPECT_TRUE(checked);
+  // BEGIN READ ONLY, the scope, the check and the query: four statements, one round trip.
+  EXPECT_EQ(executes, 4);
+  EXPECT_EQ(syncs, 1);
+  EXPECT_EQ(answers, 1);
+  // The COMMIT is sent, not waited for; the next use of the connection reads its answer.
+  EXPECT_EQ(wire.Syncs(), 2);
+  EXPECT_EQ(wire.ReadyForQuery(), 1);
+  EXPECT_EQ(pool.InTransaction([](Transaction& tx) { return tx.Exec("SELECT 5").Int(0, 0); }), 5);
+  EXPECT_EQ(wire.ReadyForQuery(), 4);  // the COMMIT's, then the new transaction's two
+}
+
+TEST(PoolTest, AReadOnlyTransactionRefusesWrites) {
+  testing::TestDatabase db;
+  Pool pool(Options(db.url(), 1));
+  pool.InTransaction([](Transaction& tx) { tx.Exec("CREATE TABLE t (n bigint)"); });
+  try {
+    pool.InTransaction(kReadOnly, [](Transaction& tx) { tx.Exec("INSERT INTO t VALUES (1)"); });
+    ADD_FAILURE() << "a write ran in a read-only transaction";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.sqlstate(), "25006");  // read_only_sql_transaction
+  }
+  EXPECT_EQ(pool.InTransaction(
+                [](Transaction& tx) { return tx.Exec("SELECT count(*) FROM t").Int(0, 0); }),
+            0);
+}
+
+TEST(PoolTest, AFailedPrecheckRefusesTheWorkEvenWhenItsFirstStatementFails) {
+  testing::TestDatabase db;
+  Pool pool(Options(db.url(), 1));
+  pool.InTransaction([](Transaction& tx) { tx.Exec("CREATE TABLE t (n bigint UNIQUE)"); });
+  auto refuse = [](const Result& r) {
+    if (!r.Bool(0, 0)) throw std::runtime_error("refused");
+  };
+  auto count = [&] {
+    return pool.InTransaction(
+        [](Transaction& tx) { return tx.Exec("SELECT count(*) FROM t").Int(0, 0); });
+  };
+  // The check fails: the write that went with it is rolled back.
+  EXPECT_THROW(pool.InTransaction([&](Transaction& tx) {
+    tx.Precheck("SELECT false", {}, refuse);
+    tx.Exec("INSERT INTO t VALUES (1)");
+    ADD_FAILURE() << "the statement's result reached the caller";
+  }),
+               std::runtime_error);
+  EXPECT_EQ(count(), 0);
+  // The check fails and the statement fails too: the refusal is what the caller sees.
+  pool.InTransaction([](Transaction& tx) { tx.Exec("INSERT INTO t VALUES (1)"); });
+  try {
+    pool.InTransaction([&](Transaction& tx) {
+      tx.Precheck("SELECT false", {}, refuse);
+      tx.Exec("INSERT INTO t VALUES (1)");  // a unique violation
+    });
+    ADD_FAILURE() << "nothing thrown";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "refused");
+  }
+  // The check passes and the statement fails: its error, with its SQLSTATE.
+  try {
+    pool.InTransaction([&](Transaction& tx) {
+      tx.Precheck("SELECT true", {}, refuse);
+      tx.Exec("INSERT INTO t VALUES (1)");
+    });
+    ADD_FAILURE() << "nothing thrown";
+  } catch (const Error& e) {
+    EXPECT_TRUE(e.IsUniqueViolation()) << e.what();
+  }
+  EXPECT_EQ(count(), 1);
+  // A transaction without statements still runs its checks (and commits nothing).
+  EXPECT_THROW(
+      pool.InTransaction([&](Transaction& tx) { tx.Precheck("SELECT false", {}, refuse); }),
+      std::runtime_error);
+}
+
+TEST(PoolTest, AConnectionFoundDeadByTheFirstStatementIsReplaced) {
+  testing::TestDatabase db;
+  auto o = Options(db.url(), 1);
+  o.health_check_idle = std::chrono::hours(1);  // no ping: the pipeline finds it dead
+  Pool pool(o);
+  const auto pid = pool.InTransaction(
+      [](Transaction& tx) { return tx.Exec("SELECT pg_backend_pid()").Int(0, 0); });
+  {
+    auto admin = Connection::Open(db.url(), 5, std::chrono::milliseconds(0));
+    admin->Exec("SELECT pg_terminate_backend($1)", pid);
+    admin->Exec("SELECT 1 FROM pg_stat_activity WHERE pid = $1", pid);
+  }
+  testing::WaitUntil(
+      [&] {
+        auto admin = Connection::Open(db.url(), 5, std::chrono::milliseconds(0));
+        return admin->Exec("SELECT 1 FROM pg_stat_activity WHERE pid = $1", pid).Empty();
+      },
+      std::chrono::seconds(10));
+  const auto pid2 = pool.InTenant(
+      TenantId{1}, [](Transaction& tx) { return tx.Exec("SELECT pg_backend_pid()").Int(0, 0); });
   EXPECT_NE(pid, pid2);
   EXPECT_GE(pool.Stats().reconnects, 1u);
 }

@@ -240,7 +240,8 @@ void AccountRepository::RevokeUserTokens(db::Transaction& tx, std::int64_t user_
 }
 
 void AccountRepository::RequireLiveSession(db::Transaction& tx, std::int64_t user_id,
-                                           const std::string& family) {
+                                           const std::string& family,
+                                           std::function<void()> on_live) {
   // A family is live while one of its tokens is unrevoked (the newest rotation is) and its
   // session has not ended. Sent with the request's first statement: no round trip of its own.
   tx.Precheck(
@@ -248,10 +249,11 @@ void AccountRepository::RequireLiveSession(db::Transaction& tx, std::int64_t use
       "public.refresh_tokens rt WHERE rt.family = $2::uuid AND rt.user_id = u.id AND "
       "rt.revoked_at IS NULL AND rt.session_expires_at > now()) FROM public.users u "
       "LEFT JOIN public.tenants t ON t.id = u.tenant_id WHERE u.id = $1",
-      {user_id, family}, [](const db::Result& r) {
+      {user_id, family}, [on_live = std::move(on_live)](const db::Result& r) {
         if (r.Empty() || !r.Bool(0, 0))
           throw errors::Error(errors::Code::kUnauthenticated,
                               "the session has ended or the account is not active");
+        if (on_live) on_live();
       });
 }
 

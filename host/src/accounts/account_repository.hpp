@@ -4,6 +4,7 @@
 // function runs in the caller's transaction; none knows HTTP.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -106,8 +107,9 @@ class AccountRepository {
   void RevokeUserTokens(db::Transaction& tx, std::int64_t user_id);
   // Refuses the transaction's work (errors::Code::kUnauthenticated) unless the user IsActive
   // and the session `family` is neither revoked nor past its end; checked with the
-  // transaction's first statement.
-  void RequireLiveSession(db::Transaction& tx, std::int64_t user_id, const std::string& family);
+  // transaction's first statement; `on_live` runs when it passes.
+  void RequireLiveSession(db::Transaction& tx, std::int64_t user_id, const std::string& family,
+                          std::function<void()> on_live = {});
   void SetPasswordHash(db::Transaction& tx, std::int64_t user_id, const std::string& hash);
 
   // Invitations.

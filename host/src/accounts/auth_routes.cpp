@@ -63,6 +63,12 @@ json IssueTokens(api::Context& ctx, AccountRepository& repo, const User& u,
           {"expires_in", tokens.access_ttl().count()}};
 }
 
+// This host refuses the ended session from the next request on; others within
+// auth.session_check_ms (accounts/session_cache.hpp).
+void ForgetAfterCommit(api::Context& ctx, const std::string& family) {
+  ctx.AfterCommit([&sessions = ctx.sessions, family] { sessions.ForgetSession(family); });
+}
+
 json OrganizationJson(const Organization& o) {
   auto opt = [](const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); };
   return {{"id", o.id},
@@ -166,6 +172,7 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
       // Reuse of a rotated token means it leaked: end the whole session. Answered (not
       // thrown) so the revocation commits.
       repo.RevokeFamily(ctx.tx, rec->family);
+      ForgetAfterCommit(ctx, rec->family);
       spdlog::warn("accounts: refresh token reuse for user {}; session revoked", rec->user_id);
       return refused("the refresh token was already used; the session is revoked");
     }
@@ -182,6 +189,7 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     AccountRepository repo;
     if (const auto rec = repo.LockRefresh(ctx.tx, TokenService::Hash(RefreshToken(body)))) {
       repo.RevokeFamily(ctx.tx, rec->family);
+      ForgetAfterCommit(ctx, rec->family);
     }
     return http::Response::NoContent();  // idempotent: an unknown token is already logged out
   });
@@ -209,6 +217,7 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
                                   "new_password", {{"reason", "weak_password"}});
             repo.SetPasswordHash(ctx.tx, user->id, HashPassword(next));
             repo.RevokeUserTokens(ctx.tx, user->id);
+            ctx.AfterCommit([&sessions = ctx.sessions, id = user->id] { sessions.ForgetUser(id); });
             return http::Response::Json(
                 200, IssueTokens(ctx, repo, *user, repo.NewFamily(ctx.tx), options, tokens));
           });
@@ -356,6 +365,7 @@ void AddRoutes(api::Api& api, db::Migrator& migrator, AccountsOptions options) {
     if (!repo.DeleteTenantUser(ctx.tx, ctx.tenant(), id)) {
       throw errors::Error(errors::Code::kNotFound, "no such staff member");
     }
+    ctx.AfterCommit([&sessions = ctx.sessions, id] { sessions.ForgetUser(id); });
     return http::Response::NoContent();
   });
 

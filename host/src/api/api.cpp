@@ -18,7 +18,12 @@ void EnforceLimit(http::RateLimiter& limiter, const std::string& key,
 
 Api::Api(http::Router& router, db::Pool& pool, const accounts::TokenService& tokens,
          http::RateLimiter& limiter, Limits limits)
-    : router_(router), pool_(pool), tokens_(tokens), limiter_(limiter), limits_(limits) {}
+    : router_(router),
+      pool_(pool),
+      tokens_(tokens),
+      limiter_(limiter),
+      limits_(limits),
+      sessions_(limits.session_check_ttl) {}
 
 std::optional<accounts::Principal> Api::Authorize(const http::Request& req, Access access) {
   std::optional<accounts::Principal> principal;
@@ -64,8 +69,13 @@ std::optional<accounts::Principal> Api::Authorize(const http::Request& req, Acce
 void Api::CheckActive(db::Transaction& tx, const std::optional<accounts::Principal>& principal) {
   if (!principal) return;
   // A token would outlive a deactivation, a logout or a password change by its TTL unless
-  // its account and session are checked with every request.
-  accounts::AccountRepository().RequireLiveSession(tx, principal->user_id, principal->session);
+  // its account and session are checked with every request (or found live a moment ago).
+  const auto& p = *principal;
+  if (sessions_.IsLive(p.user_id, p.session)) return;
+  const auto sent = sessions_.Now();
+  accounts::AccountRepository().RequireLiveSession(tx, p.user_id, p.session, [this, p, sent] {
+    sessions_.RememberLive(p.user_id, p.tenant_id, p.session, sent);
+  });
 }
 
 void Api::Add(const std::string& method, const std::string& pattern, Access access, Handler handler,
@@ -76,10 +86,16 @@ void Api::Add(const std::string& method, const std::string& pattern, Access acce
       [this, access, read_only = method == "GET",
        handler = std::move(handler)](http::Request& req) -> http::Response {
         const auto principal = Authorize(req, access);
+        std::vector<std::function<void()>> after_commit;
         auto run = [&](db::Transaction& tx) {
           CheckActive(tx, principal);
-          Context ctx{req, principal, tx};
+          Context ctx{req, principal, tx, sessions_, after_commit};
           return handler(ctx);
+        };
+        auto run_and_finish = [&](auto&& transact) {
+          auto response = transact();
+          for (auto& f : after_commit) f();
+          return response;
         };
         return MapErrors([&] {
           const bool tenant = access == Access::kTenant || access == Access::kOwner;
@@ -87,8 +103,10 @@ void Api::Add(const std::string& method, const std::string& pattern, Access acce
           if (read_only && tenant)
             return pool_.InTenant(db::TenantId{*principal->tenant_id}, db::kReadOnly, run);
           if (read_only) return pool_.InTransaction(db::kReadOnly, run);
-          if (tenant) return pool_.InTenant(db::TenantId{*principal->tenant_id}, run);
-          return pool_.InTransaction(run);
+          return run_and_finish([&] {
+            if (tenant) return pool_.InTenant(db::TenantId{*principal->tenant_id}, run);
+            return pool_.InTransaction(run);
+          });
         });
       },
       options);

@@ -9,8 +9,10 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "accounts/principal.hpp"
+#include "accounts/session_cache.hpp"
 #include "accounts/tokens.hpp"
 #include "db/pool.hpp"
 #include "http/rate_limiter.hpp"
@@ -30,8 +32,13 @@ struct Context {
   http::Request& request;
   std::optional<accounts::Principal> principal;
   db::Transaction& tx;  // tenant-scoped for kTenant/kOwner routes
+  accounts::SessionCache& sessions;
+  std::vector<std::function<void()>>& after_commit;
 
   const accounts::Principal& user() const { return *principal; }
+  // Runs `f` once the request's transaction has committed (forgetting a session it ended:
+  // before the commit, a concurrent check could still read it live and remember it).
+  void AfterCommit(std::function<void()> f) { after_commit.push_back(std::move(f)); }
   std::int64_t tenant() const { return *principal->tenant_id; }
 };
 
@@ -59,6 +66,8 @@ using PooledHandler = std::function<http::Response(PooledContext&)>;
 struct Limits {
   http::RateLimit anonymous{100, std::chrono::hours(1)};
   http::RateLimit user{1000, std::chrono::hours(1)};
+  // How long a session found live is taken as live without asking the database again.
+  std::chrono::milliseconds session_check_ttl{1000};
 };
 
 class Api {
@@ -82,6 +91,7 @@ class Api {
 
   http::RateLimiter& limiter() { return limiter_; }
   const accounts::TokenService& tokens() const { return tokens_; }
+  accounts::SessionCache& sessions() { return sessions_; }
 
  private:
   // Authenticates, rate limits and checks the access level; throws ApiError.
@@ -93,6 +103,7 @@ class Api {
   const accounts::TokenService& tokens_;
   http::RateLimiter& limiter_;
   Limits limits_;
+  accounts::SessionCache sessions_;
 };
 
 // Throws 429 with Retry-After when `key` is over `limit`.

@@ -71,8 +71,9 @@ accounts::TokenOptions TokenOptionsFrom(const config::AuthConfig& c) {
   return to;
 }
 
-api::Limits LimitsFrom(const config::RateLimitsConfig& c) {
+api::Limits LimitsFrom(const config::RateLimitsConfig& c, const config::AuthConfig& auth) {
   api::Limits limits;
+  limits.session_check_ttl = auth.session_check;
   limits.anonymous = {static_cast<double>(c.anonymous_per_hour), std::chrono::hours(1)};
   limits.user = {static_cast<double>(c.user_per_hour), std::chrono::hours(1)};
   return limits;

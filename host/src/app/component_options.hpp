@@ -29,7 +29,7 @@ plugins::ManagerOptions ManagerOptionsFrom(const config::PluginsConfig& c);
 plugins::HostContext HostContextFrom(const config::HostConfig& c, db::Pool& pool,
                                      outbound::HttpClient& http, metrics::Registry& metrics);
 accounts::TokenOptions TokenOptionsFrom(const config::AuthConfig& c);
-api::Limits LimitsFrom(const config::RateLimitsConfig& c);
+api::Limits LimitsFrom(const config::RateLimitsConfig& c, const config::AuthConfig& auth);
 accounts::AccountsOptions AccountsOptionsFrom(const config::HostConfig& c);
 billing::LifecycleOptions LifecycleOptionsFrom(const billing::BillingConfig& c);
 jobs::WorkerOptions WorkerOptionsFrom(const config::JobsConfig& c);

@@ -38,7 +38,8 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   plugins_ = std::make_unique<plugins::PluginManager>(
       ManagerOptionsFrom(c.plugins), HostContextFrom(c, *pool_, *http_client_, metrics_));
   tokens_ = std::make_unique<accounts::TokenService>(TokenOptionsFrom(c.auth));
-  api_ = std::make_unique<api::Api>(router_, *pool_, *tokens_, limiter_, LimitsFrom(c.rate_limits));
+  api_ = std::make_unique<api::Api>(router_, *pool_, *tokens_, limiter_,
+                                    LimitsFrom(c.rate_limits, c.auth));
   jobs_ = std::make_unique<jobs::WorkerPool>(*pool_, c.database.url, WorkerOptionsFrom(c.jobs),
                                              &metrics_);
   scheduler_ = std::make_unique<jobs::Scheduler>(*pool_, ScheduleFrom(c), std::chrono::seconds(20),

@@ -80,7 +80,10 @@ std::vector<Field> BuildSchema() {
            Int("refresh_ttl_s", 30 * 24 * 3600, 3600, 365 * 24 * 3600, "refresh token lifetime"),
            Int("session_lifetime_s", 30 * 24 * 3600, 3600, 365 * 24 * 3600,
                "a login's session ends this long after it began, however often refreshed"),
-           Int("invite_ttl_s", 7 * 24 * 3600, 3600, 90 * 24 * 3600, "invitation lifetime")},
+           Int("invite_ttl_s", 7 * 24 * 3600, 3600, 90 * 24 * 3600, "invitation lifetime"),
+           Int("session_check_ms", 1000, 0, 1000,
+               "a session found live is not asked of the database again for this long, so a "
+               "deactivation or logout on another host is refused within it (0: every request)")},
           "authentication"),
       Section("rate_limits",
               {Int("anonymous_per_hour", 100, 1, 1000000000, "per IP, without a token"),
@@ -301,6 +304,7 @@ HostConfig ParseHostConfig(
   c.auth.refresh_ttl = std::chrono::seconds(auth["refresh_ttl_s"].as<std::int64_t>());
   c.auth.session_lifetime = std::chrono::seconds(auth["session_lifetime_s"].as<std::int64_t>());
   c.auth.invite_ttl = std::chrono::seconds(auth["invite_ttl_s"].as<std::int64_t>());
+  c.auth.session_check = std::chrono::milliseconds(auth["session_check_ms"].as<std::int64_t>());
   const auto rl = r["rate_limits"];
   c.rate_limits.anonymous_per_hour = rl["anonymous_per_hour"].as<int>();
   c.rate_limits.user_per_hour = rl["user_per_hour"].as<int>();

@@ -81,6 +81,7 @@ struct AuthConfig {
   std::chrono::seconds refresh_ttl{30 * 24 * 3600};
   std::chrono::seconds session_lifetime{30 * 24 * 3600};
   std::chrono::seconds invite_ttl{7 * 24 * 3600};
+  std::chrono::milliseconds session_check{1000};
 };
 
 struct RateLimitsConfig {

@@ -115,12 +115,14 @@ std::vector<JobStore::QueueSize> JobStore::Sizes(db::Transaction& tx) {
 
 std::optional<std::chrono::milliseconds> JobStore::NextDue(db::Connection& c,
                                                            const std::string& queue) {
+  // NULL when nothing is queued (greatest() would have turned that NULL into 0, and every
+  // idle worker into a loop asking a thousand times a second).
   auto r = c.Exec(
-      "SELECT greatest(0, ceil(extract(epoch FROM (SELECT run_at FROM public.jobs WHERE queue = "
-      "$1 AND state = 'queued' ORDER BY run_at LIMIT 1) - now()) * 1000))::bigint",
+      "SELECT ceil(extract(epoch FROM min(run_at) - now()) * 1000)::bigint FROM public.jobs "
+      "WHERE queue = $1 AND state = 'queued'",
       queue);
   if (r.Empty() || r.IsNull(0, 0)) return std::nullopt;
-  return std::chrono::milliseconds(r.Int(0, 0));
+  return std::chrono::milliseconds(std::max<std::int64_t>(0, r.Int(0, 0)));
 }
 
 }  // namespace sloth::jobs
