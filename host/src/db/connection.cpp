@@ -204,7 +204,7 @@ std::vector<int> Connection::SendPipeline(const std::vector<Statement>& statemen
 }
 
 Connection::PipelineOutcome Connection::ReadPipeline(const std::vector<Statement>& statements,
-                                                    const std::vector<int>& expected) {
+                                                     const std::vector<int>& expected) {
   std::vector<Result> out(statements.size());
   PGresult* error = nullptr;  // the first failure; the server aborted what followed it
   std::size_t error_at = 0;

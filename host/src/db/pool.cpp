@@ -21,8 +21,8 @@ Transaction::Transaction(Connection& c, Options options, std::function<Connectio
   if (options.tenant) {
     if (options.tenant->value <= 0) throw std::invalid_argument("tenant id must be positive");
     // set_config(..., is_local => true) is SET LOCAL with a bound parameter.
-    opening_.push_back({"SELECT set_config('search_path', $1, true)",
-                        {options.tenant->Schema() + ", public"}});
+    opening_.push_back(
+        {"SELECT set_config('search_path', $1, true)", {options.tenant->Schema() + ", public"}});
     checks_.emplace_back();
   }
   options_.tenant = nullptr;  // the pointer is the caller's; only its text is kept

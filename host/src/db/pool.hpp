@@ -170,8 +170,7 @@ class Pool {
   auto Run(Transaction::Options options, F&& fn) {
     Lease lease = Acquire();
     Transaction tx(
-        *lease, options, [this, &lease]() -> Connection& { return Replace(lease); },
-        options_.size);
+        *lease, options, [this, &lease]() -> Connection& { return Replace(lease); }, options_.size);
     if constexpr (std::is_void_v<std::invoke_result_t<F, Transaction&>>) {
       fn(tx);
       tx.Commit();
