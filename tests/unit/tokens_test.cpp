@@ -2,6 +2,7 @@
 #include <Poco/JWT/Token.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -39,6 +40,78 @@ TEST(TokensTest, RoundTripAndRefusals) {
   TokenOptions weak = Options();
   weak.secret = "short";
   EXPECT_THROW(TokenService{weak}, std::invalid_argument);
+}
+
+// Tokens written by another implementation (Poco::JWT), each wrong in one way, are refused
+// for that reason; a correct one is accepted.
+TEST(TokensTest, EachWrongClaimIsRefusedForItsReason) {
+  TokenService tokens(Options());
+  const std::string secret = Options().secret;
+  auto make = [&](const std::function<void(Poco::JWT::Token&)>& change,
+                  const std::string& algorithm = Poco::JWT::Signer::ALGO_HS256,
+                  const std::string& key = "") {
+    Poco::JWT::Token t;
+    t.setType("at+jwt");
+    t.setIssuer("sloth");
+    t.setAudience("sloth-api");
+    t.setSubject("7");
+    const Poco::Timestamp now;
+    t.setIssuedAt(now);
+    t.setExpiration(now + Poco::Timespan(600, 0));
+    t.payload().set("role", std::string("staff"));
+    t.payload().set("tid", std::string("3"));
+    t.payload().set("sid", std::string("session-a"));
+    change(t);
+    Poco::JWT::Signer signer(key.empty() ? secret : key);
+    signer.addAlgorithm(algorithm);
+    return signer.sign(t, algorithm);
+  };
+  auto reason = [&](const std::string& jwt) -> std::string {
+    try {
+      tokens.VerifyAccess(jwt);
+      return "accepted";
+    } catch (const errors::Error& e) {
+      EXPECT_EQ(e.code(), errors::Code::kUnauthenticated);
+      return e.what();
+    }
+  };
+  EXPECT_EQ(reason(make([](auto&) {})), "accepted");
+  EXPECT_EQ(tokens.VerifyAccess(make([](auto&) {})).tenant_id, 3);
+  EXPECT_EQ(reason(make([](auto&) {}, Poco::JWT::Signer::ALGO_HS256, std::string(40, 'k'))),
+            "the token signature is invalid");
+  EXPECT_EQ(reason(make([](auto&) {}, Poco::JWT::Signer::ALGO_HS512)),
+            "the token signature is invalid");
+  EXPECT_EQ(reason(make([](auto& t) { t.setType("JWT"); })), "not an access token");
+  EXPECT_EQ(reason(make([](auto& t) { t.setIssuer("someone"); })), "wrong issuer");
+  EXPECT_EQ(reason(make([](auto& t) { t.setAudience("elsewhere"); })), "wrong audience");
+  EXPECT_EQ(
+      reason(make([](auto& t) { t.setExpiration(Poco::Timestamp() - Poco::Timespan(1, 0)); })),
+      "the token has expired");
+  EXPECT_EQ(
+      reason(make([](auto& t) { t.setIssuedAt(Poco::Timestamp() + Poco::Timespan(3600, 0)); })),
+      "the token is not yet valid");
+  EXPECT_EQ(reason(make([](auto& t) { t.payload().set("role", std::string("root")); })),
+            "unknown role");
+  EXPECT_EQ(reason(make([](auto& t) { t.payload().set("role", std::string("admin")); })),
+            "inconsistent claims");
+  EXPECT_EQ(reason(make([](auto& t) { t.payload().set("tid", 3); })),
+            "the token's claims are malformed");
+  EXPECT_EQ(reason(make([](auto& t) { t.setSubject("7x"); })), "the token's claims are malformed");
+  EXPECT_EQ(reason(make([](auto& t) { t.payload().remove("sid"); })),
+            "the token's claims are malformed");
+  // Unsigned ("alg": "none") and cut or padded forms.
+  const std::string good = make([](auto&) {});
+  const auto dot = good.rfind('.');
+  EXPECT_EQ(reason(good.substr(0, dot + 1)), "the token signature is invalid");
+  EXPECT_EQ(reason(good + "."), "the token is malformed");
+  EXPECT_EQ(reason(good + "="), "the token signature is invalid");
+  EXPECT_EQ(reason("eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0." +
+                   good.substr(good.find('.') + 1, dot - good.find('.') - 1) + "."),
+            "the token signature is invalid");
+  // One flipped bit in the payload.
+  std::string flipped = good;
+  flipped[good.find('.') + 5] ^= 1;
+  EXPECT_EQ(reason(flipped), "the token signature is invalid");
 }
 
 // Many threads signing and verifying at once: Poco's OpenSSL initialisation once tore down
