@@ -12,7 +12,7 @@ packages=(
   libpoco-dev libpq-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsodium-dev libssl-dev
   libhnswlib-dev libpoppler-cpp-dev libvalijson-dev libhowardhinnant-date-dev tzdata wrk
-  postgresql postgresql-contrib clang-format curl ca-certificates binutils
+  postgresql postgresql-contrib pgbouncer clang-format curl ca-certificates binutils
   clang libclang-rt-dev
   nodejs
 )

@@ -33,6 +33,8 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   // Foundation.
   pool_ = std::make_unique<db::Pool>(PoolOptionsFrom(c.database));
   migrator_ = std::make_unique<db::Migrator>(*pool_, db::BuiltinMigrations());
+  if (c.database.direct_url != c.database.url)
+    migrator_->UseSessionUrl(c.database.direct_url, c.database.connect_timeout_s);
   http_client_ =
       std::make_unique<outbound::HttpClient>(OutboundOptionsFrom(c.outbound_http), metrics_);
   plugins_ = std::make_unique<plugins::PluginManager>(
@@ -40,8 +42,8 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   tokens_ = std::make_unique<accounts::TokenService>(TokenOptionsFrom(c.auth));
   api_ = std::make_unique<api::Api>(router_, *pool_, *tokens_, limiter_,
                                     LimitsFrom(c.rate_limits, c.auth));
-  jobs_ = std::make_unique<jobs::WorkerPool>(*pool_, c.database.url, WorkerOptionsFrom(c.jobs),
-                                             &metrics_);
+  jobs_ = std::make_unique<jobs::WorkerPool>(*pool_, c.database.direct_url,
+                                             WorkerOptionsFrom(c.jobs), &metrics_);
   scheduler_ = std::make_unique<jobs::Scheduler>(*pool_, ScheduleFrom(c), std::chrono::seconds(20),
                                                  c.scheduler.timezone);
 
@@ -55,7 +57,7 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   integrations_ = std::make_unique<integrations::IntegrationRuntime>(*plugins_, *secret_box_);
   storage_ = std::make_unique<storage::BlobStore>(*plugins_, c.storage.plugin);
   knowledge_ = std::make_unique<knowledge::Knowledge>(*pool_, *plugins_, *storage_,
-                                                      c.knowledge.Options(c.database.url));
+                                                      c.knowledge.Options(c.database.direct_url));
   agent_ = std::make_unique<agent::Agent>(*pool_, *plugins_, knowledge_->retriever(), c.agent);
   bookings_ = std::make_unique<booking::Bookings>(*pool_);
   booking::RegisterTools(agent_->tools(), *bookings_);
@@ -66,8 +68,9 @@ HostApp::HostApp(config::HostConfig config) : config_(std::move(config)) {
   });
   bookings_->OnChange(&booking::Reminders::Schedule);
   reminders_ = std::make_unique<booking::Reminders>(*pool_, *bookings_);
-  channels_ = std::make_unique<channels::Channels>(*pool_, *integrations_, *storage_, *agent_,
-                                                   c.channels, c.agent.watermark, c.database.url);
+  channels_ =
+      std::make_unique<channels::Channels>(*pool_, *integrations_, *storage_, *agent_, c.channels,
+                                           c.agent.watermark, c.database.direct_url);
   channels_->RouteCallbacks(booking::Reminders::kCallbackPrefix, booking::Reminders::kReplyJob);
 
   // Routes.

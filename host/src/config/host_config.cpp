@@ -113,7 +113,12 @@ std::vector<Field> BuildSchema() {
            Str("public_url", "", "public base URL of this host (webhooks)")},
           "HTTP server"),
       Section("database",
-              {url, Int("pool_size", 10, 1, 1000, "pooled connections"),
+              {url,
+               Str("direct_url", "",
+                   "a connection string reaching PostgreSQL itself, not through PgBouncer in "
+                   "transaction mode, for what lives on a session: LISTEN (jobs, index "
+                   "changes) and polling locks; empty = url"),
+               Int("pool_size", 10, 1, 1000, "pooled connections"),
                Int("acquire_timeout_ms", 5000, 1, 600000, "wait for a free connection"),
                Int("connect_timeout_s", 5, 1, 600, "libpq connect_timeout"),
                Int("statement_timeout_ms", 30000, 0, 86400000, "0 disables"),
@@ -239,6 +244,8 @@ HostConfig ParseHostConfig(
   c.http.public_url = r["http"]["public_url"].as<std::string>();
   const auto db = r["database"];
   c.database.url = db["url"].as<std::string>();
+  c.database.direct_url = db["direct_url"].as<std::string>();
+  if (c.database.direct_url.empty()) c.database.direct_url = c.database.url;
   c.database.pool_size = db["pool_size"].as<int>();
   c.database.acquire_timeout =
       std::chrono::milliseconds(db["acquire_timeout_ms"].as<std::int64_t>());

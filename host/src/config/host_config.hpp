@@ -36,6 +36,7 @@ struct HttpConfig {
 
 struct DatabaseConfig {
   std::string url;
+  std::string direct_url;  // sessions: LISTEN, advisory locks (= url unless set)
   int pool_size = 10;
   std::chrono::milliseconds acquire_timeout{5000};
   int connect_timeout_s = 5;

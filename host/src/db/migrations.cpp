@@ -126,8 +126,18 @@ int Migrator::ApplyPending(Connection& c, const std::string& scope,
   return count;
 }
 
+Migrator::SessionConnection Migrator::OpenSession() {
+  SessionConnection s;
+  if (session_url_.empty()) {
+    s.lease.emplace(pool_.Acquire());
+  } else {
+    s.own = Connection::Open(session_url_, connect_timeout_s_, std::chrono::milliseconds(0));
+  }
+  return s;
+}
+
 int Migrator::MigratePublic() {
-  Lease lease = pool_.Acquire();
+  SessionConnection lease = OpenSession();
   Connection& c = *lease;
   Lock(c, "public");
   try {
@@ -156,7 +166,7 @@ void Migrator::CreateTenantSchema(Transaction& tx, TenantId tenant) {
 
 int Migrator::MigrateTenant(TenantId tenant) {
   const std::string scope = tenant.Schema();
-  Lease lease = pool_.Acquire();
+  SessionConnection lease = OpenSession();
   Connection& c = *lease;
   Lock(c, scope);
   try {

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,12 +67,33 @@ class Migrator {
 
   MigrationStatus Status();
 
+  // Migrate on connections of their own to `url` (PostgreSQL itself) rather than the pool's:
+  // the advisory lock that serialises hosts is a session's, which PgBouncer in transaction
+  // mode does not keep.
+  void UseSessionUrl(std::string url, int connect_timeout_s) {
+    session_url_ = std::move(url);
+    connect_timeout_s_ = connect_timeout_s;
+  }
+
  private:
+  // A connection for a session-locked migration, and the lease keeping its slot if pooled.
+  struct SessionConnection {
+    std::optional<Lease> lease;
+    std::unique_ptr<Connection> own;
+    Connection& operator*() { return own ? *own : **lease; }
+    void Discard() {
+      if (lease) lease->Discard();
+      own.reset();
+    }
+  };
+  SessionConnection OpenSession();
   int ApplyPending(Connection& c, const std::string& scope, const std::vector<Migration>& list,
                    bool own_transactions);
 
   Pool& pool_;
   const MigrationSet& set_;
+  std::string session_url_;
+  int connect_timeout_s_ = 5;
 };
 
 }  // namespace sloth::db
