@@ -61,18 +61,6 @@ std::string TokenService::IssueAccess(const Principal& p) const {
 
 namespace {
 
-// Base64url without padding (RFC 7515 §2), as every JWS segment is written.
-std::optional<std::string> FromBase64Url(std::string_view in) {
-  std::string out(in.size() * 3 / 4 + 3, '\0');
-  std::size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(),
-                        in.size(), nullptr, &len, nullptr,
-                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-    return std::nullopt;
-  out.resize(len);
-  return out;
-}
-
 const std::string* StringClaim(const nlohmann::json& o, const char* key) {
   const auto it = o.find(key);
   return it != o.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
@@ -97,7 +85,7 @@ Principal TokenService::VerifyAccess(const std::string& jwt) const {
   if (dot2 == std::string::npos || jwt.find('.', dot2 + 1) != std::string::npos)
     throw Unauthenticated("the token is malformed");
   const std::string_view token(jwt);
-  const auto signature = FromBase64Url(token.substr(dot2 + 1));
+  const auto signature = crypto::FromBase64Url(token.substr(dot2 + 1));
   if (!signature || signature->size() != crypto_auth_hmacsha256_BYTES)
     throw Unauthenticated("the token signature is invalid");
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
@@ -111,8 +99,8 @@ Principal TokenService::VerifyAccess(const std::string& jwt) const {
 
   // Signed by us; still read defensively (a key shared with another service could sign
   // anything).
-  const auto header_text = FromBase64Url(token.substr(0, dot1));
-  const auto payload_text = FromBase64Url(token.substr(dot1 + 1, dot2 - dot1 - 1));
+  const auto header_text = crypto::FromBase64Url(token.substr(0, dot1));
+  const auto payload_text = crypto::FromBase64Url(token.substr(dot1 + 1, dot2 - dot1 - 1));
   if (!header_text || !payload_text) throw Unauthenticated("the token is malformed");
   const auto header = nlohmann::json::parse(*header_text, nullptr, false);
   const auto claims = nlohmann::json::parse(*payload_text, nullptr, false);
