@@ -143,12 +143,7 @@ Result Connection::ExecParams(std::string_view sql, const Param* params, std::si
 
 const std::string& Connection::Prepared(const std::string& sql, int nparams) {
   if (auto it = prepared_.find(sql); it != prepared_.end()) return it->second;
-  // Bounded: statements are the program's own constant strings, but guard against a caller
-  // that builds many distinct texts.
-  if (prepared_.size() >= kMaxPrepared) {
-    PQclear(PQexec(conn_, "DEALLOCATE ALL"));
-    prepared_.clear();
-  }
+  MakeRoomForPrepared(1);
   std::string name = "sloth_" + std::to_string(++next_statement_);
   PGresult* r = PQprepare(conn_, name.c_str(), sql.c_str(), nparams, nullptr);
   if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) Throw(r, sql);
@@ -156,12 +151,15 @@ const std::string& Connection::Prepared(const std::string& sql, int nparams) {
   return prepared_.emplace(sql, std::move(name)).first->second;
 }
 
+void Connection::MakeRoomForPrepared(std::size_t more) {
+  if (prepared_.size() + more <= kMaxPrepared) return;
+  PQclear(PQexec(conn_, "DEALLOCATE ALL"));
+  prepared_.clear();
+}
+
 std::vector<int> Connection::SendPipeline(const std::vector<Statement>& statements) {
   if (unread_) FinishSent();
-  if (prepare_ && prepared_.size() + statements.size() > kMaxPrepared) {
-    PQclear(PQexec(conn_, "DEALLOCATE ALL"));
-    prepared_.clear();
-  }
+  if (prepare_) MakeRoomForPrepared(statements.size());
   if (PQenterPipelineMode(conn_) != 1) Broken("cannot enter pipeline mode");
   std::vector<int> expected;
   expected.reserve(statements.size());

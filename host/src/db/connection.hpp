@@ -180,6 +180,9 @@ class Connection {
   [[noreturn]] void Broken(const char* what);
   // The prepared statement's name for `sql`, preparing it on first use.
   const std::string& Prepared(const std::string& sql, int nparams);
+  // Bounded: statements are the program's own constant strings, but a caller could build
+  // many distinct texts. Forgets them all when `more` would pass the bound.
+  void MakeRoomForPrepared(std::size_t more);
   // Queues the statements and a Sync in pipeline mode; returns how many results precede the
   // Sync for each statement (2 when it is prepared in the same pipeline).
   std::vector<int> SendPipeline(const std::vector<Statement>& statements);
