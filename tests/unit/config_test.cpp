@@ -138,6 +138,16 @@ TEST(ConfigTest, UnknownKeyWithSuggestion) {
   EXPECT_EQ(ErrorOf("database:\n  url: x\nextra: 1\n"), "host.yaml:3:1: key 'extra': unknown key");
 }
 
+// Found by the fuzzer: YAML lets a mapping, a list or nothing stand as a key.
+TEST(ConfigTest, AKeyThatIsNotANameIsRefusedWhereItStands) {
+  EXPECT_EQ(ErrorOf("http:\n{cron: \"* * * * *\", kind: a.b}"),
+            "host.yaml:2:1: at the top level: expected a name as the key, got a mapping");
+  EXPECT_EQ(ErrorOf("database:\n  url: x\n? [a, b]\n: 1\n"),
+            "host.yaml:3:3: at the top level: expected a name as the key, got a list");
+  EXPECT_EQ(ErrorOf("database:\n  url: x\nplugins:\n  config:\n    ? {a: 1}\n    : 2\n"),
+            "host.yaml:5:7: key 'plugins.config': expected a name as the key, got a mapping");
+}
+
 TEST(ConfigTest, BadEnvironmentReference) {
   EXPECT_EQ(ErrorOf("database:\n  url: ${MISSING_DB}\n"),
             "host.yaml:2:8: database.url: environment variable 'MISSING_DB' is not set (write "

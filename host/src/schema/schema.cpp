@@ -84,7 +84,7 @@ class Resolver {
     for (const auto& f : fields) known.insert(f.name);
     if (node && node.IsMap()) {
       for (const auto& kv : node) {
-        const auto key = kv.first.as<std::string>();
+        const auto key = KeyOf(kv.first, path);
         if (!known.count(key)) {
           Fail(kv.first.Mark(), Join(path, key), "unknown key" + Suggest(key, fields));
         }
@@ -100,6 +100,18 @@ class Resolver {
   }
 
  private:
+  // YAML allows a mapping or a list as a key ("? [a, b]: 1", or a flow mapping on its own
+  // line); a config key is always a name.
+  std::string KeyOf(const YAML::Node& key, const std::string& path) {
+    if (!key.IsScalar()) {
+      const char* got = key.IsMap() ? "a mapping" : key.IsSequence() ? "a list" : "nothing";
+      const std::string what = std::string("expected a name as the key, got ") + got;
+      if (path.empty()) throw ConfigError(Where(file_, key.Mark()) + ": at the top level: " + what);
+      Fail(key.Mark(), path, what);
+    }
+    return key.Scalar();
+  }
+
   YAML::Node Value(const YAML::Node& given, const Field& f, const std::string& path,
                    const YAML::Mark& mark) {
     if (f.type == Type::kMap) {
@@ -143,7 +155,7 @@ class Resolver {
     if (!given || given.IsNull()) return out;
     if (!given.IsMap()) Fail(given.Mark(), path, "expected a mapping");
     for (const auto& kv : given) {
-      const auto key = kv.first.as<std::string>();
+      const auto key = KeyOf(kv.first, path);
       if (f.children.empty()) {
         out[key] = Interpolated(kv.second, Join(path, key));
       } else {
@@ -166,7 +178,7 @@ class Resolver {
     if (n.IsMap()) {
       YAML::Node out(YAML::NodeType::Map);
       for (const auto& kv : n) {
-        const auto key = kv.first.as<std::string>();
+        const auto key = KeyOf(kv.first, path);
         out[key] = Interpolated(kv.second, Join(path, key));
       }
       return out;
