@@ -1,6 +1,7 @@
 // Channels end to end: the host loads build/plugins/telegram, talks to a fake Telegram
 // through its HTTP client, and answers webhook deliveries through the job queue.
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <map>
@@ -277,6 +278,70 @@ TEST_F(ChannelsTest, AnUpdateDeliveredTwiceIsAnsweredOnce) {
       json::parse(testing::HttpCall(app_->port(), "GET", "/api/integrations", "", token).body);
   EXPECT_EQ(integ["items"][0]["stats"]["received"], 1);
   EXPECT_EQ(integ["items"][0]["stats"]["sent"], 1);
+}
+
+// Concurrent deliveries to one salon are written in shared transactions (db::GroupCommit):
+// each is still stored once, answered 200 only once stored, and counted once. (That a
+// delivery PostgreSQL refuses fails alone is GroupCommit's unit test.)
+TEST_F(ChannelsTest, ConcurrentDeliveriesAreStoredOnceEachAndCountedOnce) {
+  Start(0, "https://sloth.example", /*workers=*/false);
+  const auto token = Register("group@aurora.test");
+  const std::string id = Connect(token, {{"bot_token", kToken}})["id"];
+  const std::string secret = fake_.webhook_secret();
+  constexpr int kUpdates = 40;  // 20 chats, two messages each, every update delivered twice
+  std::vector<std::string> bodies;
+  for (int i = 0; i < kUpdates; ++i)
+    bodies.push_back(
+        TextUpdate(20000 + i, "Is Saturday free? #" + std::to_string(i), 5000000 + i % 20).dump());
+  std::atomic<int> ok{0}, failed{0}, go{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2 * kUpdates; ++t) {
+    threads.emplace_back([&, t] {
+      ++go;
+      while (go < 2 * kUpdates) std::this_thread::yield();
+      const auto r = Deliver(id, bodies[t % kUpdates], secret);
+      (r.status == 200 ? ok : failed)++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 2 * kUpdates);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(Count("inbound_events"), kUpdates);
+  const auto jobs = app_->pool().InTransaction([](db::Transaction& tx) {
+    return tx.Exec(
+        "SELECT count(DISTINCT payload->>'chat_id'), count(*) FROM public.jobs WHERE "
+        "kind = 'channels.process'");
+  });
+  EXPECT_EQ(jobs.Int(0, 0), 20);        // every chat with news has its job
+  EXPECT_LE(jobs.Int(0, 1), kUpdates);  // and at most one per new message
+  auto integ =
+      json::parse(testing::HttpCall(app_->port(), "GET", "/api/integrations", "", token).body);
+  EXPECT_EQ(integ["items"][0]["stats"]["received"], kUpdates);
+  const auto [groups, deliveries] = app_->channels().inbound_groups();
+  EXPECT_EQ(deliveries, static_cast<std::size_t>(2 * kUpdates));
+  EXPECT_LE(groups, deliveries);
+}
+
+// PostgreSQL cannot store U+0000; refusing the message would have Telegram redeliver it
+// forever. It is stored with U+FFFD in its place and answered.
+TEST_F(ChannelsTest, AMessageWithANulCharacterIsStoredWithAReplacementCharacter) {
+  Start(0, "https://sloth.example", /*workers=*/false);
+  const auto token = Register("nul@aurora.test");
+  const std::string id = Connect(token, {{"bot_token", kToken}})["id"];
+  const auto r =
+      Deliver(id, TextUpdate(31000, std::string("a\0b", 3)).dump(), fake_.webhook_secret());
+  EXPECT_EQ(r.status, 200) << r.body;
+  const auto text = app_->pool().InTransaction([](db::Transaction& tx) {
+    auto s = tx.Exec("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant_%'");
+    for (int i = 0; i < s.Rows(); ++i) {
+      auto t = tx.Exec("SELECT payload->>'text' FROM " + s.Text(i, 0) + ".inbound_events");
+      if (t.Rows() > 0) return t.Text(0, 0);
+    }
+    return std::string();
+  });
+  EXPECT_EQ(text,
+            "a\xEF\xBF\xBD"
+            "b");
 }
 
 TEST_F(ChannelsTest, BadDeliveriesAreRefusedAndStoreNothing) {

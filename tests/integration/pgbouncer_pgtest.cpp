@@ -4,14 +4,13 @@
 // another tenant's work here first.
 
 #include <atomic>
-#include <fstream>
-#include <regex>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
+#include "support/pgbouncer.hpp"
 #include "support/test_db.hpp"
 #include "support/wait.hpp"
 #include "tenants/tenant_repository.hpp"
@@ -19,51 +18,9 @@
 namespace sloth::db {
 namespace {
 
-class PgBouncer {
- public:
-  // `server_connections`: PgBouncer's pool for the database, smaller than the clients'.
-  PgBouncer(const testing::TestDatabase& db, int server_connections) {
-    // The test database's conninfo: host='/tmp/...' port='5432' ...
-    const std::regex parts("host='([^']+)' port='([0-9]+)'");
-    std::smatch m;
-    if (!std::regex_search(db.url(), m, parts))
-      throw std::runtime_error("unexpected url " + db.url());
-    char tmpl[] = "/tmp/sloth-pgbouncer.XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    port_ = testing::FreePort();
-    std::ofstream(dir_ + "/users.txt") << "\"postgres\" \"\"\n";
-    std::ofstream(dir_ + "/pgbouncer.ini")
-        << "[databases]\n"
-        << db.name() << " = host=" << m[1] << " port=" << m[2] << " dbname=" << db.name()
-        << " user=postgres pool_size=" << server_connections << "\n"
-        << "[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = " << port_
-        << "\nunix_socket_dir =\nauth_type = trust\nauth_file = " << dir_
-        << "/users.txt\npool_mode = transaction\nmax_client_conn = 200\n"
-        // statement_timeout goes on the role behind PgBouncer (README, deployment)
-        << "ignore_startup_parameters = options\n"
-        << "logfile = " << dir_ << "/pgbouncer.log\npidfile = " << dir_ << "/pgbouncer.pid\n";
-    // PgBouncer refuses to run as root; the cluster's owner runs it, as it runs PostgreSQL.
-    const std::string as = geteuid() == 0 ? "runuser -u postgres -- " : "";
-    if (geteuid() == 0) testing::Shell("chown -R postgres " + dir_);
-    if (testing::Shell(as + "pgbouncer -d " + dir_ + "/pgbouncer.ini") != 0)
-      throw std::runtime_error("pgbouncer did not start (apt-get install pgbouncer)");
-    url_ =
-        "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=" + db.name() + " user=postgres";
-  }
-  ~PgBouncer() {
-    testing::Shell("kill $(cat " + dir_ + "/pgbouncer.pid) 2>/dev/null; rm -rf " + dir_);
-  }
-  const std::string& url() const { return url_; }
-
- private:
-  std::string dir_;
-  int port_ = 0;
-  std::string url_;
-};
-
 TEST(PgBouncerTest, TenantScopeAndPipelinesNeverCrossTransactionsSharingAServerConnection) {
   testing::TestDatabase db;
-  PgBouncer bouncer(db, 2);
+  testing::PgBouncer bouncer(db, 2);
   PoolOptions o;
   o.url = bouncer.url();
   o.size = 8;

@@ -25,7 +25,7 @@ std::string RawQuery(const http::Request& req) {
 void AddWebhookRoutes(api::Api& api, db::Pool& pool, integrations::IntegrationRuntime& runtime,
                       Inbound& inbound) {
   auto handler = [&pool, &runtime, &inbound](http::Request& req) {
-    const auto row = pool.InTransaction([&](db::Transaction& tx) {
+    const auto row = pool.InTransaction(db::kReadOnly, [&](db::Transaction& tx) {
       return integrations::IntegrationRepository().Find(tx, req.Param("integration"));
     });
     if (!row || row->plugin_id != req.Param("plugin"))

@@ -46,6 +46,8 @@ class Channels {
   void Rescan() { poller_.Rescan(); }
   // Polling integrations this host polls.
   std::size_t polling() const { return poller_.claimed(); }
+  // Group commits of inbound deliveries: (groups written, deliveries in them).
+  std::pair<std::size_t, std::size_t> inbound_groups() const { return inbound_.GroupCounts(); }
 
   // Events a plugin emitted (long polling) enter the same pipeline as webhooks; SLOTH_OK
   // only once they are stored, so the plugin confirms its offset only then.

@@ -3,7 +3,9 @@
 #include <sodium.h>
 
 #include <cctype>
+#include <map>
 #include <set>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -18,6 +20,23 @@ namespace sloth::channels {
 
 using conversations::ConversationRepository;
 using json_read::TextOf;
+
+namespace {
+
+// PostgreSQL's text and jsonb cannot hold U+0000; a client can still type it. Refusing the
+// event would have the provider redeliver it forever, so it becomes U+FFFD like any other
+// character that cannot be shown.
+void ReplaceNul(nlohmann::json& j) {
+  if (j.is_string()) {
+    auto& s = j.get_ref<std::string&>();
+    for (std::size_t at = s.find('\0'); at != std::string::npos; at = s.find('\0', at + 3))
+      s.replace(at, 1, "\xEF\xBF\xBD");
+  } else if (j.is_structured()) {
+    for (auto& v : j) ReplaceNul(v);
+  }
+}
+
+}  // namespace
 
 void Inbound::StoreMedia(const integrations::Integration& in, nlohmann::json& e) {
   auto& photo = e["photo"];
@@ -65,37 +84,74 @@ void Inbound::StoreMedia(const integrations::Integration& in, nlohmann::json& e)
   }
 }
 
+Inbound::Inbound(db::Pool& pool, std::chrono::milliseconds burst_window, storage::BlobStore& blobs)
+    : pool_(pool),
+      burst_window_(burst_window),
+      blobs_(blobs),
+      group_([this](std::int64_t tenant,
+                    const std::vector<Delivery*>& deliveries) { return Write(tenant, deliveries); },
+             kMaxGroup) {}
+
 StoreResult Inbound::Store(const integrations::Integration& in, const nlohmann::json& events) {
-  nlohmann::json list = events.is_array() ? events : nlohmann::json::array({events});
-  for (auto& e : list) {
+  Delivery d{&in, events.is_array() ? events : nlohmann::json::array({events})};
+  for (auto& e : d.events) {
     if (e.is_object() && e.contains("photo") && e["photo"].is_object()) StoreMedia(in, e);
+    ReplaceNul(e);
   }
-  StoreResult out;
+  return group_.Submit(in.tenant_id, std::move(d));
+}
+
+std::vector<StoreResult> Inbound::Write(std::int64_t tenant,
+                                        const std::vector<Delivery*>& deliveries) {
   ConversationRepository conversations;
-  pool_.InTenant(db::TenantId{in.tenant_id}, [&](db::Transaction& tx) {
-    out = {};
-    std::set<std::string> chats;
-    for (const auto& e : list) {
-      const std::string type = TextOf(e, "type");
-      const std::string chat = TextOf(e, "chat_id");
-      std::string id = TextOf(e, "message_id");
-      const bool known =
-          type == "message" || type == "edited" || type == "callback" || type == "status";
-      if (!known || id.empty() || id.size() > 200 || chat.size() > 255 ||
-          (type != "status" && chat.empty())) {
-        ++out.ignored;
-        spdlog::warn("channels: {} {}: ignored an event of type '{}' without chat or id",
-                     in.plugin_id, in.id, type);
+  return pool_.InTenant(db::TenantId{tenant}, [&](db::Transaction& tx) {
+    std::vector<StoreResult> out(deliveries.size());
+    struct Candidate {
+      std::size_t delivery;
+      const nlohmann::json* event;
+    };
+    std::vector<ConversationRepository::NewEvent> rows;
+    std::vector<Candidate> candidates;
+    std::set<std::pair<std::string, std::string>> keys;  // a redelivery within the group
+    for (std::size_t d = 0; d < deliveries.size(); ++d) {
+      const auto& in = *deliveries[d]->integration;
+      for (const auto& e : deliveries[d]->events) {
+        const std::string type = TextOf(e, "type");
+        const std::string chat = TextOf(e, "chat_id");
+        std::string id = TextOf(e, "message_id");
+        const bool known =
+            type == "message" || type == "edited" || type == "callback" || type == "status";
+        if (!known || id.empty() || id.size() > 200 || chat.size() > 255 ||
+            (type != "status" && chat.empty())) {
+          ++out[d].ignored;
+          spdlog::warn("channels: {} {}: ignored an event of type '{}' without chat or id",
+                       in.plugin_id, in.id, type);
+          continue;
+        }
+        // A status is an update of one of our sent messages: deduplicated per (id, status).
+        if (type == "status") id += ":" + TextOf(e, "status");
+        if (!keys.insert({in.id, id}).second) {
+          ++out[d].duplicates;
+          continue;
+        }
+        rows.push_back({in.id, id, chat, type, e.dump()});
+        candidates.push_back({d, &e});
+      }
+    }
+    const auto ids = conversations.InsertEvents(tx, rows);
+    std::map<std::string, int> received;                  // per integration
+    std::set<std::pair<std::string, std::string>> chats;  // (integration, chat) with news
+    std::vector<std::int64_t> statuses;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      const auto& [d, event] = candidates[i];
+      const auto& in = *deliveries[d]->integration;
+      const auto& e = *event;
+      if (!ids[i]) {
+        ++out[d].duplicates;
         continue;
       }
-      // A status is an update of one of our sent messages: deduplicated per (id, status).
-      if (type == "status") id += ":" + TextOf(e, "status");
-      const auto stored = conversations.InsertEvent(tx, in.id, id, chat, type, e);
-      if (!stored) {
-        ++out.duplicates;
-        continue;
-      }
-      ++out.stored;
+      ++out[d].stored;
+      ++received[in.id];
       if (e.contains("photo") && e["photo"].contains("storage_key")) {
         const auto size = e["photo"].value("size", std::uint64_t{0});
         // Checked before the photo was stored; a race with an upload can still fill the
@@ -105,30 +161,33 @@ StoreResult Inbound::Store(const integrations::Integration& in, const nlohmann::
           spdlog::info("channels: a photo of {} went over the storage quota: {}", in.id,
                        r->message);
       }
-      if (type == "status") {
+      if (rows[i].type == "status") {
         const std::string status = TextOf(e, "status");
         const bool known_status =
             status == "sent" || status == "delivered" || status == "read" || status == "failed";
         if (known_status)
           conversations.ApplyDeliveryStatus(tx, TextOf(e, "message_id"), status,
                                             TextOf(e, "error"));
-        conversations.MarkEventsProcessed(tx, {*stored});
+        statuses.push_back(*ids[i]);
         continue;
       }
-      chats.insert(chat);
+      chats.insert({in.id, rows[i].chat_id});
     }
+    if (!statuses.empty()) conversations.MarkEventsProcessed(tx, statuses);
     // One job per chat with new messages; the burst window lets a quick sequence of
     // messages from one chat be answered together.
+    std::vector<nlohmann::json> jobs;
+    for (const auto& [integration, chat] : chats)
+      jobs.push_back({{"integration_id", integration}, {"chat_id", chat}});
     jobs::EnqueueOptions o;
     o.queue = "channels";
-    o.tenant_id = in.tenant_id;
+    o.tenant_id = tenant;
     o.delay = burst_window_;
-    for (const auto& chat : chats) {
-      jobs::Enqueue(tx, "channels.process", {{"integration_id", in.id}, {"chat_id", chat}}, o);
-    }
-    if (out.stored > 0) integrations::IntegrationRepository().AddReceived(tx, in.id, out.stored);
+    jobs::EnqueueMany(tx, "channels.process", jobs, o);
+    for (const auto& [integration, n] : received)
+      integrations::IntegrationRepository().AddReceived(tx, integration, n);
+    return out;
   });
-  return out;
 }
 
 }  // namespace sloth::channels

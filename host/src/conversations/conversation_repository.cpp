@@ -1,5 +1,8 @@
 #include "conversations/conversation_repository.hpp"
 
+#include <map>
+#include <utility>
+
 namespace sloth::conversations {
 namespace {
 
@@ -60,16 +63,37 @@ void ConversationRepository::ForgetMedia(db::Transaction& tx,
       ids);
 }
 
-std::optional<std::int64_t> ConversationRepository::InsertEvent(
-    db::Transaction& tx, const std::string& integration_id, const std::string& external_id,
-    const std::string& chat_id, const std::string& type, const nlohmann::json& payload) {
+std::vector<std::optional<std::int64_t>> ConversationRepository::InsertEvents(
+    db::Transaction& tx, const std::vector<NewEvent>& events) {
+  std::vector<std::optional<std::int64_t>> out(events.size());
+  if (events.empty()) return out;
+  std::vector<std::string> integrations, ids, chats, types, payloads;
+  for (const auto& e : events) {
+    integrations.push_back(e.integration_id);
+    ids.push_back(e.external_id);
+    chats.push_back(e.chat_id);
+    types.push_back(e.type);
+    payloads.push_back(e.payload);
+  }
+  // WITH ORDINALITY numbers the rows so each id comes back to its event; a redelivery
+  // returns no row.
   auto r = tx.Exec(
       "INSERT INTO inbound_events (integration_id, external_id, chat_id, type, payload) "
-      "VALUES ($1::uuid, $2, $3, $4, $5::jsonb) ON CONFLICT (integration_id, external_id) DO "
-      "NOTHING RETURNING id",
-      integration_id, external_id, chat_id, type, payload.dump());
-  if (r.Empty()) return std::nullopt;
-  return r.Int(0, 0);
+      "SELECT i::uuid, x, c, t, p::jsonb FROM unnest($1::text[], $2::text[], $3::text[], "
+      "$4::text[], $5::text[]) WITH ORDINALITY AS e(i, x, c, t, p, n) ORDER BY n "
+      "ON CONFLICT (integration_id, external_id) DO NOTHING RETURNING id, integration_id::text AS "
+      "integration_id, "
+      "external_id",
+      integrations, ids, chats, types, payloads);
+  std::map<std::pair<std::string, std::string>, std::size_t> index;
+  for (std::size_t i = 0; i < events.size(); ++i)
+    index[{events[i].integration_id, events[i].external_id}] = i;
+  for (int i = 0; i < r.Rows(); ++i) {
+    const auto row = r.At(i);
+    const auto it = index.find({row.Text("integration_id"), row.Text("external_id")});
+    if (it != index.end()) out[it->second] = row.Int("id");
+  }
+  return out;
 }
 
 std::vector<InboundEvent> ConversationRepository::LockPendingEvents(

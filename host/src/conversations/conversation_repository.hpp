@@ -113,11 +113,17 @@ class ConversationRepository {
   // marking them expired.
   void ForgetMedia(db::Transaction& tx, const std::vector<std::int64_t>& event_ids);
 
-  // Inbound events. Stores one; false when (integration, external id) is already stored.
-  std::optional<std::int64_t> InsertEvent(db::Transaction& tx, const std::string& integration_id,
-                                          const std::string& external_id,
-                                          const std::string& chat_id, const std::string& type,
-                                          const nlohmann::json& payload);
+  // Inbound events. Stores them with one statement; for each, its new id, or nullopt when
+  // (integration, external id) was already stored (a redelivery). Keys must be distinct.
+  struct NewEvent {
+    std::string integration_id;
+    std::string external_id;
+    std::string chat_id;
+    std::string type;
+    std::string payload;  // JSON text
+  };
+  std::vector<std::optional<std::int64_t>> InsertEvents(db::Transaction& tx,
+                                                        const std::vector<NewEvent>& events);
   // The chat's unprocessed events, oldest first, locked (SKIP LOCKED) for this transaction.
   std::vector<InboundEvent> LockPendingEvents(db::Transaction& tx,
                                               const std::string& integration_id,
