@@ -48,7 +48,8 @@ std::string Yaml(const std::string& url, const std::string& fake, bool workers) 
          "4}\n"
          "channels:\n  burst_window_ms: 0\n  polling: false\nscheduler:\n  enabled: false\n"
          "plugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
-         "\"]\n  config:\n    storage-local: {data_dir: \"/tmp/sloth-bench-blobs\"}\noutbound_http:\n  allow_private: true\n"
+         "\"]\n  config:\n    storage-local: {data_dir: "
+         "\"/tmp/sloth-bench-blobs\"}\noutbound_http:\n  allow_private: true\n"
          "  rewrite:\n    \"https://api.telegram.org\": \"" +
          fake + "\"\nlog:\n  level: error\n";
 }
@@ -231,10 +232,11 @@ int main(int argc, char** argv) {
   const auto e2e_latency = latencies(e2e);
   const auto paced_latency = latencies(paced);
 
-  std::printf("updates per phase: %d, clients: %d; phase 1 wrote %zu deliveries in %zu commits "
-              "(%.1f per commit)\n\n",
-              n, clients, grouped, groups,
-              groups ? static_cast<double>(grouped) / static_cast<double>(groups) : 0.0);
+  std::printf(
+      "updates per phase: %d, clients: %d; phase 1 wrote %zu deliveries in %zu commits "
+      "(%.1f per commit)\n\n",
+      n, clients, grouped, groups,
+      groups ? static_cast<double>(grouped) / static_cast<double>(groups) : 0.0);
   std::printf("| phase | msgs/s | p50 ms | p99 ms | non-200 | lost | duplicated |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   std::printf(
