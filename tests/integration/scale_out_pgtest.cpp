@@ -143,11 +143,13 @@ TEST(ScaleOutTest, TwoHostsBehindPgBouncerShareTheWorkAndTheSurvivorFinishesIt) 
   constexpr int kUpdates = 120;
   std::atomic<int> next{0}, redelivered{0}, refused{0};
   std::atomic<bool> killed{false};
+  std::chrono::steady_clock::time_point killed_at{};
   std::vector<std::thread> clients;
   for (int c = 0; c < 4; ++c) {
     clients.emplace_back([&] {
       for (int i = next++; i < kUpdates; i = next++) {
         if (i == kUpdates / 2 && !killed.exchange(true)) {
+          killed_at = std::chrono::steady_clock::now();
           hosts[0]->Signal(SIGKILL);
           hosts[0]->Wait(10s);
         }
@@ -179,16 +181,28 @@ TEST(ScaleOutTest, TwoHostsBehindPgBouncerShareTheWorkAndTheSurvivorFinishesIt) 
   EXPECT_NE(ask(1, 2, "How much is a velvet brow lift?").find("77 EUR"), std::string::npos);
   EXPECT_EQ(ask(1, 3, "How much is a velvet brow lift?").find("77 EUR"), std::string::npos);
 
-  // Every chat answered once (the killed host's leased jobs expire and run on the survivor).
+  // Every chat answered, and once — except where the kill fell between Telegram accepting
+  // host 0's reply and host 0 recording it: that job's lease runs out and the survivor sends
+  // again (a reply twice rather than none; Telegram has no idempotency key). Such a chat's
+  // first reply went out before the kill, and there can be no more of them than replies in
+  // flight on host 0 at that moment.
   ASSERT_TRUE(fake.WaitForSent(kUpdates, 120s)) << hosts[1]->Log();
   ASSERT_TRUE(testing::WaitForQuietJobs(db.url(), 120s)) << hosts[1]->Log();
-  std::map<std::string, int> per_chat;
+  std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> per_chat;
   for (const auto& a : fake.sent()) {
     const auto& c = a.params["chat_id"];
-    ++per_chat[c.is_string() ? c.get<std::string>() : c.dump()];
+    per_chat[c.is_string() ? c.get<std::string>() : c.dump()].push_back(a.at);
   }
   EXPECT_EQ(per_chat.size(), static_cast<std::size_t>(kUpdates));
-  for (const auto& [chat, n] : per_chat) EXPECT_EQ(n, 1) << "chat " << chat;
+  int twice = 0;
+  for (const auto& [chat, at] : per_chat) {
+    if (at.size() == 1) continue;
+    ++twice;
+    EXPECT_EQ(at.size(), 2u) << "chat " << chat;
+    EXPECT_LT(at[0], killed_at) << "chat " << chat << " was answered twice without a kill between";
+    EXPECT_GT(at[1], killed_at) << "chat " << chat;
+  }
+  EXPECT_LE(twice, 4);  // channels queue workers of host 0
 
   // Nothing died, and every document was ingested once: equal documents, equal chunks.
   auto admin = db::Connection::Open(db.url(), 5, std::chrono::milliseconds(0));
