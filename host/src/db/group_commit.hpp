@@ -1,11 +1,11 @@
 #pragma once
 
 // Group commit for a hot write path (webhook intake): concurrent callers with the same key
-// (a tenant: one transaction has one tenant scope) hand their work to whichever of them
-// finds no write in flight for that key — the leader — which writes everything waiting in
-// one transaction: one BEGIN, one set of multi-row statements, one COMMIT and one WAL flush
-// for the whole group. Every caller returns only after the transaction holding its work
-// committed (or with its own error), so durability before the answer is unchanged. Nothing
+// (a tenant: one transaction has one tenant scope) queue up; the first in line, once fewer
+// than `max_writers` groups of that key are in flight, leads: it writes what waits (up to
+// `max_group` items) in one transaction: one BEGIN, one set of multi-row statements, one COMMIT and
+// one WAL flush for the whole group. Every caller returns only after the transaction holding its
+// work committed (or with its own error), so durability before the answer is unchanged. Nothing
 // waits on purpose: a group is what arrived while the previous one was being written, so a
 // lone caller pays no delay. Different keys never wait on each other.
 //
