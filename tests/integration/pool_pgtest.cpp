@@ -184,15 +184,63 @@ TEST(PoolTest, ATransactionsOpeningTravelsWithItsFirstStatement) {
   });
   EXPECT_EQ(n, 2);
   EXPECT_TRUE(checked);
-  // BEGIN READ ONLY, the scope, the check and the query: four statements, one round trip.
-  EXPECT_EQ(executes, 4);
+  // BEGIN READ ONLY, the scope, the check, the query and the COMMIT: one message, one answer.
+  EXPECT_EQ(executes, 5);
   EXPECT_EQ(syncs, 1);
   EXPECT_EQ(answers, 1);
-  // The COMMIT is sent, not waited for; the next use of the connection reads its answer.
-  EXPECT_EQ(wire.Syncs(), 2);
-  EXPECT_EQ(wire.ReadyForQuery(), 1);
+  // Nothing more goes out when the transaction ends: its COMMIT went with the query.
+  EXPECT_EQ(wire.Syncs(), 1);
+  EXPECT_EQ(wire.Executes(), 5);
   EXPECT_EQ(pool.InTransaction([](Transaction& tx) { return tx.Exec("SELECT 5").Int(0, 0); }), 5);
-  EXPECT_EQ(wire.ReadyForQuery(), 4);  // the COMMIT's, then the new transaction's two
+  EXPECT_EQ(wire.ReadyForQuery(), 3);  // the new (read-write) transaction's two
+}
+
+TEST(PoolTest, AReadOnlyTransactionsSecondStatementRunsInATransactionOfItsOwn) {
+  testing::TestDatabase db;
+  Pool pool(Options(db.url(), 1));
+  pool.InTransaction([](Transaction& tx) {
+    tx.Exec("CREATE SCHEMA tenant_6");
+    tx.Exec("CREATE TABLE tenant_6.t (n bigint)");
+    tx.Exec("INSERT INTO tenant_6.t VALUES (1), (2), (3)");
+  });
+  WireTrace wire(pool);
+  int syncs_after_second = -1, syncs_at_end = -1;
+  const auto sum = pool.InTenant(TenantId{6}, kReadOnly, [&](Transaction& tx) {
+    const auto a = tx.Exec("SELECT count(*) FROM t").Int(0, 0);
+    // Still the tenant's scope, and still read-only, though the first transaction committed.
+    const auto b = tx.Exec("SELECT sum(n) FROM t").Int(0, 0);
+    syncs_after_second = wire.Syncs();
+    EXPECT_EQ(tx.Exec("SELECT current_setting('transaction_read_only')").Text(0, 0), "on");
+    syncs_at_end = wire.Syncs();
+    return a + b;
+  });
+  EXPECT_EQ(sum, 3 + 6);
+  EXPECT_EQ(syncs_after_second, 2);  // one round trip per statement, as before
+  // The second transaction's COMMIT is sent without waiting; nothing is left open.
+  EXPECT_EQ(wire.Syncs(), syncs_at_end + 1);
+  EXPECT_EQ(pool.InTransaction([](Transaction& tx) {
+    return tx
+        .Exec(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+            "current_database() AND state LIKE 'idle in transaction%'")
+        .Int(0, 0);
+  }),
+            0);
+}
+
+TEST(PoolTest, AReadOnlyTransactionWhoseFirstStatementFailsLeavesNothingOpen) {
+  testing::TestDatabase db;
+  Pool pool(Options(db.url(), 1));
+  EXPECT_THROW(
+      pool.InTransaction(kReadOnly, [](Transaction& tx) { tx.Exec("SELECT * FROM missing"); }),
+      Error);
+  // The one connection is usable and outside any transaction: BEGIN would otherwise warn and
+  // this write would be refused as part of an aborted transaction.
+  pool.InTransaction([](Transaction& tx) { tx.Exec("CREATE TABLE t (n bigint)"); });
+  EXPECT_EQ(
+      pool.InTransaction(
+          kReadOnly, [](Transaction& tx) { return tx.Exec("SELECT count(*) FROM t").Int(0, 0); }),
+      0);
 }
 
 TEST(PoolTest, AReadOnlyTransactionRefusesWrites) {

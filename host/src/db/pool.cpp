@@ -16,15 +16,16 @@ Transaction::Transaction(Connection& c, Options options, std::function<Connectio
       options_(options),
       reconnect_(std::move(reconnect)),
       max_reconnects_(max_reconnects) {
-  opening_.push_back({options.read_only ? "BEGIN READ ONLY" : "BEGIN", {}});
-  checks_.emplace_back();
+  prologue_.push_back({options.read_only ? "BEGIN READ ONLY" : "BEGIN", {}});
   if (options.tenant) {
     if (options.tenant->value <= 0) throw std::invalid_argument("tenant id must be positive");
     // set_config(..., is_local => true) is SET LOCAL with a bound parameter.
-    opening_.push_back(
+    prologue_.push_back(
         {"SELECT set_config('search_path', $1, true)", {options.tenant->Schema() + ", public"}});
-    checks_.emplace_back();
   }
+  opening_ = prologue_;
+  checks_.resize(prologue_.size());
+  commit_with_first_ = options.read_only;
   options_.tenant = nullptr;  // the pointer is the caller's; only its text is kept
 }
 
@@ -48,10 +49,19 @@ void Transaction::Precheck(std::string sql, std::vector<Param> params,
 Result Transaction::Open(std::optional<Statement> first) {
   std::vector<Statement> batch = std::move(opening_);
   opening_.clear();
+  const bool commits = first && commit_with_first_;
+  commit_with_first_ = false;
   if (first) batch.push_back(std::move(*first));
+  const std::size_t first_at = batch.size() - 1;
+  if (commits) batch.push_back({"COMMIT", {}});
   for (int attempt = 0;; ++attempt) {
     try {
       auto outcome = conn_->TryPipeline(batch);
+      if (commits && !outcome.error) {
+        // Committed on the server: a further statement needs a transaction of its own.
+        committed_ = true;
+        opening_ = prologue_;
+      }
       // Checks read what ran before any failure, so a refused account is refused whatever
       // the first statement did.
       for (std::size_t i = 0; i < checks_.size() && i < outcome.results.size(); ++i) {
@@ -59,7 +69,7 @@ Result Transaction::Open(std::optional<Statement> first) {
       }
       checks_.clear();
       if (outcome.error) std::rethrow_exception(outcome.error);
-      return first ? outcome.results.back() : Result();
+      return first ? outcome.results[first_at] : Result();
     } catch (const ConnectionLost&) {
       // The connection died with this transaction uncommitted: nothing of it happened, so it
       // starts again on a fresh connection.
@@ -72,7 +82,9 @@ Result Transaction::Open(std::optional<Statement> first) {
 void Transaction::Commit() {
   done_ = true;
   if (!opening_.empty()) {
+    if (committed_) return;  // with the first statement, and nothing ran after it
     // No statement ran: the prologue and its checks still must, and the commit goes with them.
+    commit_with_first_ = false;
     Open(Statement{"COMMIT", {}});
     return;
   }

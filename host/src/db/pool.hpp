@@ -76,9 +76,12 @@ inline constexpr ReadOnly kReadOnly{};
 // exception anywhere in the body leaves nothing behind.
 //
 // Nothing is sent until the first statement: BEGIN, the tenant scope and any Precheck go
-// with it in one round trip (libpq pipeline mode). A read-only transaction's COMMIT is sent
-// without waiting (the next use of the connection reads its answer), so a request that reads
-// with one statement costs one round trip.
+// with it in one round trip (libpq pipeline mode). A read-only transaction's first statement
+// also carries its COMMIT, so a request that reads with one statement is one message to the
+// server and one answer; a further statement opens a second read-only transaction (BEGIN and
+// the scope again, in the same round trip as the statement) whose COMMIT is sent without
+// waiting. Reads are READ COMMITTED, where every statement takes its own snapshot anyway, so
+// splitting them this way changes nothing they can see.
 class Transaction {
  public:
   struct Options {
@@ -116,8 +119,11 @@ class Transaction {
   Options options_;
   std::function<Connection&()> reconnect_;
   int max_reconnects_;
-  std::vector<Statement> opening_;  // not sent yet
+  std::vector<Statement> prologue_;  // BEGIN and the tenant scope
+  std::vector<Statement> opening_;   // not sent yet
   std::vector<std::function<void(const Result&)>> checks_;
+  bool commit_with_first_ = false;  // read-only: the first statement carries the COMMIT
+  bool committed_ = false;          // ...and it did; nothing of this transaction is open
   bool done_ = false;
 };
 
