@@ -1,16 +1,21 @@
 // Scale-out as README "Deployment" describes it: two real sloth-host processes on one
 // database, both through PgBouncer in transaction mode (LISTEN and the session locks on
-// database.direct_url), a shared storage folder, and one of them killed with SIGKILL in the
-// middle of the traffic. What must hold: every webhook answered 200 is answered to the client
+// database.direct_url), a shared storage folder, the product's own schedule
+// (config/host.yaml), and one of them killed with SIGKILL in the middle of the traffic, then
+// started again. What must hold: every webhook answered 200 is answered to the client
 // exactly once (as Telegram would, a delivery the dead host never answered is sent again, to
-// the survivor), every ingestion runs once, no job dies, each salon sees only its own data,
-// and the survivor's vector index answers from documents uploaded through the other host.
+// the survivor), every ingestion runs once, every scheduled slot is enqueued by one host
+// only and runs to completion, no job dies, each salon sees only its own data, and the
+// survivor's vector index answers from documents uploaded through the other host.
 
 #include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -32,6 +37,28 @@ using namespace std::chrono_literals;
 constexpr const char* kToken = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11";
 constexpr int kSalons = 4;
 
+// The scheduler section of config/host.yaml, as shipped: every periodic job of the product.
+std::string ShippedSchedule() {
+  std::ifstream in(SLOTH_SOURCE_DIR "/config/host.yaml");
+  std::string line, out;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] != ' ' && line[0] != '#')
+      inside = line.rfind("scheduler:", 0) == 0;
+    if (inside) out += line + "\n";
+  }
+  return out;
+}
+
+// "scheduler: <entry> enqueued for slot <key>" lines of a host's log, by slot key.
+std::map<std::string, int> EnqueuedSlots(const std::string& log) {
+  static const std::regex line("scheduler: \\S+ enqueued for slot (\\S+)");
+  std::map<std::string, int> out;
+  for (std::sregex_iterator it(log.begin(), log.end(), line), end; it != end; ++it)
+    ++out[(*it)[1].str()];
+  return out;
+}
+
 std::string HostYaml(const testing::TestDatabase& db, const testing::PgBouncer& bouncer, int port,
                      const std::string& fake, const std::string& blobs) {
   return "http:\n  host: 127.0.0.1\n  port: " + std::to_string(port) +
@@ -48,7 +75,8 @@ std::string HostYaml(const testing::TestDatabase& db, const testing::PgBouncer& 
          "plugins:\n  dirs: [\"" SLOTH_PLUGIN_DIR
          "\"]\n  config:\n    storage-local: {data_dir: \"" +
          blobs + "\"}\noutbound_http:\n  allow_private: true\n  rewrite:\n    " +
-         "\"https://api.telegram.org\": \"" + fake + "\"\nlog:\n  level: info\n";
+         "\"https://api.telegram.org\": \"" + fake + "\"\nlog:\n  level: info\n" +
+         ShippedSchedule();
 }
 
 // Salon s's price list: the same service everywhere, each salon its own price.
@@ -181,6 +209,15 @@ TEST(ScaleOutTest, TwoHostsBehindPgBouncerShareTheWorkAndTheSurvivorFinishesIt) 
   EXPECT_NE(ask(1, 2, "How much is a velvet brow lift?").find("77 EUR"), std::string::npos);
   EXPECT_EQ(ask(1, 3, "How much is a velvet brow lift?").find("77 EUR"), std::string::npos);
 
+  // Host 0 comes back. Its scheduler ticks at start, as every host's does, and finds the
+  // slots it would enqueue already taken; its index learns of the upload it missed.
+  const std::string killed_log = hosts[0]->Log();
+  hosts[0] = std::make_unique<testing::HostProcess>(
+      std::vector<std::string>{SLOTH_HOST_BINARY, "--config", configs[0]},
+      std::map<std::string, std::string>{});
+  ASSERT_TRUE(hosts[0]->WaitFor(ports[0], "/ready", 200, 60s)) << hosts[0]->Log();
+  EXPECT_NE(ask(0, 2, "How much is a velvet brow lift?").find("77 EUR"), std::string::npos);
+
   // Every chat answered, and once — except where the kill fell between Telegram accepting
   // host 0's reply and host 0 recording it: that job's lease runs out and the survivor sends
   // again (a reply twice rather than none; Telegram has no idempotency key). Such a chat's
@@ -220,8 +257,28 @@ TEST(ScaleOutTest, TwoHostsBehindPgBouncerShareTheWorkAndTheSurvivorFinishesIt) 
   }
   EXPECT_EQ(chunk_counts.size(), 1u);
 
-  hosts[1]->Signal(SIGTERM);
-  EXPECT_EQ(hosts[1]->Wait(15s), 0);
+  // The schedule: every slot was enqueued by exactly one of the three host processes
+  // (all three ticked at start, the first two at the same moment) and ran to completion.
+  std::map<std::string, int> enqueued;
+  for (const std::string& log : {killed_log, hosts[0]->Log(), hosts[1]->Log()})
+    for (const auto& [slot, times] : EnqueuedSlots(log)) enqueued[slot] += times;
+  const std::string schedule = ShippedSchedule();
+  int entries = 0;
+  for (auto at = schedule.find("{cron:"); at != std::string::npos;
+       at = schedule.find("{cron:", at + 1))
+    ++entries;
+  ASSERT_GE(entries, 10);
+  const auto slots = admin->Exec(
+      "SELECT unique_key, state FROM public.jobs WHERE payload ? 'entry' AND payload ? 'slot'");
+  EXPECT_GE(slots.Rows(), entries);  // more when the run crossed a slot's boundary
+  EXPECT_EQ(enqueued.size(), static_cast<std::size_t>(slots.Rows()));
+  for (int i = 0; i < slots.Rows(); ++i) {
+    EXPECT_EQ(slots.Text(i, 1), "done") << slots.Text(i, 0);
+    EXPECT_EQ(enqueued[slots.Text(i, 0)], 1) << slots.Text(i, 0) << " enqueued by two hosts";
+  }
+
+  for (int h : {0, 1}) hosts[h]->Signal(SIGTERM);
+  for (int h : {0, 1}) EXPECT_EQ(hosts[h]->Wait(15s), 0);
   for (const auto& c : configs) std::remove(c.c_str());
   std::filesystem::remove_all(blobs);
 }
