@@ -154,6 +154,25 @@ TEST(ScaleOutTest, TwoHostsBehindPgBouncerShareTheWorkAndTheSurvivorFinishesIt) 
     EXPECT_EQ(r.status, 200) << r.body;
     return r.status == 200 ? json::parse(r.body)["reply"].get<std::string>() : std::string();
   };
+  // Searches through both hosts: each salon finds its own price list and nothing else.
+  for (int s = 0; s < kSalons; ++s) {
+    for (int host : {0, 1}) {
+      const auto r = call(host, "POST", "/api/knowledge/search",
+                          {{"query", "zephyr glow facial price"}, {"top_k", 10}}, tokens[s]);
+      ASSERT_EQ(r.status, 200) << r.body;
+      const auto results = json::parse(r.body)["results"];
+      ASSERT_FALSE(results.empty()) << "salon " << s << " on host " << host;
+      for (const auto& hit : results) {
+        EXPECT_EQ(hit["source"]["id"], documents[s]) << r.body;
+        const std::string text = hit["text"];
+        for (int other = 0; other < kSalons; ++other) {
+          if (other == s) continue;
+          EXPECT_EQ(text.find(std::to_string(41 + other) + " EUR"), std::string::npos)
+              << "salon " << s << " found salon " << other << "'s price: " << text;
+        }
+      }
+    }
+  }
   for (int s = 0; s < kSalons; ++s) {
     const std::string reply = ask((s + 1) % 2, s, "How much is the zephyr glow facial?");
     for (int other = 0; other < kSalons; ++other) {
