@@ -14,18 +14,22 @@ void SubscriptionRepository::InsertInitial(db::Transaction& tx, std::int64_t ten
       tenant_id, plan, trial_days);
 }
 
-std::optional<Subscription> SubscriptionRepository::Find(db::Transaction& tx,
-                                                         std::int64_t tenant_id) {
-  auto r = tx.Exec(
-      "SELECT tenant_id, plan_slug, status, billing_cycle, public.rfc3339(trial_end) AS "
-      "trial_end, public.rfc3339(current_period_start) AS period_start, "
-      "public.rfc3339(current_period_end) AS period_end, cancel_at_period_end, provider, "
-      "provider_subscription_id, public.rfc3339(w) AS usage_start, "
-      "public.rfc3339(least(w + interval '1 month', greatest(current_period_end, w))) AS "
-      "usage_end FROM public.subscriptions, public.usage_period_start(current_period_start, "
-      "now()) AS w WHERE tenant_id = $1",
-      tenant_id);
-  if (r.Empty()) return std::nullopt;
+namespace {
+
+// The subscription's columns, FROM and WHERE; `extra` adds columns after them.
+std::string SelectSubscription(const std::string& extra) {
+  return "SELECT tenant_id, plan_slug, status, billing_cycle, public.rfc3339(trial_end) AS "
+         "trial_end, public.rfc3339(current_period_start) AS period_start, "
+         "public.rfc3339(current_period_end) AS period_end, cancel_at_period_end, provider, "
+         "provider_subscription_id, public.rfc3339(w) AS usage_start, "
+         "public.rfc3339(least(w + interval '1 month', greatest(current_period_end, w))) AS "
+         "usage_end" +
+         extra +
+         " FROM public.subscriptions, public.usage_period_start(current_period_start, "
+         "now()) AS w WHERE tenant_id = $1";
+}
+
+Subscription SubscriptionRow(const db::Result& r) {
   const auto row = r.At(0);
   Subscription s;
   s.tenant_id = row.Int("tenant_id");
@@ -41,6 +45,26 @@ std::optional<Subscription> SubscriptionRepository::Find(db::Transaction& tx,
   s.usage_period_start = row.Text("usage_start");
   s.usage_period_end = row.Text("usage_end");
   return s;
+}
+
+}  // namespace
+
+std::optional<Subscription> SubscriptionRepository::Find(db::Transaction& tx,
+                                                         std::int64_t tenant_id) {
+  static const std::string sql = SelectSubscription("");
+  auto r = tx.Exec(sql, tenant_id);
+  if (r.Empty()) return std::nullopt;
+  return SubscriptionRow(r);
+}
+
+std::optional<std::pair<Subscription, std::int64_t>> SubscriptionRepository::FindWithLimit(
+    db::Transaction& tx, std::int64_t tenant_id, const std::string& limit) {
+  static const std::string sql = SelectSubscription(
+      ", coalesce((SELECT (limits ->> $2)::bigint FROM public.plans WHERE slug = plan_slug), 0) "
+      "AS plan_limit");
+  auto r = tx.Exec(sql, tenant_id, limit);
+  if (r.Empty()) return std::nullopt;
+  return std::make_pair(SubscriptionRow(r), r.At(0).Int("plan_limit"));
 }
 
 std::optional<SubscriptionChange> SubscriptionRepository::LastChange(db::Transaction& tx,

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "db/pool.hpp"
 
@@ -41,6 +42,11 @@ class SubscriptionRepository {
   void InsertInitial(db::Transaction& tx, std::int64_t tenant_id, const std::string& plan,
                      int trial_days);
   std::optional<Subscription> Find(db::Transaction& tx, std::int64_t tenant_id);
+  // Find, and the subscription's plan's value of `limit` (0 when the plan has none) in the
+  // same statement: a usage check reads both on every counted message.
+  std::optional<std::pair<Subscription, std::int64_t>> FindWithLimit(db::Transaction& tx,
+                                                                     std::int64_t tenant_id,
+                                                                     const std::string& limit);
   std::optional<SubscriptionChange> LastChange(db::Transaction& tx, std::int64_t tenant_id);
   // The address the payment provider bills: the user who checks out. "" when unknown.
   std::string BillingEmail(db::Transaction& tx, std::int64_t user_id);

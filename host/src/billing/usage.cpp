@@ -58,7 +58,8 @@ std::variant<UsageMeter::Allowance, Refusal> UsageMeter::Allow(db::Transaction& 
                                                                std::int64_t amount) {
   const Metric* m = Find(metric);
   if (!m || amount < 1) throw std::invalid_argument("unknown usage metric or amount: " + metric);
-  const auto sub = SubscriptionRepository().Find(tx, tenant_id);
+  const auto found = SubscriptionRepository().FindWithLimit(tx, tenant_id, m->limit);
+  const Subscription* sub = found ? &found->first : nullptr;
   auto refused = [&](std::string why) {
     Refusal r;
     r.kind = Refusal::Kind::kSubscription;
@@ -69,9 +70,7 @@ std::variant<UsageMeter::Allowance, Refusal> UsageMeter::Allow(db::Transaction& 
   if (!sub) return refused("the organisation has no subscription");
   if (sub->status != "trialing" && sub->status != "active")
     return refused("the subscription is " + sub->status);
-  const auto plan = FindPlan(tx, sub->plan);
-  return Allowance{plan ? plan->Limit(m->limit) : 0,
-                   m->per_period ? sub->usage_period_start : kTotals, m->per_period};
+  return Allowance{found->second, m->per_period ? sub->usage_period_start : kTotals, m->per_period};
 }
 
 std::int64_t UsageMeter::Used(db::Transaction& tx, std::int64_t tenant_id,
