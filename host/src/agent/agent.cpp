@@ -140,21 +140,22 @@ TurnResult Agent::Answer(const TurnRequest& req) {
   TurnResult out;
 
   // 1. What the turn needs, read in one short transaction.
-  const TurnInputs in = pool_.InTenant(db::TenantId{req.tenant}, [&](db::Transaction& tx) {
-    TurnInputs t;
-    t.prompt = req.draft ? *req.draft : PromptRepository().Current(tx);
-    if (req.conversation_id) {
-      t.memory = conversations::ConversationRepository().ReadMemory(tx, req.conversation_id,
-                                                                    req.before_message_id, 40);
-      if (!t.memory) throw errors::Error::NotFound("no such conversation", "conversation_id");
-    }
-    if (const auto org = accounts::AccountRepository().FindOrganization(tx, req.tenant)) {
-      t.salon_name = org->name;
-      t.salon_phone = org->phone.value_or("");
-      t.timezone = org->timezone;
-    }
-    return t;
-  });
+  const TurnInputs in =
+      pool_.InTenant(db::TenantId{req.tenant}, db::kReadOnly, [&](db::Transaction& tx) {
+        TurnInputs t;
+        t.prompt = req.draft ? *req.draft : PromptRepository().Current(tx);
+        if (req.conversation_id) {
+          t.memory = conversations::ConversationRepository().ReadMemory(tx, req.conversation_id,
+                                                                        req.before_message_id, 40);
+          if (!t.memory) throw errors::Error::NotFound("no such conversation", "conversation_id");
+        }
+        if (const auto org = accounts::AccountRepository().FindOrganization(tx, req.tenant)) {
+          t.salon_name = org->name;
+          t.salon_phone = org->phone.value_or("");
+          t.timezone = org->timezone;
+        }
+        return t;
+      });
 
   std::string said;
   for (const auto& m : req.messages) said += (said.empty() ? "" : "\n") + m;

@@ -84,7 +84,7 @@ void WorkerPool::RegisterStaged(const std::string& kind, StagedJobHandler handle
 
 void StagedJobContext::Finish(const std::function<void(db::Transaction&)>& f) {
   if (finished_) throw std::logic_error("job " + std::to_string(job.id) + " finished twice");
-  Read([&](db::Transaction& tx) {
+  InJobScope(pool_, job, [&](db::Transaction& tx) {
     f(tx);
     complete_(tx);
   });

@@ -42,6 +42,12 @@ auto InJobScope(db::Pool& pool, const Job& job, F&& f) {
   if (job.tenant_id) return pool.InTenant(db::TenantId{*job.tenant_id}, std::forward<F>(f));
   return pool.InTransaction(std::forward<F>(f));
 }
+template <typename F>
+auto InJobScope(db::Pool& pool, const Job& job, db::ReadOnly, F&& f) {
+  if (job.tenant_id)
+    return pool.InTenant(db::TenantId{*job.tenant_id}, db::kReadOnly, std::forward<F>(f));
+  return pool.InTransaction(db::kReadOnly, std::forward<F>(f));
+}
 
 // A job that only touches the database: it runs in one transaction, and its effects and
 // its completion commit together.
@@ -69,10 +75,11 @@ class StagedJobContext {
 
   const Job& job;
 
-  // Runs `f` in a transaction scoped like the job; commits when it returns.
+  // Runs `f` in a read-only transaction scoped like the job (PostgreSQL refuses a write in
+  // it: what is written belongs in Finish, where it commits with the job's completion).
   template <typename F>
   auto Read(F&& f) {
-    return InJobScope(pool_, job, std::forward<F>(f));
+    return InJobScope(pool_, job, db::kReadOnly, std::forward<F>(f));
   }
   // Runs `f` and completes the job in one transaction. At most once per run.
   void Finish(const std::function<void(db::Transaction&)>& f);
