@@ -162,14 +162,20 @@ class WireTrace {
   PGconn* conn_;
 };
 
+// Creates tenant_<tenant>.t holding `values` (SQL VALUES rows).
+void SeedTenantTable(Pool& pool, int tenant, const std::string& values) {
+  const std::string schema = "tenant_" + std::to_string(tenant);
+  pool.InTransaction([&](Transaction& tx) {
+    tx.Exec("CREATE SCHEMA " + schema);
+    tx.Exec("CREATE TABLE " + schema + ".t (n bigint)");
+    tx.Exec("INSERT INTO " + schema + ".t VALUES " + values);
+  });
+}
+
 TEST(PoolTest, ATransactionsOpeningTravelsWithItsFirstStatement) {
   testing::TestDatabase db;
   Pool pool(Options(db.url(), 1));
-  pool.InTransaction([](Transaction& tx) {
-    tx.Exec("CREATE SCHEMA tenant_5");
-    tx.Exec("CREATE TABLE tenant_5.t (n bigint)");
-    tx.Exec("INSERT INTO tenant_5.t VALUES (1), (2)");
-  });
+  SeedTenantTable(pool, 5, "(1), (2)");
   WireTrace wire(pool);
   bool checked = false;
   int syncs = -1, executes = -1, answers = -1;
@@ -198,11 +204,7 @@ TEST(PoolTest, ATransactionsOpeningTravelsWithItsFirstStatement) {
 TEST(PoolTest, AReadOnlyTransactionsSecondStatementRunsInATransactionOfItsOwn) {
   testing::TestDatabase db;
   Pool pool(Options(db.url(), 1));
-  pool.InTransaction([](Transaction& tx) {
-    tx.Exec("CREATE SCHEMA tenant_6");
-    tx.Exec("CREATE TABLE tenant_6.t (n bigint)");
-    tx.Exec("INSERT INTO tenant_6.t VALUES (1), (2), (3)");
-  });
+  SeedTenantTable(pool, 6, "(1), (2), (3)");
   WireTrace wire(pool);
   int syncs_after_second = -1, syncs_at_end = -1;
   const auto sum = pool.InTenant(TenantId{6}, kReadOnly, [&](Transaction& tx) {

@@ -11,14 +11,13 @@
 #include <atomic>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 
 #include "db/connection.hpp"
@@ -38,16 +37,15 @@ constexpr const char* kToken = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11";
 constexpr int kSalons = 4;
 
 // The scheduler section of config/host.yaml, as shipped: every periodic job of the product.
-std::string ShippedSchedule() {
-  std::ifstream in(SLOTH_SOURCE_DIR "/config/host.yaml");
-  std::string line, out;
-  bool inside = false;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line[0] != ' ' && line[0] != '#')
-      inside = line.rfind("scheduler:", 0) == 0;
-    if (inside) out += line + "\n";
-  }
-  return out;
+YAML::Node ShippedSchedule() {
+  return YAML::LoadFile(SLOTH_SOURCE_DIR "/config/host.yaml")["scheduler"];
+}
+
+std::string ShippedScheduleYaml() {
+  YAML::Emitter out;
+  out << YAML::BeginMap << YAML::Key << "scheduler" << YAML::Value << ShippedSchedule()
+      << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
 }
 
 // "scheduler: <entry> enqueued for slot <key>" lines of a host's log, by slot key.
@@ -76,7 +74,7 @@ std::string HostYaml(const testing::TestDatabase& db, const testing::PgBouncer& 
          "\"]\n  config:\n    storage-local: {data_dir: \"" +
          blobs + "\"}\noutbound_http:\n  allow_private: true\n  rewrite:\n    " +
          "\"https://api.telegram.org\": \"" + fake + "\"\nlog:\n  level: info\n" +
-         ShippedSchedule();
+         ShippedScheduleYaml();
 }
 
 // Salon s's price list: the same service everywhere, each salon its own price.
@@ -281,11 +279,7 @@ TEST(ScaleOutTest, TwoHostsBehindPgBouncerShareTheWorkAndTheSurvivorFinishesIt) 
   std::map<std::string, int> enqueued;
   for (const std::string& log : {killed_log, hosts[0]->Log(), hosts[1]->Log()})
     for (const auto& [slot, times] : EnqueuedSlots(log)) enqueued[slot] += times;
-  const std::string schedule = ShippedSchedule();
-  int entries = 0;
-  for (auto at = schedule.find("{cron:"); at != std::string::npos;
-       at = schedule.find("{cron:", at + 1))
-    ++entries;
+  const int entries = static_cast<int>(ShippedSchedule()["entries"].size());
   ASSERT_GE(entries, 10);
   const auto slots = admin->Exec(
       "SELECT unique_key, state FROM public.jobs WHERE payload ? 'entry' AND payload ? 'slot'");
