@@ -1,7 +1,9 @@
 // Usage limits and the subscription endpoints against a real database.
 
+#include <array>
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -82,6 +84,43 @@ TEST_F(UsageTest, ConcurrentRequestsNeverPassTheLimit) {
     EXPECT_EQ(e.field(), "messages");
     EXPECT_STREQ(e.what(), "the plan allows 100 messages per period; used 100");
   }
+}
+
+// Monthly windows start at the subscription's anchor plus whole months; an anchor on the 31st
+// falls back to the month's last day. The function is inlined into its callers' plans: a
+// counted message does not parse and plan its body again.
+TEST_F(UsageTest, UsageWindowsStepByCalendarMonthsFromTheAnchor) {
+  const std::vector<std::array<const char*, 3>> cases = {
+      // anchor, instant, window start
+      {"2026-01-31 10:00:00+00", "2026-01-31 09:59:59+00", "2026-01-31 10:00:00+00"},
+      {"2026-01-31 10:00:00+00", "2026-02-15 00:00:00+00", "2026-01-31 10:00:00+00"},
+      {"2026-01-31 10:00:00+00", "2026-02-28 10:00:00+00", "2026-02-28 10:00:00+00"},
+      {"2026-01-31 10:00:00+00", "2026-03-30 23:00:00+00", "2026-02-28 10:00:00+00"},
+      {"2026-01-31 10:00:00+00", "2026-03-31 10:00:00+00", "2026-03-31 10:00:00+00"},
+      {"2024-01-31 10:00:00+00", "2024-02-29 10:00:01+00", "2024-02-29 10:00:00+00"},
+      {"2025-11-15 12:00:00+00", "2026-11-15 11:59:59+00", "2026-10-15 12:00:00+00"},
+      {"2025-11-15 12:00:00+00", "2026-11-15 12:00:00+00", "2026-11-15 12:00:00+00"},
+  };
+  for (const auto& [anchor, at, start] : cases) {
+    const auto got = app_->pool().InTransaction([&](db::Transaction& tx) {
+      tx.Exec("SET LOCAL timezone = 'UTC'");
+      return tx
+          .Exec("SELECT public.usage_period_start($1::timestamptz, $2::timestamptz)::text", anchor,
+                at)
+          .Text(0, 0);
+    });
+    EXPECT_EQ(got, start) << anchor << " at " << at;
+  }
+  const auto plan = app_->pool().InTransaction([](db::Transaction& tx) {
+    auto r = tx.Exec(
+        "EXPLAIN (VERBOSE) SELECT public.usage_period_start(current_period_start, now()) FROM "
+        "public.subscriptions");
+    std::string text;
+    for (int i = 0; i < r.Rows(); ++i) text += r.Text(i, 0) + "\n";
+    return text;
+  });
+  EXPECT_EQ(plan.find("usage_period_start"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("make_interval"), std::string::npos) << plan;
 }
 
 TEST_F(UsageTest, LapsedSubscriptionIsPaymentRequired) {
