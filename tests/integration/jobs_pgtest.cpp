@@ -203,6 +203,27 @@ TEST_F(JobsTest, BackoffGrowsAndIsCapped) {
   EXPECT_EQ(WorkerPool::Backoff(30, seconds(2), seconds(600)), seconds(600));
 }
 
+// The completion goes with the COMMIT, unread until then: a job whose lease passed to another
+// worker while it ran must still take no effect, and leave the job to its new holder.
+TEST_F(JobsTest, AJobWhoseLeaseWasTakenMeanwhileTakesNoEffect) {
+  WorkerPool w(*pool_, "", Options(), nullptr);
+  std::atomic<int> runs{0};
+  w.Register("stolen", [&](JobContext& ctx) {
+    ++runs;
+    ctx.tx.Exec("INSERT INTO test_effects VALUES ($1, 'first')", ctx.job.id);
+    // As if the lease had run out and another worker had claimed the job.
+    Exec("UPDATE public.jobs SET locked_by = 'another-worker' WHERE id = " +
+         std::to_string(ctx.job.id));
+  });
+  ASSERT_TRUE(Add("stolen"));
+  EXPECT_EQ(w.Drain("default"), 1);
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM test_effects"), 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs WHERE state = 'running' AND locked_by = "
+                   "'another-worker'"),
+            1);
+}
+
 TEST_F(JobsTest, AKilledWorkersJobIsRetriedAfterTheLeaseAndTakesEffectOnce) {
   EnqueueOptions o;
   o.queue = "kill";

@@ -245,6 +245,61 @@ TEST(PoolTest, AReadOnlyTransactionWhoseFirstStatementFailsLeavesNothingOpen) {
       0);
 }
 
+// A statement queued with AtCommit costs no round trip of its own: it and the COMMIT are one
+// message and one answer.
+TEST(PoolTest, AnAtCommitStatementTravelsWithTheCommit) {
+  testing::TestDatabase db;
+  Pool pool(Options(db.url(), 1));
+  SeedTenantTable(pool, 7, "(1)");
+  WireTrace wire(pool);
+  int syncs_before_commit = -1;
+  pool.InTenant(TenantId{7}, [&](Transaction& tx) {
+    tx.Exec("INSERT INTO t VALUES (2)");  // BEGIN, the scope and this: the first round trip
+    tx.AtCommit("INSERT INTO t VALUES ($1)", 3);
+    syncs_before_commit = wire.Syncs();
+  });
+  EXPECT_EQ(syncs_before_commit, 1);
+  EXPECT_EQ(wire.Syncs(), 2);  // the queued insert and the COMMIT: one more
+  EXPECT_EQ(wire.ReadyForQuery(), 2);
+  EXPECT_EQ(pool.InTenant(TenantId{7}, kReadOnly,
+                          [](Transaction& tx) { return tx.Exec("SELECT sum(n) FROM t").Int(0, 0); }),
+            1 + 2 + 3);
+  // With nothing run before it, the opening goes along too: one round trip in all.
+  const int before = wire.Syncs();
+  pool.InTenant(TenantId{7}, [](Transaction& tx) { tx.AtCommit("INSERT INTO t VALUES (4)"); });
+  EXPECT_EQ(wire.Syncs(), before + 1);
+  EXPECT_EQ(pool.InTransaction([](Transaction& tx) {
+    return tx.Exec("SELECT count(*) FROM tenant_7.t WHERE n = 4").Int(0, 0);
+  }),
+            1);
+}
+
+// A queued statement that fails refuses the whole transaction: nothing of it commits, Commit
+// throws the statement's error, and the connection is left outside any transaction.
+TEST(PoolTest, AFailingAtCommitStatementCommitsNothing) {
+  testing::TestDatabase db;
+  Pool pool(Options(db.url(), 1));
+  pool.InTransaction([](Transaction& tx) { tx.Exec("CREATE TABLE t (n bigint)"); });
+  for (const bool ran_before : {true, false}) {
+    try {
+      pool.InTransaction([&](Transaction& tx) {
+        if (ran_before) tx.Exec("INSERT INTO t VALUES (1)");
+        tx.AtCommit("SELECT 1 / $1::int", 0);
+        tx.AtCommit("INSERT INTO t VALUES (2)");
+      });
+      ADD_FAILURE() << "the refusing statement did not reach Commit's caller";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.sqlstate(), "22012") << e.what();  // division_by_zero
+    }
+  }
+  EXPECT_EQ(pool.InTransaction(
+                [](Transaction& tx) { return tx.Exec("SELECT count(*) FROM t").Int(0, 0); }),
+            0);
+  EXPECT_THROW(
+      pool.InTransaction(kReadOnly, [](Transaction& tx) { tx.AtCommit("SELECT 1"); }),
+      std::logic_error);
+}
+
 TEST(PoolTest, AReadOnlyTransactionRefusesWrites) {
   testing::TestDatabase db;
   Pool pool(Options(db.url(), 1));

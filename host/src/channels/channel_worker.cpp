@@ -18,10 +18,10 @@ using json_read::TextOf;
 
 constexpr int kMaxEventsPerRun = 200;
 
-// Counts one unit; false (and nothing counted) when the plan's limit is reached or the
+// Counts `amount` units; false (and nothing counted) when the plan's limit is reached or the
 // subscription does not allow use.
-bool Count(db::Transaction& tx, std::int64_t tenant, const char* metric) {
-  const auto refusal = billing::UsageMeter().TryConsume(tx, tenant, metric);
+bool Count(db::Transaction& tx, std::int64_t tenant, const char* metric, std::int64_t amount) {
+  const auto refusal = billing::UsageMeter().TryConsume(tx, tenant, metric, amount);
   if (refusal)
     spdlog::info("channels: tenant {} over its plan ({}): {}", tenant, metric, refusal->message);
   return !refusal;
@@ -68,12 +68,11 @@ void ChannelWorker::Process(jobs::JobContext& ctx) {
   const std::int64_t conversation = conversations.OpenConversation(
       tx, integration ? integration->plugin_id : "unknown", integration_id, chat,
       TextOf(from, "name"), TextOf(from, "language"), created);
-  bool within_plan = !created || Count(tx, tenant, "conversations");
 
   json texts = json::array();
   std::vector<std::int64_t> ids;
   std::int64_t first = 0, last = 0;
-  bool needs_answer = false;
+  std::int64_t answerable = 0;
   for (const auto& e : events) {
     std::string text = TextOf(e.payload, "text");
     if (e.type == "callback" && text.empty()) text = TextOf(e.payload, "callback_data");
@@ -93,8 +92,7 @@ void ChannelWorker::Process(jobs::JobContext& ctx) {
     }
     // An edit alone is recorded, not answered again.
     if (e.type != "edited") {
-      needs_answer = true;
-      if (within_plan) within_plan = Count(tx, tenant, "messages");
+      ++answerable;
       if (!first) first = message;
       last = message;
       if (!text.empty()) texts.push_back(text);
@@ -103,9 +101,17 @@ void ChannelWorker::Process(jobs::JobContext& ctx) {
   }
   conversations.MarkEventsProcessed(tx, ids);
   conversations.NoteInbound(tx, conversation, static_cast<int>(events.size()));
-  if (!needs_answer || !integration || integration->status == "disconnected") return;
-  const auto c = conversations.Find(tx, conversation);
-  if (c && c->mode == "human") return;  // staff answer this conversation
+  bool answer = answerable > 0 && integration && integration->status != "disconnected";
+  if (answer) {
+    const auto c = conversations.Find(tx, conversation);
+    answer = !(c && c->mode == "human");  // staff answer this conversation
+  }
+  // Counted last: a counter row is the tenant's, shared by all its chats, and locked from
+  // the count until commit, so every statement after it would hold up the tenant's other
+  // chats. A burst is counted whole or not at all.
+  const bool within_plan = (!created || Count(tx, tenant, "conversations", 1)) &&
+                           (answerable == 0 || Count(tx, tenant, "messages", answerable));
+  if (!answer) return;
 
   if (!within_plan) {
     // No model is called past the limit; the owner sees why in the usage alerts.

@@ -46,13 +46,14 @@ void Transaction::Precheck(std::string sql, std::vector<Param> params,
   checks_.push_back(std::move(check));
 }
 
-Result Transaction::Open(std::optional<Statement> first) {
+Result Transaction::Open(std::vector<Statement> tail) {
   std::vector<Statement> batch = std::move(opening_);
   opening_.clear();
+  const bool first = !tail.empty();
   const bool commits = first && commit_with_first_;
   commit_with_first_ = false;
-  if (first) batch.push_back(std::move(*first));
-  const std::size_t first_at = batch.size() - 1;
+  const std::size_t first_at = batch.size();
+  for (auto& st : tail) batch.push_back(std::move(st));
   if (commits) batch.push_back({"COMMIT", {}});
   for (int attempt = 0;; ++attempt) {
     try {
@@ -80,19 +81,34 @@ Result Transaction::Open(std::optional<Statement> first) {
 }
 
 void Transaction::Commit() {
-  done_ = true;
+  std::vector<Statement> tail = std::move(at_commit_);
+  at_commit_.clear();
+  tail.push_back({"COMMIT", {}});
   if (!opening_.empty()) {
+    done_ = true;
     if (committed_) return;  // with the first statement, and nothing ran after it
     // No statement ran: the prologue and its checks still must, and the commit goes with them.
     commit_with_first_ = false;
-    Open(Statement{"COMMIT", {}});
+    done_ = false;  // a failure leaves the transaction to roll back
+    Open(std::move(tail));
+    done_ = true;
     return;
   }
   if (options_.read_only) {
-    conn_->SendWithoutWaiting({{"COMMIT", {}}});
+    done_ = true;
+    conn_->SendWithoutWaiting(tail);
     return;
   }
-  conn_->Exec("COMMIT");
+  if (tail.size() == 1) {
+    done_ = true;  // a failed COMMIT ends the transaction on the server too
+    conn_->Exec("COMMIT");
+    return;
+  }
+  // A failure before the COMMIT leaves the transaction open and aborted: done_ stays false,
+  // so it is rolled back.
+  auto outcome = conn_->TryPipeline(tail);
+  if (outcome.error) std::rethrow_exception(outcome.error);
+  done_ = true;
 }
 
 void Transaction::Rollback() {
@@ -102,7 +118,7 @@ void Transaction::Rollback() {
 }
 
 Connection& Transaction::connection() {
-  if (!opening_.empty()) Open(std::nullopt);
+  if (!opening_.empty()) Open({});
   return *conn_;
 }
 

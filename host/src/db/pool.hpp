@@ -7,9 +7,11 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "db/connection.hpp"
 
@@ -98,8 +100,16 @@ class Transaction {
 
   template <typename... Args>
   Result Exec(std::string_view sql, const Args&... args) {
-    if (!opening_.empty()) return Open(Statement{std::string(sql), {Param(args)...}});
+    if (!opening_.empty()) return Open({Statement{std::string(sql), {Param(args)...}}});
     return conn_->Exec(sql, args...);
+  }
+  // Queues a statement whose result nobody reads to travel with the COMMIT, in its round
+  // trip. If it fails, nothing of the transaction commits and Commit() throws its error:
+  // a statement that must refuse the whole transaction raises. Read-write transactions only.
+  template <typename... Args>
+  void AtCommit(std::string_view sql, const Args&... args) {
+    if (options_.read_only) throw std::logic_error("AtCommit in a read-only transaction");
+    at_commit_.push_back(Statement{std::string(sql), {Param(args)...}});
   }
   // Sends `sql` with the transaction's first statement; `check` reads its result before that
   // statement's result is returned, and throws to refuse the work (the transaction then
@@ -112,8 +122,8 @@ class Transaction {
   Connection& connection();
 
  private:
-  // Sends what is queued, with `first`; runs the checks; returns `first`'s result.
-  Result Open(std::optional<Statement> first);
+  // Sends what is queued, then `tail`; runs the checks; returns the result of `tail`'s first.
+  Result Open(std::vector<Statement> tail);
 
   Connection* conn_;
   Options options_;
@@ -122,6 +132,7 @@ class Transaction {
   std::vector<Statement> prologue_;  // BEGIN and the tenant scope
   std::vector<Statement> opening_;   // not sent yet
   std::vector<std::function<void(const Result&)>> checks_;
+  std::vector<Statement> at_commit_;  // sent with the COMMIT
   bool commit_with_first_ = false;  // read-only: the first statement carries the COMMIT
   bool committed_ = false;          // ...and it did; nothing of this transaction is open
   bool done_ = false;

@@ -85,17 +85,18 @@ std::optional<Job> JobStore::Claim(db::Connection& c, const std::string& queue,
   return j;
 }
 
-bool JobStore::Complete(db::Transaction& tx, std::int64_t id, const std::string& worker) {
+void JobStore::CompleteAtCommit(db::Transaction& tx, std::int64_t id, const std::string& worker) {
   // A job without a unique key leaves the table (less to index and vacuum); a keyed one
-  // stays as 'done' so its key keeps deduplicating until cleanup.
-  auto r = tx.Exec(
+  // stays as 'done' so its key keeps deduplicating until cleanup. Sent with the COMMIT: no
+  // round trip of its own, and the job's row lock is held no longer than the commit.
+  tx.AtCommit(
       "WITH gone AS (DELETE FROM public.jobs WHERE id = $1 AND state = 'running' AND "
       "locked_by = $2 AND unique_key IS NULL RETURNING 1), "
       "kept AS (UPDATE public.jobs SET state = 'done', finished_at = now(), locked_until = NULL, "
       "last_error = NULL WHERE id = $1 AND state = 'running' AND locked_by = $2 AND unique_key "
-      "IS NOT NULL RETURNING 1) SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM kept)",
-      id, worker);
-  return r.Int(0, 0) == 1;
+      "IS NOT NULL RETURNING 1) SELECT public.raise_unless((SELECT count(*) FROM gone) + "
+      "(SELECT count(*) FROM kept) = 1, $3)",
+      id, worker, std::string(kLeaseLost));
 }
 
 bool JobStore::Fail(db::Connection& c, std::int64_t id, const std::string& worker,

@@ -56,9 +56,11 @@ class JobStore {
   // autocommit: the claim must be committed (visible to others) before the job runs.
   std::optional<Job> Claim(db::Connection& c, const std::string& queue, const std::string& worker,
                            std::chrono::seconds lease);
-  // Finishes the job: deleted, or kept as 'done' when it has a unique key. False when the
-  // lease was lost (then the caller must roll back).
-  bool Complete(db::Transaction& tx, std::int64_t id, const std::string& worker);
+  // Finishes the job when `tx` commits: deleted, or kept as 'done' when it has a unique key.
+  // When the lease was lost meanwhile, nothing of `tx` commits and its Commit() throws
+  // (db::Error, message kLeaseLost).
+  static constexpr const char* kLeaseLost = "lease lost before completion";
+  void CompleteAtCommit(db::Transaction& tx, std::int64_t id, const std::string& worker);
   // Schedules a retry after `backoff`, or marks the job dead when attempts are exhausted.
   // Returns true when the job is dead.
   bool Fail(db::Connection& c, std::int64_t id, const std::string& worker, const std::string& error,

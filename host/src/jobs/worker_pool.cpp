@@ -177,9 +177,7 @@ bool WorkerPool::RunOne(const std::string& queue) {
   std::string outcome = "done";
   try {
     auto complete = [&](db::Transaction& tx) {
-      if (!store_.Complete(tx, job->id, options_.worker_id)) {
-        throw std::runtime_error("lease lost before completion");  // rolls the effects back
-      }
+      store_.CompleteAtCommit(tx, job->id, options_.worker_id);
     };
     if (staged) {
       StagedJobContext ctx(*job, pool_, complete);
