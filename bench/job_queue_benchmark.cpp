@@ -1,6 +1,7 @@
 // Job queue throughput against a real PostgreSQL, in one run:
 //   ceiling   each worker loops: INSERT a row; DELETE one row ... FOR UPDATE SKIP LOCKED
-//   queue     each worker loops: Enqueue a job; claim it; run a no-op handler; complete it
+//   queue     each worker loops: Enqueue a job; claim one; run a no-op handler; complete it
+// Like for like: each loop adds one and takes one, and neither side looks again for work.
 // with 1, 2 and 8 workers. Prints a table of jobs/s and the queue's share of the ceiling.
 //
 //   job_queue_benchmark DATABASE_URL [SECONDS_PER_RUN]
@@ -88,7 +89,7 @@ int main(int argc, char** argv) {
       pool.InTransaction([&](sloth::db::Transaction& tx) {
         sloth::jobs::Enqueue(tx, "bench.noop", {{"n", 1}}, eo);
       });
-      return static_cast<long>(queue.Drain("bench"));
+      return static_cast<long>(queue.Drain("bench", 1));
     });
     std::printf("| %d | %.0f | %.0f | %.0f%% |\n", workers, ceiling, jobs, 100.0 * jobs / ceiling);
     std::fflush(stdout);

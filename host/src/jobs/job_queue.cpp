@@ -7,11 +7,8 @@ namespace sloth::jobs {
 
 namespace {
 
-// Inserts one job per payload; returns the new ids (none for a payload whose unique key
-// already exists).
-std::vector<std::int64_t> Insert(db::Transaction& tx, const std::string& kind,
-                                 const std::vector<std::string>& payloads,
-                                 const EnqueueOptions& o) {
+// `source` yields the payloads as rows (p text, n order) from parameter $3.
+std::string InsertSql(const std::string& source) {
   // One round trip: the insert and the notification (delivered at commit, never for a
   // rollback, and only when a job was actually added). Only a job that becomes the queue's
   // earliest notifies — one due now with none due before it, or a delayed one due before
@@ -21,16 +18,31 @@ std::vector<std::int64_t> Insert(db::Transaction& tx, const std::string& kind,
   // a race — a worker that found the queue empty just before this commit sleeps until its
   // poll (jobs.poll_ms) — a bounded delay, never a lost job. Several jobs added by one
   // statement notify once: PostgreSQL folds equal notifications of a transaction.
-  auto r = tx.Exec(
-      "WITH added AS (INSERT INTO public.jobs (queue, kind, payload, tenant_id, unique_key, "
-      "run_at, max_attempts) SELECT $1, $2, p::jsonb, $4, $5, now() + make_interval(secs => "
-      "$6::double precision / 1000), $7 FROM unnest($3::text[]) WITH ORDINALITY AS x(p, n) "
-      "ORDER BY n ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING "
-      "RETURNING id, run_at) SELECT id, CASE WHEN NOT EXISTS (SELECT 1 FROM public.jobs j WHERE "
-      "j.queue = $1 AND j.state = 'queued' AND j.run_at <= added.run_at) THEN pg_notify($8, $1) "
-      "END FROM added",
-      o.queue, kind, payloads, o.tenant_id, o.unique_key, o.delay.count(), o.max_attempts,
-      kNotifyChannel);
+  return "WITH added AS (INSERT INTO public.jobs (queue, kind, payload, tenant_id, unique_key, "
+         "run_at, max_attempts) SELECT $1, $2, p::jsonb, $4, $5, now() + make_interval(secs => "
+         "$6::double precision / 1000), $7 FROM " +
+         source +
+         " ORDER BY n ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING "
+         "RETURNING id, run_at) SELECT id, CASE WHEN NOT EXISTS (SELECT 1 FROM public.jobs j "
+         "WHERE j.queue = $1 AND j.state = 'queued' AND j.run_at <= added.run_at) THEN "
+         "pg_notify($8, $1) END FROM added";
+}
+
+// Inserts one job per payload; returns the new ids (none for a payload whose unique key
+// already exists).
+std::vector<std::int64_t> Insert(db::Transaction& tx, const std::string& kind,
+                                 const std::vector<std::string>& payloads,
+                                 const EnqueueOptions& o) {
+  // A single job (nearly every enqueue) has a statement of its own: over an array parameter
+  // PostgreSQL expects 100 rows in the generic plan and so planned the statement afresh on
+  // every execution.
+  static const std::string one = InsertSql("(SELECT $3::text AS p, 1 AS n) AS x");
+  static const std::string many = InsertSql("unnest($3::text[]) WITH ORDINALITY AS x(p, n)");
+  auto r = payloads.size() == 1
+               ? tx.Exec(one, o.queue, kind, payloads.front(), o.tenant_id, o.unique_key,
+                         o.delay.count(), o.max_attempts, kNotifyChannel)
+               : tx.Exec(many, o.queue, kind, payloads, o.tenant_id, o.unique_key,
+                         o.delay.count(), o.max_attempts, kNotifyChannel);
   std::vector<std::int64_t> ids;
   for (int i = 0; i < r.Rows(); ++i) ids.push_back(r.Int(i, 0));
   return ids;

@@ -146,9 +146,9 @@ void WorkerPool::Loop(const std::string& queue) {
   }
 }
 
-int WorkerPool::Drain(const std::string& queue) {
+int WorkerPool::Drain(const std::string& queue, int at_most) {
   int n = 0;
-  while (RunOne(queue)) ++n;
+  while (n < at_most && RunOne(queue)) ++n;
   return n;
 }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -121,9 +122,9 @@ class WorkerPool {
   // Stops claiming; jobs in progress finish first.
   void Stop();
 
-  // Processes due jobs of `queue` on the calling thread until none is left; returns how
-  // many ran (tests and benchmarks).
-  int Drain(const std::string& queue);
+  // Processes due jobs of `queue` on the calling thread until none is left or `at_most`
+  // ran; returns how many ran (tests and benchmarks).
+  int Drain(const std::string& queue, int at_most = std::numeric_limits<int>::max());
 
   static std::chrono::seconds Backoff(int attempts, std::chrono::seconds base,
                                       std::chrono::seconds cap);
