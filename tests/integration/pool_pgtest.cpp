@@ -261,9 +261,10 @@ TEST(PoolTest, AnAtCommitStatementTravelsWithTheCommit) {
   EXPECT_EQ(syncs_before_commit, 1);
   EXPECT_EQ(wire.Syncs(), 2);  // the queued insert and the COMMIT: one more
   EXPECT_EQ(wire.ReadyForQuery(), 2);
-  EXPECT_EQ(pool.InTenant(TenantId{7}, kReadOnly,
-                          [](Transaction& tx) { return tx.Exec("SELECT sum(n) FROM t").Int(0, 0); }),
-            1 + 2 + 3);
+  EXPECT_EQ(
+      pool.InTenant(TenantId{7}, kReadOnly,
+                    [](Transaction& tx) { return tx.Exec("SELECT sum(n) FROM t").Int(0, 0); }),
+      1 + 2 + 3);
   // With nothing run before it, the opening goes along too: one round trip in all.
   const int before = wire.Syncs();
   pool.InTenant(TenantId{7}, [](Transaction& tx) { tx.AtCommit("INSERT INTO t VALUES (4)"); });
@@ -295,9 +296,8 @@ TEST(PoolTest, AFailingAtCommitStatementCommitsNothing) {
   EXPECT_EQ(pool.InTransaction(
                 [](Transaction& tx) { return tx.Exec("SELECT count(*) FROM t").Int(0, 0); }),
             0);
-  EXPECT_THROW(
-      pool.InTransaction(kReadOnly, [](Transaction& tx) { tx.AtCommit("SELECT 1"); }),
-      std::logic_error);
+  EXPECT_THROW(pool.InTransaction(kReadOnly, [](Transaction& tx) { tx.AtCommit("SELECT 1"); }),
+               std::logic_error);
 }
 
 TEST(PoolTest, AReadOnlyTransactionRefusesWrites) {

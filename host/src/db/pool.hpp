@@ -133,8 +133,8 @@ class Transaction {
   std::vector<Statement> opening_;   // not sent yet
   std::vector<std::function<void(const Result&)>> checks_;
   std::vector<Statement> at_commit_;  // sent with the COMMIT
-  bool commit_with_first_ = false;  // read-only: the first statement carries the COMMIT
-  bool committed_ = false;          // ...and it did; nothing of this transaction is open
+  bool commit_with_first_ = false;    // read-only: the first statement carries the COMMIT
+  bool committed_ = false;            // ...and it did; nothing of this transaction is open
   bool done_ = false;
 };
 

@@ -41,8 +41,8 @@ std::vector<std::int64_t> Insert(db::Transaction& tx, const std::string& kind,
   auto r = payloads.size() == 1
                ? tx.Exec(one, o.queue, kind, payloads.front(), o.tenant_id, o.unique_key,
                          o.delay.count(), o.max_attempts, kNotifyChannel)
-               : tx.Exec(many, o.queue, kind, payloads, o.tenant_id, o.unique_key,
-                         o.delay.count(), o.max_attempts, kNotifyChannel);
+               : tx.Exec(many, o.queue, kind, payloads, o.tenant_id, o.unique_key, o.delay.count(),
+                         o.max_attempts, kNotifyChannel);
   std::vector<std::int64_t> ids;
   for (int i = 0; i < r.Rows(); ++i) ids.push_back(r.Int(i, 0));
   return ids;
