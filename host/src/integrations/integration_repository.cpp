@@ -128,14 +128,14 @@ bool IntegrationRepository::Disconnect(db::Transaction& tx, std::int64_t tenant_
 }
 
 void IntegrationRepository::AddReceived(db::Transaction& tx, const std::string& id, int n) {
-  tx.Exec(
+  tx.AtCommit(
       "UPDATE public.integrations SET received = received + $2, last_activity_at = now() WHERE "
       "id = $1::uuid",
       id, n);
 }
 
 void IntegrationRepository::AddSent(db::Transaction& tx, const std::string& id) {
-  tx.Exec(
+  tx.AtCommit(
       "UPDATE public.integrations SET sent = sent + 1, last_activity_at = now() WHERE id = "
       "$1::uuid",
       id);

@@ -60,11 +60,15 @@ class IntegrationRepository {
   // Credentials wiped, status disconnected; the row stays for its history.
   bool Disconnect(db::Transaction& tx, std::int64_t tenant_id, const std::string& id);
 
+  // The integration's message counters, added when `tx` commits (with its COMMIT, in one
+  // round trip): the row is shared by every chat of the integration, and its lock is then
+  // held no longer than the commit.
   void AddReceived(db::Transaction& tx, const std::string& id, int n);
   // Takes the session advisory lock that makes `conn`'s host the poller of integration
   // `id`; false when another host holds it. Released when `conn` closes.
   static bool TryClaimPolling(db::Connection& conn, const std::string& id);
   static void ReleasePolling(db::Connection& conn, const std::string& id);
+  // See AddReceived.
   void AddSent(db::Transaction& tx, const std::string& id);
   void RecordError(db::Transaction& tx, const std::string& id, const std::string& error);
 };
