@@ -69,6 +69,28 @@ TEST_F(JobsTest, EnqueueFollowsTheCallersTransactionAndDeduplicates) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 2);
 }
 
+// A job added at commit exists once the transaction committed, not before, and never when it
+// rolled back; a worker then runs it.
+TEST_F(JobsTest, AJobAddedAtCommitExistsExactlyWhenTheTransactionCommitted) {
+  EXPECT_THROW(pool_->InTransaction([&](db::Transaction& tx) {
+    EnqueueAtCommit(tx, "k", {{"n", 1}});
+    throw std::runtime_error("rolled back");
+  }),
+               std::runtime_error);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 0);
+  const auto seen_inside = pool_->InTransaction([&](db::Transaction& tx) {
+    EnqueueAtCommit(tx, "k", {{"n", 2}});
+    return tx.Exec("SELECT count(*) FROM public.jobs").Int(0, 0);
+  });
+  EXPECT_EQ(seen_inside, 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs WHERE payload = '{\"n\": 2}'"), 1);
+  WorkerPool w(*pool_, "", Options(), nullptr);
+  std::atomic<int> runs{0};
+  w.Register("k", [&](JobContext&) { ++runs; });
+  EXPECT_EQ(w.Drain("default"), 1);
+  EXPECT_EQ(runs, 1);
+}
+
 // A staged job calls its provider with no pooled connection held, and what it records
 // commits with its completion: a failure after the call records nothing, the retry does.
 TEST_F(JobsTest, StagedJobsHoldNoConnectionWhileTheProviderIsCalled) {

@@ -34,7 +34,7 @@ void EnqueueSend(db::Transaction& tx, std::int64_t tenant, std::int64_t message)
   o.queue = "channels";
   o.tenant_id = tenant;
   o.max_attempts = 8;
-  jobs::Enqueue(tx, "channels.send", {{"message_id", message}}, o);
+  jobs::EnqueueAtCommit(tx, "channels.send", {{"message_id", message}}, o);
 }
 
 void ChannelWorker::Register(jobs::WorkerPool& jobs) {
@@ -128,12 +128,12 @@ void ChannelWorker::Process(jobs::JobContext& ctx) {
   o.queue = "channels";
   o.tenant_id = tenant;
   o.max_attempts = 5;
-  jobs::Enqueue(tx, "channels.answer",
-                {{"conversation_id", conversation},
-                 {"first_message_id", first},
-                 {"last_message_id", last},
-                 {"texts", texts}},
-                o);
+  jobs::EnqueueAtCommit(tx, "channels.answer",
+                        {{"conversation_id", conversation},
+                         {"first_message_id", first},
+                         {"last_message_id", last},
+                         {"texts", texts}},
+                        o);
 }
 
 void ChannelWorker::Answer(jobs::StagedJobContext& ctx) {

@@ -27,7 +27,8 @@ struct WorkerOptions {
 };
 
 // Queues the delivery of stored outbound message `message` through its conversation's
-// channel (the job is `channels.send`, with its retry rules).
+// channel (the job is `channels.send`, with its retry rules). The job is added with the
+// COMMIT of `tx`.
 void EnqueueSend(db::Transaction& tx, std::int64_t tenant, std::int64_t message);
 
 class ChannelWorker {

@@ -30,16 +30,20 @@ std::string InsertSql(const std::string& source) {
 
 // Inserts one job per payload; returns the new ids (none for a payload whose unique key
 // already exists).
+// A single job (nearly every enqueue) has a statement of its own: over an array parameter
+// PostgreSQL expects 100 rows in the generic plan and so planned the statement afresh on
+// every execution.
+const std::string& InsertOneSql() {
+  static const std::string sql = InsertSql("(SELECT $3::text AS p, 1 AS n) AS x");
+  return sql;
+}
+
 std::vector<std::int64_t> Insert(db::Transaction& tx, const std::string& kind,
                                  const std::vector<std::string>& payloads,
                                  const EnqueueOptions& o) {
-  // A single job (nearly every enqueue) has a statement of its own: over an array parameter
-  // PostgreSQL expects 100 rows in the generic plan and so planned the statement afresh on
-  // every execution.
-  static const std::string one = InsertSql("(SELECT $3::text AS p, 1 AS n) AS x");
   static const std::string many = InsertSql("unnest($3::text[]) WITH ORDINALITY AS x(p, n)");
   auto r = payloads.size() == 1
-               ? tx.Exec(one, o.queue, kind, payloads.front(), o.tenant_id, o.unique_key,
+               ? tx.Exec(InsertOneSql(), o.queue, kind, payloads.front(), o.tenant_id, o.unique_key,
                          o.delay.count(), o.max_attempts, kNotifyChannel)
                : tx.Exec(many, o.queue, kind, payloads, o.tenant_id, o.unique_key, o.delay.count(),
                          o.max_attempts, kNotifyChannel);
@@ -55,6 +59,12 @@ std::optional<std::int64_t> Enqueue(db::Transaction& tx, const std::string& kind
   const auto ids = Insert(tx, kind, {payload.dump()}, o);
   if (ids.empty()) return std::nullopt;
   return ids.front();
+}
+
+void EnqueueAtCommit(db::Transaction& tx, const std::string& kind, const nlohmann::json& payload,
+                     const EnqueueOptions& o) {
+  tx.AtCommit(InsertOneSql(), o.queue, kind, payload.dump(), o.tenant_id, o.unique_key,
+              o.delay.count(), o.max_attempts, kNotifyChannel);
 }
 
 std::size_t EnqueueMany(db::Transaction& tx, const std::string& kind,

@@ -32,6 +32,10 @@ inline constexpr const char* kNotifyChannel = "sloth_jobs";
 std::optional<std::int64_t> Enqueue(db::Transaction& tx, const std::string& kind,
                                     const nlohmann::json& payload,
                                     const EnqueueOptions& options = {});
+// The same job added with the COMMIT of `tx`, in its round trip, for a caller that needs
+// no id: the last statement of a transaction holding locks others wait for.
+void EnqueueAtCommit(db::Transaction& tx, const std::string& kind, const nlohmann::json& payload,
+                     const EnqueueOptions& options = {});
 // One job per payload, all with `options` (which must not carry a unique key), in one
 // statement. Returns how many were added.
 std::size_t EnqueueMany(db::Transaction& tx, const std::string& kind,
