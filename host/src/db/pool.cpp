@@ -53,6 +53,9 @@ Result Transaction::Open(std::vector<Statement> tail) {
   const bool commits = first && commit_with_first_;
   commit_with_first_ = false;
   const std::size_t first_at = batch.size();
+  // Writes sent with their COMMIT may have committed when the connection dies before the
+  // answer: they are not sent again.
+  const bool repeatable = options_.read_only || tail.size() < 2 || tail.back().sql != "COMMIT";
   for (auto& st : tail) batch.push_back(std::move(st));
   if (commits) batch.push_back({"COMMIT", {}});
   for (int attempt = 0;; ++attempt) {
@@ -73,8 +76,8 @@ Result Transaction::Open(std::vector<Statement> tail) {
       return first ? outcome.results[first_at] : Result();
     } catch (const ConnectionLost&) {
       // The connection died with this transaction uncommitted: nothing of it happened, so it
-      // starts again on a fresh connection.
-      if (!reconnect_ || attempt >= max_reconnects_) throw;
+      // starts again on a fresh connection (unless it may have committed: see repeatable).
+      if (!reconnect_ || attempt >= max_reconnects_ || !repeatable) throw;
       conn_ = &reconnect_();
     }
   }
@@ -85,12 +88,12 @@ void Transaction::Commit() {
   at_commit_.clear();
   tail.push_back({"COMMIT", {}});
   if (!opening_.empty()) {
-    done_ = true;
-    if (committed_) return;  // with the first statement, and nothing ran after it
-    // No statement ran: the prologue and its checks still must, and the commit goes with them.
-    commit_with_first_ = false;
-    done_ = false;  // a failure leaves the transaction to roll back
-    Open(std::move(tail));
+    if (!committed_) {
+      // No statement ran: the prologue and its checks still must, and the commit goes with
+      // them. A failure leaves done_ false: the transaction is rolled back.
+      commit_with_first_ = false;
+      Open(std::move(tail));
+    }
     done_ = true;
     return;
   }

@@ -28,8 +28,6 @@ std::string InsertSql(const std::string& source) {
          "pg_notify($8, $1) END FROM added";
 }
 
-// Inserts one job per payload; returns the new ids (none for a payload whose unique key
-// already exists).
 // A single job (nearly every enqueue) has a statement of its own: over an array parameter
 // PostgreSQL expects 100 rows in the generic plan and so planned the statement afresh on
 // every execution.
@@ -38,6 +36,8 @@ const std::string& InsertOneSql() {
   return sql;
 }
 
+// Inserts one job per payload; returns the new ids (none for a payload whose unique key
+// already exists).
 std::vector<std::int64_t> Insert(db::Transaction& tx, const std::string& kind,
                                  const std::vector<std::string>& payloads,
                                  const EnqueueOptions& o) {
