@@ -281,6 +281,11 @@ TEST(PoolTest, AFailingAtCommitStatementCommitsNothing) {
   testing::TestDatabase db;
   Pool pool(Options(db.url(), 1));
   pool.InTransaction([](Transaction& tx) { tx.Exec("CREATE TABLE t (n bigint)"); });
+  auto backend = [&] {
+    return pool.InTransaction(
+        [](Transaction& tx) { return tx.Exec("SELECT pg_backend_pid()").Int(0, 0); });
+  };
+  const auto pid = backend();
   for (const bool ran_before : {true, false}) {
     try {
       pool.InTransaction([&](Transaction& tx) {
@@ -292,6 +297,8 @@ TEST(PoolTest, AFailingAtCommitStatementCommitsNothing) {
     } catch (const Error& e) {
       EXPECT_EQ(e.sqlstate(), "22012") << e.what();  // division_by_zero
     }
+    // Rolled back and reused: a connection left in a transaction would have been closed.
+    EXPECT_EQ(backend(), pid);
   }
   EXPECT_EQ(pool.InTransaction(
                 [](Transaction& tx) { return tx.Exec("SELECT count(*) FROM t").Int(0, 0); }),
