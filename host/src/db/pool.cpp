@@ -102,16 +102,11 @@ void Transaction::Commit() {
     conn_->SendWithoutWaiting(tail);
     return;
   }
-  if (tail.size() == 1) {
-    done_ = true;  // a failed COMMIT ends the transaction on the server too
-    conn_->Exec("COMMIT");
-    return;
-  }
-  // A failure before the COMMIT leaves the transaction open and aborted: done_ stays false,
-  // so it is rolled back.
+  // A failed COMMIT has ended the transaction on the server; a failure before it leaves the
+  // transaction open and aborted, and done_ false, so it is rolled back.
   auto outcome = conn_->TryPipeline(tail);
+  done_ = !outcome.error || outcome.failed_at + 1 == tail.size();
   if (outcome.error) std::rethrow_exception(outcome.error);
-  done_ = true;
 }
 
 void Transaction::Rollback() {

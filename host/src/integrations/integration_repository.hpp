@@ -64,12 +64,11 @@ class IntegrationRepository {
   // round trip): the row is shared by every chat of the integration, and its lock is then
   // held no longer than the commit.
   void AddReceived(db::Transaction& tx, const std::string& id, int n);
+  void AddSent(db::Transaction& tx, const std::string& id);
   // Takes the session advisory lock that makes `conn`'s host the poller of integration
   // `id`; false when another host holds it. Released when `conn` closes.
   static bool TryClaimPolling(db::Connection& conn, const std::string& id);
   static void ReleasePolling(db::Connection& conn, const std::string& id);
-  // See AddReceived.
-  void AddSent(db::Transaction& tx, const std::string& id);
   void RecordError(db::Transaction& tx, const std::string& id, const std::string& error);
 };
 

@@ -118,7 +118,7 @@ void JobStore::CompleteAtCommit(db::Transaction& tx, std::int64_t id, const std:
       "last_error = NULL WHERE id = $1 AND state = 'running' AND locked_by = $2 AND unique_key "
       "IS NOT NULL RETURNING 1) SELECT public.raise_unless((SELECT count(*) FROM gone) + "
       "(SELECT count(*) FROM kept) = 1, $3)",
-      id, worker, std::string(kLeaseLost));
+      id, worker, kLeaseLost);
 }
 
 bool JobStore::Fail(db::Connection& c, std::int64_t id, const std::string& worker,
