@@ -195,6 +195,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < n; ++i)
       index.Add(static_cast<std::int64_t>(i), vectors.data() + i * kDim);
     index.Loaded();
+    if (index.WantsGraph()) index.BuildGraph();  // the host does this on a thread meanwhile
     const double build = Seconds(t0);
 
     // Queries: other chunks of the same kind of text, not in the index.

@@ -394,7 +394,9 @@ TEST_F(KnowledgeTest, TheVectorIndexIsPerTenantFreshAcrossHostsAndRebuiltIdentic
   EXPECT_EQ(indexes.Ids(ta), chunks_a);
   EXPECT_EQ(indexes.Ids(tb), chunks_b);
 
-  // A second host on the same database changes tenant A: this host hears it and rebuilds.
+  // A second host on the same database changes tenant A: this host hears it and its next
+  // search catches up with PostgreSQL (the chunks gone), without loading the index again.
+  const auto before_change = indexes.counts();
   {
     auto other = std::make_unique<app::HostApp>(
         config::ParseHostConfig(Yaml("", "", /*workers=*/false), "other.yaml",
@@ -404,14 +406,26 @@ TEST_F(KnowledgeTest, TheVectorIndexIsPerTenantFreshAcrossHostsAndRebuiltIdentic
     other->knowledge().uploads().Delete(other->pool(), ta, doc_a, "document");
     other->Stop();
   }
-  for (int i = 0; i < 50 && indexes.Built(ta); ++i) std::this_thread::sleep_for(100ms);
-  EXPECT_FALSE(indexes.Built(ta)) << "the notification did not reach this host";
+  for (int i = 0; i < 50 && !indexes.Behind(ta); ++i) std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(indexes.Behind(ta)) << "the notification did not reach this host";
+  EXPECT_FALSE(indexes.Behind(tb));
   EXPECT_TRUE(Search(a, "gel extensions refill", "vector").empty());
+  EXPECT_FALSE(indexes.Behind(ta));
+  EXPECT_TRUE(indexes.Ids(ta).empty());
+  EXPECT_EQ(indexes.Ids(tb), chunks_b);
+  EXPECT_EQ(indexes.counts().loads, before_change.loads);
+  EXPECT_EQ(indexes.counts().catch_ups, before_change.catch_ups + 1);
 
-  // Restart: the index is rebuilt from PostgreSQL with identical results.
+  // This host's own upload: applied at once, and caught up with once it committed.
   const auto doc2 = ingest(a, "prices-again.md", prices);
   (void)doc2;
+  for (int i = 0; i < 50 && !indexes.Behind(ta); ++i) std::this_thread::sleep_for(100ms);
   const auto first = Search(a, "gel extensions refill", "vector");
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(indexes.Ids(ta), ids_of("index-a@kb.test").second);
+  EXPECT_EQ(indexes.counts().loads, before_change.loads);
+
+  // Restart: the index is loaded from PostgreSQL with identical results.
   app_->Stop();
   app_.reset();
   SetUp();
@@ -420,6 +434,60 @@ TEST_F(KnowledgeTest, TheVectorIndexIsPerTenantFreshAcrossHostsAndRebuiltIdentic
   ASSERT_EQ(first.size(), again.size());
   for (std::size_t i = 0; i < first.size(); ++i)
     EXPECT_EQ(first[i]["chunk_id"], again[i]["chunk_id"]);
+}
+
+TEST_F(KnowledgeTest, ALargeIndexAnswersAtOnceAndGetsItsGraphOnAThreadOfItsOwn) {
+  // Dimension 64 keeps the graph's build to seconds under the sanitizers.
+  Restart(Yaml("    local-embedder: {dimension: 64}\n"));
+  const auto token = Register("large-index@kb.test");
+  const auto up = Upload(token, "prices.md", ReadFile("eval/prices_en.md"));
+  ASSERT_EQ(WaitDone(token, json::parse(up.body)["id"])["status"], "completed");
+  // Past the exact limit with vectors written straight into the tenant's chunks.
+  const auto tenant = app_->pool().InTransaction([&](db::Transaction& tx) {
+    const auto t = tx.Exec("SELECT tenant_id FROM public.users WHERE email = $1",
+                           std::string("large-index@kb.test"))
+                       .Int(0, 0);
+    const std::string schema = "tenant_" + std::to_string(t);
+    tx.Exec("INSERT INTO " + schema +
+            ".chunks (document_id, position, text, tsv, embedding, model) "
+            "SELECT c.document_id, 1000 + g, 'filler', to_tsvector('simple', 'filler'), "
+            "(SELECT array_agg(x / norm)::real[] FROM (SELECT x, sqrt(sum(x * x) OVER ()) "
+            "AS norm FROM (SELECT random() - 0.5 AS x FROM generate_series(1, 64) WHERE g > 0) "
+            "r) u), c.model FROM (SELECT document_id, model FROM " +
+            schema + ".chunks LIMIT 1) c, generate_series(1, $1) g",
+            static_cast<std::int64_t>(knowledge::kExactLimit + 50));
+    return t;
+  });
+  auto& indexes = app_->knowledge().indexes();
+  const auto before = indexes.counts();
+
+  // Four first searches at once: one loads, the others wait for it; none waits for a graph.
+  std::vector<json> found(4);
+  std::vector<std::thread> searches;
+  for (std::size_t i = 0; i < found.size(); ++i)
+    searches.emplace_back([&, i] { found[i] = Search(token, "gel extensions refill", "vector"); });
+  for (auto& t : searches) t.join();
+  EXPECT_FALSE(indexes.Graph(tenant)) << "a search waited for the graph";
+  EXPECT_EQ(indexes.counts().loads, before.loads + 1);
+  ASSERT_FALSE(found[0].empty());
+  for (const auto& f : found) EXPECT_EQ(f, found[0]);
+  EXPECT_EQ(indexes.Ids(tenant).size(),
+            static_cast<std::size_t>(knowledge::kExactLimit + 50) +
+                static_cast<std::size_t>(app_->pool().InTransaction([&](db::Transaction& tx) {
+                  return tx
+                      .Exec("SELECT count(*) FROM tenant_" + std::to_string(tenant) +
+                            ".chunks WHERE position < 1000")
+                      .Int(0, 0);
+                })));
+
+  for (int i = 0; i < 1200 && !indexes.Graph(tenant); ++i) std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(indexes.Graph(tenant));
+  EXPECT_EQ(indexes.counts().graphs, before.graphs + 1);
+  EXPECT_EQ(indexes.counts().loads, before.loads + 1);
+  // The graph finds what the scan found.
+  const auto through_graph = Search(token, "gel extensions refill", "vector");
+  ASSERT_FALSE(through_graph.empty());
+  EXPECT_EQ(through_graph[0]["chunk_id"], found[0][0]["chunk_id"]);
 }
 
 TEST_F(KnowledgeTest, PhotosWithoutAVisionProviderAreKeptUnanalysed) {

@@ -79,7 +79,13 @@ TEST(VectorIndex, PastTheExactLimitAGraphFindsWhatTheScanFinds) {
     exact.Add(static_cast<std::int64_t>(i), vs.back().data());
   }
   EXPECT_FALSE(exact.graph());
-  ASSERT_TRUE(grown.graph());  // crossed the limit while growing
+  EXPECT_FALSE(exact.WantsGraph());  // still loading
+  // Crossing the limit asks for a graph; searches scan until it is there.
+  ASSERT_TRUE(grown.WantsGraph());
+  EXPECT_FALSE(grown.graph());
+  grown.BuildGraph();
+  ASSERT_TRUE(grown.graph());
+  EXPECT_FALSE(grown.WantsGraph());
   EXPECT_EQ(grown.size(), kN);
   EXPECT_EQ(grown.Ids().size(), kN);
   // Each vector finds itself; and on random queries the graph agrees with the scan.
@@ -101,6 +107,47 @@ TEST(VectorIndex, PastTheExactLimitAGraphFindsWhatTheScanFinds) {
   EXPECT_EQ(grown.size(), kN - 1);
   grown.Add(3, vs[3].data());  // revived, counted once
   EXPECT_EQ(grown.size(), kN);
+}
+
+TEST(VectorIndex, ChangesWhileTheGraphIsBuiltReachTheGraph) {
+  std::mt19937 rng(11);
+  constexpr std::size_t kDim = 16, kN = kExactLimit + 100;
+  VectorIndex index("m", kDim, /*loading=*/true);
+  std::vector<std::vector<float>> vs;
+  for (std::size_t i = 0; i < kN + 50; ++i) vs.push_back(Unit(rng, kDim));
+  for (std::size_t i = 0; i < kN; ++i) index.Add(static_cast<std::int64_t>(i), vs[i].data());
+  index.Loaded();
+  ASSERT_TRUE(index.WantsGraph());
+  auto build = index.StartGraph();
+  EXPECT_FALSE(index.WantsGraph());  // one build at a time
+  // Half the graph is built, then the index changes: one removed before it was taken, one
+  // after, one replaced, fifty added; the scan sees each change at once.
+  for (int batch = 0; batch < 20; ++batch) {
+    ASSERT_TRUE(build->Take(index, 256));
+    build->Insert();
+  }
+  EXPECT_TRUE(index.Remove(3));           // taken already
+  EXPECT_TRUE(index.Remove(10050));       // not taken yet
+  index.Add(7, vs[kN].data());            // id 7 now holds another vector
+  for (std::size_t i = kN + 1; i < kN + 50; ++i)
+    index.Add(static_cast<std::int64_t>(i), vs[i].data());
+  EXPECT_EQ(index.Search(vs[kN].data(), 1)[0].second, 7);
+  EXPECT_EQ(index.size(), kN - 2 + 49);
+  while (build->Take(index, 256)) build->Insert();
+  EXPECT_FALSE(index.graph());
+  index.FinishGraph(std::move(build));
+  ASSERT_TRUE(index.graph());
+
+  std::vector<std::int64_t> want;
+  for (std::size_t i = 0; i < kN + 50; ++i)
+    if (i != 3 && i != 10050 && i != kN) want.push_back(static_cast<std::int64_t>(i));
+  EXPECT_EQ(index.Ids(), want);
+  EXPECT_EQ(index.size(), want.size());
+  EXPECT_EQ(index.Search(vs[kN].data(), 1)[0].second, 7);  // the replacement, in the graph
+  EXPECT_EQ(index.Search(vs[kN + 20].data(), 1)[0].second,
+            static_cast<std::int64_t>(kN + 20));  // added during the build
+  for (const auto& [score, id] : index.Search(vs[3].data(), 10)) EXPECT_NE(id, 3);
+  for (const auto& [score, id] : index.Search(vs[10050].data(), 10)) EXPECT_NE(id, 10050);
 }
 
 }  // namespace

@@ -192,11 +192,48 @@ std::vector<ChunkSource> DocumentRepository::Sources(db::Transaction& tx,
   return out;
 }
 
+namespace {
+// Vectors are read a page at a time, so a large index never has every vector's text in
+// memory at once (at dimension 384 a page is about 9 MB).
+constexpr int kVectorPage = 2000;
+}  // namespace
+
 void DocumentRepository::ForEachVector(
     db::Transaction& tx, const std::string& model,
     const std::function<void(std::int64_t id, std::string_view vector)>& fn) {
-  auto r = tx.Exec("SELECT id, embedding::text FROM chunks WHERE model = $1 ORDER BY id", model);
-  for (int i = 0; i < r.Rows(); ++i) fn(r.Int(i, 0), r.View(i, 1));
+  std::int64_t after = 0;  // ids start at 1
+  for (;;) {
+    auto r = tx.Exec(
+        "SELECT id, embedding::text FROM chunks WHERE model = $1 AND id > $2 ORDER BY id "
+        "LIMIT $3",
+        model, after, kVectorPage);
+    for (int i = 0; i < r.Rows(); ++i) fn(r.Int(i, 0), r.View(i, 1));
+    if (r.Rows() < kVectorPage) return;
+    after = r.Int(r.Rows() - 1, 0);
+  }
+}
+
+std::vector<std::int64_t> DocumentRepository::VectorIds(db::Transaction& tx,
+                                                        const std::string& model) {
+  auto r = tx.Exec("SELECT id FROM chunks WHERE model = $1 ORDER BY id", model);
+  std::vector<std::int64_t> ids;
+  ids.reserve(static_cast<std::size_t>(r.Rows()));
+  for (int i = 0; i < r.Rows(); ++i) ids.push_back(r.Int(i, 0));
+  return ids;
+}
+
+void DocumentRepository::ForEachVectorOf(
+    db::Transaction& tx, const std::string& model, const std::vector<std::int64_t>& ids,
+    const std::function<void(std::int64_t id, std::string_view vector)>& fn) {
+  for (std::size_t at = 0; at < ids.size(); at += kVectorPage) {
+    const std::vector<std::int64_t> page(
+        ids.begin() + static_cast<std::ptrdiff_t>(at),
+        ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), at + kVectorPage)));
+    auto r = tx.Exec(
+        "SELECT id, embedding::text FROM chunks WHERE model = $1 AND id = ANY ($2::bigint[])",
+        model, page);
+    for (int i = 0; i < r.Rows(); ++i) fn(r.Int(i, 0), r.View(i, 1));
+  }
 }
 
 }  // namespace sloth::knowledge

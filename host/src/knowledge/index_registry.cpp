@@ -16,11 +16,17 @@ void IndexRegistry::Start(const std::string& database_url) {
       indexes_.InvalidateAll();
       return;
     }
+    // "tenant:host" is a change of chunks: every host catches up, this one too (it applied
+    // its change before the commit, so a catch-up since may have undone part of it, and a
+    // rollback leaves what it applied behind). "tenant" alone is a rebuild: drop.
     const auto colon = payload.find(':');
-    if (colon != std::string::npos && payload.substr(colon + 1) == host_id_)
-      return;  // our own change, already applied
     try {
-      indexes_.Invalidate(std::stoll(payload.substr(0, colon)));
+      const auto tenant = std::stoll(payload.substr(0, colon));
+      if (colon == std::string::npos) {
+        indexes_.Invalidate(tenant);
+      } else {
+        indexes_.Changed(tenant);
+      }
     } catch (const std::exception&) {
       indexes_.InvalidateAll();  // a payload we cannot read: be safe
     }

@@ -8,11 +8,20 @@
 #define NO_MANUAL_VECTORIZATION
 #include <hnswlib/hnswlib.h>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <shared_mutex>
 #include <string>
+
+#include <spdlog/spdlog.h>
 
 namespace sloth::knowledge {
 
@@ -74,25 +83,57 @@ class VectorIndex::Space final : public hnswlib::SpaceInterface<float> {
 VectorIndex::VectorIndex(std::string model, std::size_t dim, bool loading)
     : model_(std::move(model)), dim_(dim), loading_(loading) {}
 
-void VectorIndex::Loaded() {
-  if (!hnsw_ && live_ > kExactLimit) BuildGraph();
-  loading_ = false;
+VectorIndex::~VectorIndex() = default;
+VectorIndex::GraphBuild::GraphBuild() = default;
+VectorIndex::GraphBuild::~GraphBuild() = default;
+
+bool VectorIndex::GraphBuild::Take(const VectorIndex& index, std::size_t batch) {
+  batch_ids_.clear();
+  vectors_.clear();
+  for (; next_ < ids_.size() && batch_ids_.size() < batch; ++next_) {
+    const auto it = index.flat_pos_.find(ids_[next_]);
+    if (it == index.flat_pos_.end()) continue;  // removed since the start: in the log
+    const float* v = index.flat_.data() + it->second * index.dim_;
+    vectors_.insert(vectors_.end(), v, v + index.dim_);
+    batch_ids_.push_back(ids_[next_]);
+  }
+  return !batch_ids_.empty();
 }
 
-VectorIndex::~VectorIndex() = default;
+void VectorIndex::GraphBuild::Insert() {
+  for (std::size_t i = 0; i < batch_ids_.size(); ++i)
+    hnsw_->addPoint(vectors_.data() + i * dim_, static_cast<hnswlib::labeltype>(batch_ids_[i]));
+}
+
+namespace {
+
+// hnswlib updates a label it holds (and revives a deleted one) instead of adding it;
+// true when `id` was not counted before.
+bool AddToGraph(hnswlib::HierarchicalNSW<float>& g, std::int64_t id, const float* v) {
+  const auto held = g.label_lookup_.find(static_cast<hnswlib::labeltype>(id));
+  const bool counted = held != g.label_lookup_.end() && !g.isMarkedDeleted(held->second);
+  if (g.cur_element_count >= g.max_elements_) g.resizeIndex(g.max_elements_ * 2);
+  g.addPoint(v, static_cast<hnswlib::labeltype>(id));
+  return !counted;
+}
+
+bool RemoveFromGraph(hnswlib::HierarchicalNSW<float>& g, std::int64_t id) {
+  try {
+    g.markDelete(static_cast<hnswlib::labeltype>(id));
+    return true;
+  } catch (const std::runtime_error&) {
+    return false;  // not held (added by another host since the load), or deleted already
+  }
+}
+
+}  // namespace
 
 void VectorIndex::Add(std::int64_t id, const float* v) {
   if (hnsw_) {
-    // hnswlib updates a label it holds (and revives a deleted one) instead of adding it.
-    const auto held = hnsw_->label_lookup_.find(static_cast<hnswlib::labeltype>(id));
-    const bool counted =
-        held != hnsw_->label_lookup_.end() && !hnsw_->isMarkedDeleted(held->second);
-    if (hnsw_->cur_element_count >= hnsw_->max_elements_)
-      hnsw_->resizeIndex(hnsw_->max_elements_ * 2);
-    hnsw_->addPoint(v, static_cast<hnswlib::labeltype>(id));
-    if (!counted) ++live_;
+    if (AddToGraph(*hnsw_, id, v)) ++live_;
     return;
   }
+  if (building_) log_.push_back({id, std::vector<float>(v, v + dim_)});
   const auto [it, fresh] = flat_pos_.emplace(id, flat_ids_.size());
   if (!fresh) {
     std::copy(v, v + dim_, flat_.begin() + static_cast<std::ptrdiff_t>(it->second * dim_));
@@ -101,34 +142,64 @@ void VectorIndex::Add(std::int64_t id, const float* v) {
   flat_.insert(flat_.end(), v, v + dim_);
   flat_ids_.push_back(id);
   ++live_;
-  if (!loading_ && live_ > kExactLimit) BuildGraph();
+  if (!loading_ && live_ > kExactLimit) grown_ = true;
 }
 
-void VectorIndex::BuildGraph() {
-  // Sized for the index as it is (a rebuild after growth picks again): one that crossed the
-  // exact limit by growing is built for twice its size.
-  params_ = ParamsFor(loading_ ? live_ : live_ * 2);
-  space_ = std::make_unique<Space>(dim_);
-  hnsw_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(
-      space_.get(), live_ * 2, static_cast<std::size_t>(params_.m),
-      static_cast<std::size_t>(params_.ef_construction), 100);
-  for (std::size_t i = 0; i < flat_ids_.size(); ++i)
-    hnsw_->addPoint(flat_.data() + i * dim_, static_cast<hnswlib::labeltype>(flat_ids_[i]));
+bool VectorIndex::WantsGraph() const {
+  return !hnsw_ && !building_ && !loading_ && live_ > kExactLimit;
+}
+
+std::unique_ptr<VectorIndex::GraphBuild> VectorIndex::StartGraph() {
+  auto b = std::make_unique<GraphBuild>();
+  b->dim_ = dim_;
+  b->ids_ = flat_ids_;
+  // Sized for the index as it is: one that crossed the exact limit by growing is built for
+  // twice its size.
+  b->params_ = ParamsFor(grown_ ? live_ * 2 : live_);
+  b->space_ = std::make_unique<Space>(dim_);
+  b->hnsw_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+      b->space_.get(), live_ * 2, static_cast<std::size_t>(b->params_.m),
+      static_cast<std::size_t>(b->params_.ef_construction), 100);
+  building_ = true;
+  log_.clear();
+  return b;
+}
+
+void VectorIndex::FinishGraph(std::unique_ptr<GraphBuild> b) {
+  for (const auto& c : log_) {
+    if (c.vector.empty()) {
+      RemoveFromGraph(*b->hnsw_, c.id);
+    } else {
+      AddToGraph(*b->hnsw_, c.id, c.vector.data());
+    }
+  }
+  params_ = b->params_;
+  space_ = std::move(b->space_);
+  hnsw_ = std::move(b->hnsw_);
+  AbandonGraph();
   std::vector<float>().swap(flat_);
   std::vector<std::int64_t>().swap(flat_ids_);
   flat_pos_.clear();
 }
 
+void VectorIndex::AbandonGraph() {
+  building_ = false;
+  std::vector<Change>().swap(log_);
+}
+
+void VectorIndex::BuildGraph() {
+  auto b = StartGraph();
+  while (b->Take(*this, 1024)) b->Insert();
+  FinishGraph(std::move(b));
+}
+
 bool VectorIndex::Remove(std::int64_t id) {
   if (hnsw_) {
-    try {
-      hnsw_->markDelete(static_cast<hnswlib::labeltype>(id));
-    } catch (const std::runtime_error&) {
-      return false;  // not held (added by another host since the build)
-    }
+    if (!RemoveFromGraph(*hnsw_, id)) return false;
     --live_;
     return true;
   }
+  if (building_) log_.push_back({id, {}});
   const auto it = flat_pos_.find(id);
   if (it == flat_pos_.end()) return false;
   // The last vector takes the removed one's place.
@@ -193,21 +264,29 @@ struct VectorIndexes::Index {
   explicit Index(std::string model, std::size_t dim) : index(std::move(model), dim, true) {}
   VectorIndex index;
   std::shared_mutex mu;  // searches share it; changes take it alone
+  std::uint64_t seen = 0;  // announced changes it reflects (VectorIndexes::mu_)
 };
 
-VectorIndexes::~VectorIndexes() = default;
+VectorIndexes::~VectorIndexes() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  builder_cv_.notify_all();
+  if (builder_.joinable()) builder_.join();
+}
 
 std::vector<float> ParseRealArray(std::string_view s) {
   std::vector<float> v;
   if (s.size() < 2) return v;
-  s = s.substr(1, s.size() - 2);
-  std::string tmp;
-  while (!s.empty()) {
-    const auto comma = s.find(',');
-    tmp.assign(s.substr(0, comma));
-    v.push_back(std::strtof(tmp.c_str(), nullptr));
-    if (comma == std::string_view::npos) break;
-    s.remove_prefix(comma + 1);
+  const char* p = s.data() + 1;
+  const char* end = s.data() + s.size() - 1;  // the closing brace
+  while (p < end) {
+    float x = 0;
+    const auto [next, ec] = std::from_chars(p, end, x);
+    if (ec != std::errc()) break;  // not PostgreSQL's real[] text: the dimension check refuses it
+    v.push_back(x);
+    p = next + 1;  // past the comma
   }
   return v;
 }
@@ -218,19 +297,77 @@ std::shared_ptr<VectorIndexes::Index> VectorIndexes::Get(std::int64_t tenant) {
   return it == indexes_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<VectorIndexes::Index> VectorIndexes::Build(db::Transaction& tx,
-                                                           const std::string& model,
-                                                           std::size_t dim) {
+bool VectorIndexes::BehindLocked(std::int64_t tenant, const Index& idx) {
+  const auto it = changes_.find(tenant);
+  return it != changes_.end() && it->second != idx.seen;
+}
+
+std::shared_ptr<VectorIndexes::Index> VectorIndexes::Load(db::Transaction& tx,
+                                                          std::int64_t tenant,
+                                                          const std::string& model,
+                                                          std::size_t dim) {
+  std::uint64_t generation;
+  auto idx = std::make_shared<Index>(model, dim);
+  {
+    std::lock_guard lock(mu_);
+    generation = epoch_ + generations_[tenant];
+    idx->seen = changes_[tenant];
+    ++counts_.loads;
+  }
   // Only the model's own vectors: another model's (waiting for a re-embed) mean nothing
   // here, even when their dimension happens to match.
-  auto idx = std::make_shared<Index>(model, dim);
   DocumentRepository().ForEachVector(tx, model, [&](std::int64_t id, std::string_view text) {
     const auto v = ParseRealArray(text);
     if (v.size() != dim) return;  // the model's configuration changed under its name
     idx->index.Add(id, v.data());
   });
   idx->index.Loaded();
+  {
+    // A drop while loading means the load may have read vectors from before a rebuild
+    // committed: answer this search with it, but do not keep it.
+    std::lock_guard lock(mu_);
+    if (epoch_ + generations_[tenant] != generation) return idx;
+    indexes_[tenant] = idx;
+  }
+  QueueGraph(tenant, *idx);
   return idx;
+}
+
+void VectorIndexes::CatchUp(db::Transaction& tx, std::int64_t tenant, Index& idx) {
+  std::uint64_t seen;
+  {
+    std::lock_guard lock(mu_);
+    seen = changes_[tenant];  // before reading: a change announced meanwhile is caught next
+    ++counts_.catch_ups;
+  }
+  std::vector<std::int64_t> held;
+  {
+    std::shared_lock lock(idx.mu);
+    held = idx.index.Ids();
+  }
+  DocumentRepository docs;
+  const auto now = docs.VectorIds(tx, idx.index.model());
+  std::vector<std::int64_t> added, gone;
+  std::set_difference(now.begin(), now.end(), held.begin(), held.end(),
+                      std::back_inserter(added));
+  std::set_difference(held.begin(), held.end(), now.begin(), now.end(),
+                      std::back_inserter(gone));
+  std::vector<std::pair<std::int64_t, std::vector<float>>> fresh;
+  docs.ForEachVectorOf(tx, idx.index.model(), added,
+                       [&](std::int64_t id, std::string_view text) {
+                         auto v = ParseRealArray(text);
+                         if (v.size() == idx.index.dim()) fresh.emplace_back(id, std::move(v));
+                       });
+  {
+    std::unique_lock lock(idx.mu);
+    for (const auto id : gone) idx.index.Remove(id);
+    for (const auto& [id, v] : fresh) idx.index.Add(id, v.data());
+  }
+  {
+    std::lock_guard lock(mu_);
+    idx.seen = seen;
+  }
+  QueueGraph(tenant, idx);
 }
 
 std::vector<std::pair<float, std::int64_t>> VectorIndexes::Search(db::Transaction& tx,
@@ -238,29 +375,117 @@ std::vector<std::pair<float, std::int64_t>> VectorIndexes::Search(db::Transactio
                                                                   const std::string& model,
                                                                   const std::vector<float>& query,
                                                                   int k) {
+  auto fits = [&](const std::shared_ptr<Index>& idx) {
+    return idx && idx->index.model() == model && idx->index.dim() == query.size();
+  };
   auto idx = Get(tenant);
-  if (!idx || idx->index.model() != model || idx->index.dim() != query.size()) {
-    std::uint64_t generation;
+  bool behind = false;
+  if (fits(idx)) {
+    std::lock_guard lock(mu_);
+    behind = BehindLocked(tenant, *idx);
+  }
+  if (!fits(idx) || behind) {
+    std::shared_ptr<std::mutex> upkeep;
     {
       std::lock_guard lock(mu_);
-      generation = epoch_ + generations_[tenant];
+      auto& m = upkeep_[tenant];
+      if (!m) m = std::make_shared<std::mutex>();
+      upkeep = m;
     }
-    idx = Build(tx, model, query.size());
-    // An invalidation while building means the build may have read the rows from before a
-    // change just committed: answer this search with it, but do not keep it.
-    std::lock_guard lock(mu_);
-    if (epoch_ + generations_[tenant] == generation) indexes_[tenant] = idx;
+    // Whoever got here first loads or catches up; the rest find its work done.
+    std::lock_guard once(*upkeep);
+    idx = Get(tenant);
+    if (!fits(idx)) {
+      idx = Load(tx, tenant, model, query.size());
+    } else {
+      {
+        std::lock_guard lock(mu_);
+        behind = BehindLocked(tenant, *idx);
+      }
+      if (behind) CatchUp(tx, tenant, *idx);
+    }
   }
   std::shared_lock lock(idx->mu);
   return idx->index.Search(query.data(), k);
+}
+
+void VectorIndexes::QueueGraph(std::int64_t tenant, Index& idx) {
+  {
+    std::shared_lock lock(idx.mu);
+    if (!idx.index.WantsGraph()) return;
+  }
+  std::lock_guard lock(mu_);
+  if (stopping_ || !queued_.insert(tenant).second) return;
+  to_build_.push_back(tenant);
+  if (!builder_.joinable()) builder_ = std::thread([this] { BuildGraphs(); });
+  builder_cv_.notify_one();
+}
+
+void VectorIndexes::BuildGraphs() {
+  // Searches are answered by the exact scan meanwhile: requests come first (nice 10 for
+  // this thread alone; Linux gives each thread its own nice value).
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+  for (;;) {
+    std::int64_t tenant;
+    std::shared_ptr<Index> idx;
+    {
+      std::unique_lock lock(mu_);
+      builder_cv_.wait(lock, [&] { return stopping_ || !to_build_.empty(); });
+      if (stopping_) return;
+      tenant = to_build_.front();
+      to_build_.pop_front();
+      queued_.erase(tenant);
+      const auto it = indexes_.find(tenant);
+      if (it == indexes_.end()) continue;
+      idx = it->second;
+    }
+    std::unique_ptr<VectorIndex::GraphBuild> build;
+    {
+      std::unique_lock lock(idx->mu);
+      if (!idx->index.WantsGraph()) continue;
+      build = idx->index.StartGraph();
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    bool more = true, kept = true;
+    while (more) {
+      {
+        std::shared_lock lock(idx->mu);
+        more = build->Take(idx->index, 64);
+      }
+      build->Insert();
+      // Stopping, or the index was dropped: the graph would be of no use.
+      if (stopping_ || Get(tenant) != idx) {
+        kept = false;
+        break;
+      }
+    }
+    std::unique_lock lock(idx->mu);
+    if (!kept) {
+      idx->index.AbandonGraph();
+      continue;
+    }
+    idx->index.FinishGraph(std::move(build));
+    const auto size = idx->index.size();
+    lock.unlock();
+    {
+      std::lock_guard guard(mu_);
+      ++counts_.graphs;
+    }
+    spdlog::info("knowledge: tenant {}'s index of {} vectors has its graph ({:.1f} s)", tenant,
+                 size,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
 }
 
 void VectorIndexes::Add(std::int64_t tenant, const std::string& model, std::int64_t chunk_id,
                         const std::vector<float>& v) {
   auto idx = Get(tenant);
   if (!idx || idx->index.model() != model || v.size() != idx->index.dim()) return;
-  std::unique_lock lock(idx->mu);
-  idx->index.Add(chunk_id, v.data());
+  {
+    std::unique_lock lock(idx->mu);
+    idx->index.Add(chunk_id, v.data());
+  }
+  QueueGraph(tenant, *idx);
 }
 
 void VectorIndexes::Remove(std::int64_t tenant, const std::vector<std::int64_t>& ids) {
@@ -268,6 +493,11 @@ void VectorIndexes::Remove(std::int64_t tenant, const std::vector<std::int64_t>&
   if (!idx) return;
   std::unique_lock lock(idx->mu);
   for (const auto id : ids) idx->index.Remove(id);
+}
+
+void VectorIndexes::Changed(std::int64_t tenant) {
+  std::lock_guard lock(mu_);
+  ++changes_[tenant];
 }
 
 void VectorIndexes::Invalidate(std::int64_t tenant) {
@@ -284,6 +514,24 @@ void VectorIndexes::InvalidateAll() {
 
 bool VectorIndexes::Built(std::int64_t tenant) {
   return Get(tenant) != nullptr;
+}
+
+bool VectorIndexes::Behind(std::int64_t tenant) {
+  std::lock_guard lock(mu_);
+  const auto it = indexes_.find(tenant);
+  return it != indexes_.end() && BehindLocked(tenant, *it->second);
+}
+
+bool VectorIndexes::Graph(std::int64_t tenant) {
+  auto idx = Get(tenant);
+  if (!idx) return false;
+  std::shared_lock lock(idx->mu);
+  return idx->index.graph();
+}
+
+VectorIndexes::Counts VectorIndexes::counts() {
+  std::lock_guard lock(mu_);
+  return counts_;
 }
 
 std::vector<std::int64_t> VectorIndexes::Ids(std::int64_t tenant) {
