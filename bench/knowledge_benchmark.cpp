@@ -6,10 +6,15 @@
 //              (knowledge::VectorIndex: exact below its limit, HNSW above with the
 //              parameters ParamsFor picks): build time, recall@10 against the exact
 //              answer, p50/p99 query latency on one core
+//   restart    with a DATABASE_URL: the largest set written to a tenant's chunks, then a
+//              fresh set of indexes as after a restart: the first search's wait (the load
+//              from PostgreSQL), search latency while the graph is built on its thread, the
+//              time to the graph, and latency through it
 //
-//   knowledge_benchmark [MAX_CHUNKS, default 100000]
+//   knowledge_benchmark [MAX_CHUNKS, default 100000] [DATABASE_URL]
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -19,10 +24,14 @@
 #include <string>
 #include <vector>
 
+#include "db/migrations.hpp"
+#include "db/pool.hpp"
 #include "hashed_embedder.hpp"
 #include "knowledge/chunker.hpp"
 #include "knowledge/parsers.hpp"
 #include "knowledge/vector_index.hpp"
+#include "percentile.hpp"
+#include "tenants/tenant_repository.hpp"
 
 namespace {
 
@@ -103,6 +112,78 @@ double ReadBandwidth() {
     best = std::max(best, a.size() * sizeof(std::uint64_t) / s);
   }
   return best;
+}
+
+// A restart of a host whose tenant has `n` chunks of dimension `dim` in PostgreSQL.
+void Restart(const std::string& url, const std::vector<float>& vectors, std::size_t dim,
+             const std::vector<std::vector<float>>& queries) {
+  using namespace sloth;
+  db::PoolOptions po;
+  po.url = url;
+  po.size = 2;
+  db::Pool pool(po);
+  db::Migrator migrator(pool, db::BuiltinMigrations());
+  migrator.MigratePublic();
+  tenants::TenantRepository tenants(migrator);
+  const db::TenantId tenant{pool.InTransaction(
+      [&](db::Transaction& tx) { return tenants.Create(tx, "Restart bench").id; })};
+  const std::size_t n = vectors.size() / dim;
+  const std::string model = "bench-" + std::to_string(dim);
+  const auto w0 = Clock::now();
+  pool.InTenant(tenant, [&](db::Transaction& tx) {
+    const auto doc = tx.Exec(
+                           "INSERT INTO documents (kind, title, filename, format, size_bytes, "
+                           "storage_key, status) VALUES ('document', 'bench', 'bench.txt', "
+                           "'txt', 1, 'bench', 'completed') RETURNING id")
+                         .Int(0, 0);
+    std::vector<std::string> batch;
+    char num[32];
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string v = "{";
+      for (std::size_t k = 0; k < dim; ++k) {
+        const auto [end, ec] = std::to_chars(num, num + sizeof num, vectors[i * dim + k]);
+        v.append(num, end);
+        v += k + 1 < dim ? ',' : '}';
+      }
+      batch.push_back(std::move(v));
+      if (batch.size() == 1000 || i + 1 == n) {
+        tx.Exec(
+            "INSERT INTO chunks (document_id, position, text, tsv, embedding, model) "
+            "SELECT $1, p, 'chunk', ''::tsvector, v::real[], $2 "
+            "FROM unnest($3::text[]) WITH ORDINALITY AS t(v, p)",
+            doc, model, batch);
+        batch.clear();
+      }
+    }
+  });
+  std::fprintf(stderr, "restart: %zu vectors written in %.1f s\n", n, Seconds(w0));
+
+  knowledge::VectorIndexes indexes;  // as a host has them after a restart: none loaded
+  auto search = [&](const std::vector<float>& q) {
+    const auto t = Clock::now();
+    pool.InTenant(tenant, db::kReadOnly, [&](db::Transaction& tx) {
+      return indexes.Search(tx, tenant.value, model, q, 10);
+    });
+    return Seconds(t) * 1000;
+  };
+  const auto t0 = Clock::now();
+  const double first_ms = search(queries[0]);
+  std::vector<double> during;
+  for (std::size_t i = 1; !indexes.Graph(tenant.value); ++i)
+    during.push_back(search(queries[i % queries.size()]));
+  const double graph_s = Seconds(t0);
+  std::vector<double> after;
+  for (const auto& q : queries) after.push_back(search(q));
+  std::sort(during.begin(), during.end());
+  std::sort(after.begin(), after.end());
+  using sloth::bench::Pct;
+  std::printf(
+      "\n| chunks in PostgreSQL | first search after a restart s | searches while the graph "
+      "is built | their p50 / p99 ms | graph ready after s | through the graph p50 / p99 ms "
+      "|\n|---|---|---|---|---|---|\n");
+  std::printf("| %zu | %.2f | %zu | %.1f / %.1f | %.1f | %.2f / %.2f |\n", n, first_ms / 1000,
+              during.size(), Pct(during, 0.5), Pct(during, 0.99), graph_s, Pct(after, 0.5),
+              Pct(after, 0.99));
 }
 
 }  // namespace
@@ -233,5 +314,11 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   std::printf("\n(text: %zu sentences of tests/testdata/eval, varied)\n", text.sentences());
+  if (argc > 2) {
+    std::vector<std::vector<float>> qs;
+    std::mt19937 qrng(8);
+    for (int q = 0; q < 200; ++q) qs.push_back(embedder.Embed(text.Chunk(qrng)));
+    Restart(argv[2], vectors, kDim, qs);
+  }
   return 0;
 }

@@ -20,6 +20,7 @@
 #include "jobs/job_queue.hpp"
 #include "support/host_process.hpp"
 #include "support/test_db.hpp"
+#include "support/wait.hpp"
 
 namespace sloth::channels {
 namespace {
@@ -834,12 +835,20 @@ TEST(ChannelsProcessTest, TwoHostsRunEveryJobOnceCountedByHandlerCalls) {
   double runs[2][3] = {};
   const char* kinds[3] = {"kind=\"channels.process\"", "kind=\"channels.answer\"",
                           "kind=\"channels.send\""};
-  for (int h = 0; h < 2; ++h) {
-    const std::string m = testing::HttpGet(ports[h], "/metrics").body;
-    for (int k = 0; k < 3; ++k)
-      runs[h][k] = CounterSum(m, "sloth_jobs_processed_total", {kinds[k]});
-    EXPECT_EQ(CounterSum(m, "sloth_jobs_processed_total", {"outcome=\"dead\""}), 0) << m;
-  }
+  // A worker counts its job after the job's commit, so the job it enqueued can be done by
+  // the other host first: the counts are read until they settle (or a bound passes).
+  auto read = [&] {
+    bool settled = true;
+    for (int h = 0; h < 2; ++h) {
+      const std::string m = testing::HttpGet(ports[h], "/metrics").body;
+      for (int k = 0; k < 3; ++k)
+        runs[h][k] = CounterSum(m, "sloth_jobs_processed_total", {kinds[k]});
+      EXPECT_EQ(CounterSum(m, "sloth_jobs_processed_total", {"outcome=\"dead\""}), 0) << m;
+    }
+    for (int k = 0; k < 3; ++k) settled = settled && runs[0][k] + runs[1][k] >= kChats;
+    return settled;
+  };
+  testing::WaitUntil(read, 10s);
   for (int k = 0; k < 3; ++k) {
     EXPECT_EQ(runs[0][k] + runs[1][k], kChats) << kinds[k];
   }

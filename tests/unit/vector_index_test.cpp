@@ -126,9 +126,9 @@ TEST(VectorIndex, ChangesWhileTheGraphIsBuiltReachTheGraph) {
     ASSERT_TRUE(build->Take(index, 256));
     build->Insert();
   }
-  EXPECT_TRUE(index.Remove(3));           // taken already
-  EXPECT_TRUE(index.Remove(10050));       // not taken yet
-  index.Add(7, vs[kN].data());            // id 7 now holds another vector
+  EXPECT_TRUE(index.Remove(3));      // taken already
+  EXPECT_TRUE(index.Remove(10050));  // not taken yet
+  index.Add(7, vs[kN].data());       // id 7 now holds another vector
   for (std::size_t i = kN + 1; i < kN + 50; ++i)
     index.Add(static_cast<std::int64_t>(i), vs[i].data());
   EXPECT_EQ(index.Search(vs[kN].data(), 1)[0].second, 7);

@@ -175,15 +175,15 @@ std::vector<StoreResult> Inbound::Write(std::int64_t tenant,
     }
     if (!statuses.empty()) conversations.MarkEventsProcessed(tx, statuses);
     // One job per chat with new messages; the burst window lets a quick sequence of
-    // messages from one chat be answered together.
-    std::vector<nlohmann::json> jobs;
-    for (const auto& [integration, chat] : chats)
-      jobs.push_back({{"integration_id", integration}, {"chat_id", chat}});
+    // messages from one chat be answered together. Each goes with the COMMIT (one statement
+    // per job, planned once, rather than one over an array that PostgreSQL plans every time).
     jobs::EnqueueOptions o;
     o.queue = "channels";
     o.tenant_id = tenant;
     o.delay = burst_window_;
-    jobs::EnqueueMany(tx, "channels.process", jobs, o);
+    for (const auto& [integration, chat] : chats)
+      jobs::EnqueueAtCommit(tx, "channels.process",
+                            {{"integration_id", integration}, {"chat_id", chat}}, o);
     for (const auto& [integration, n] : received)
       integrations::IntegrationRepository().AddReceived(tx, integration, n);
     return out;

@@ -7,75 +7,42 @@ namespace sloth::jobs {
 
 namespace {
 
-// `source` yields the payloads as rows (p text, n order) from parameter $3.
-std::string InsertSql(const std::string& source) {
-  // One round trip: the insert and the notification (delivered at commit, never for a
-  // rollback, and only when a job was actually added). Only a job that becomes the queue's
-  // earliest notifies — one due now with none due before it, or a delayed one due before
-  // every other (workers then sleep until its due time, WorkerPool::Loop): while jobs wait,
-  // workers are busy and claim again after each job, and NOTIFY serialises every notifying
-  // commit of the database on one lock. The price is
-  // a race — a worker that found the queue empty just before this commit sleeps until its
-  // poll (jobs.poll_ms) — a bounded delay, never a lost job. Several jobs added by one
-  // statement notify once: PostgreSQL folds equal notifications of a transaction.
-  return "WITH added AS (INSERT INTO public.jobs (queue, kind, payload, tenant_id, unique_key, "
-         "run_at, max_attempts) SELECT $1, $2, p::jsonb, $4, $5, now() + make_interval(secs => "
-         "$6::double precision / 1000), $7 FROM " +
-         source +
-         " ORDER BY n ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING "
-         "RETURNING id, run_at) SELECT id, CASE WHEN NOT EXISTS (SELECT 1 FROM public.jobs j "
-         "WHERE j.queue = $1 AND j.state = 'queued' AND j.run_at <= added.run_at) THEN "
-         "pg_notify($8, $1) END FROM added";
-}
-
-// A single job (nearly every enqueue) has a statement of its own: over an array parameter
-// PostgreSQL expects 100 rows in the generic plan and so planned the statement afresh on
-// every execution.
-const std::string& InsertOneSql() {
-  static const std::string sql = InsertSql("(SELECT $3::text AS p, 1 AS n) AS x");
+// One job, in one round trip: the insert and the notification (delivered at commit, never
+// for a rollback, and only when a job was actually added). Only a job that becomes the
+// queue's earliest notifies — one due now with none due before it, or a delayed one due
+// before every other (workers then sleep until its due time, WorkerPool::Loop): while jobs
+// wait, workers are busy and claim again after each job, and NOTIFY serialises every
+// notifying commit of the database on one lock. The price is a race — a worker that found
+// the queue empty just before this commit sleeps until its poll (jobs.poll_ms) — a bounded
+// delay, never a lost job. Several jobs added by one transaction notify once: PostgreSQL
+// folds equal notifications of a transaction. One job per statement, never an array of them:
+// over an array parameter PostgreSQL expects 100 rows in the generic plan and so plans the
+// statement afresh on every execution.
+const std::string& InsertSql() {
+  static const std::string sql =
+      "WITH added AS (INSERT INTO public.jobs (queue, kind, payload, tenant_id, unique_key, "
+      "run_at, max_attempts) VALUES ($1, $2, $3::jsonb, $4, $5, now() + make_interval(secs => "
+      "$6::double precision / 1000), $7) ON CONFLICT (queue, unique_key) WHERE unique_key IS "
+      "NOT NULL DO NOTHING RETURNING id, run_at) SELECT id, CASE WHEN NOT EXISTS (SELECT 1 "
+      "FROM public.jobs j WHERE j.queue = $1 AND j.state = 'queued' AND j.run_at <= "
+      "added.run_at) THEN pg_notify($8, $1) END FROM added";
   return sql;
-}
-
-// Inserts one job per payload; returns the new ids (none for a payload whose unique key
-// already exists).
-std::vector<std::int64_t> Insert(db::Transaction& tx, const std::string& kind,
-                                 const std::vector<std::string>& payloads,
-                                 const EnqueueOptions& o) {
-  static const std::string many = InsertSql("unnest($3::text[]) WITH ORDINALITY AS x(p, n)");
-  auto r = payloads.size() == 1
-               ? tx.Exec(InsertOneSql(), o.queue, kind, payloads.front(), o.tenant_id, o.unique_key,
-                         o.delay.count(), o.max_attempts, kNotifyChannel)
-               : tx.Exec(many, o.queue, kind, payloads, o.tenant_id, o.unique_key, o.delay.count(),
-                         o.max_attempts, kNotifyChannel);
-  std::vector<std::int64_t> ids;
-  for (int i = 0; i < r.Rows(); ++i) ids.push_back(r.Int(i, 0));
-  return ids;
 }
 
 }  // namespace
 
 std::optional<std::int64_t> Enqueue(db::Transaction& tx, const std::string& kind,
                                     const nlohmann::json& payload, const EnqueueOptions& o) {
-  const auto ids = Insert(tx, kind, {payload.dump()}, o);
-  if (ids.empty()) return std::nullopt;
-  return ids.front();
+  auto r = tx.Exec(InsertSql(), o.queue, kind, payload.dump(), o.tenant_id, o.unique_key,
+                   o.delay.count(), o.max_attempts, kNotifyChannel);
+  if (r.Empty()) return std::nullopt;
+  return r.Int(0, 0);
 }
 
 void EnqueueAtCommit(db::Transaction& tx, const std::string& kind, const nlohmann::json& payload,
                      const EnqueueOptions& o) {
-  tx.AtCommit(InsertOneSql(), o.queue, kind, payload.dump(), o.tenant_id, o.unique_key,
+  tx.AtCommit(InsertSql(), o.queue, kind, payload.dump(), o.tenant_id, o.unique_key,
               o.delay.count(), o.max_attempts, kNotifyChannel);
-}
-
-std::size_t EnqueueMany(db::Transaction& tx, const std::string& kind,
-                        const std::vector<nlohmann::json>& payloads, const EnqueueOptions& o) {
-  if (payloads.empty()) return 0;
-  if (o.unique_key && payloads.size() > 1)
-    throw std::invalid_argument("EnqueueMany: one unique key cannot name several jobs");
-  std::vector<std::string> texts;
-  texts.reserve(payloads.size());
-  for (const auto& p : payloads) texts.push_back(p.dump());
-  return Insert(tx, kind, texts, o).size();
 }
 
 std::optional<Job> JobStore::Claim(db::Connection& c, const std::string& queue,

@@ -36,11 +36,6 @@ std::optional<std::int64_t> Enqueue(db::Transaction& tx, const std::string& kind
 // no id: the last statement of a transaction holding locks others wait for.
 void EnqueueAtCommit(db::Transaction& tx, const std::string& kind, const nlohmann::json& payload,
                      const EnqueueOptions& options = {});
-// One job per payload, all with `options` (which must not carry a unique key), in one
-// statement. Returns how many were added.
-std::size_t EnqueueMany(db::Transaction& tx, const std::string& kind,
-                        const std::vector<nlohmann::json>& payloads,
-                        const EnqueueOptions& options = {});
 
 struct Job {
   std::int64_t id = 0;

@@ -201,15 +201,19 @@ constexpr int kVectorPage = 2000;
 void DocumentRepository::ForEachVector(
     db::Transaction& tx, const std::string& model,
     const std::function<void(std::int64_t id, std::string_view vector)>& fn) {
+  // A page's ids first, then their vectors: only those rows turn into text, whatever plan
+  // PostgreSQL picks (without statistics, as after a bulk upload, it sorted every row of the
+  // model with its vector's text for each page: 1.6 s a page at 100k chunks).
   std::int64_t after = 0;  // ids start at 1
   for (;;) {
-    auto r = tx.Exec(
-        "SELECT id, embedding::text FROM chunks WHERE model = $1 AND id > $2 ORDER BY id "
-        "LIMIT $3",
-        model, after, kVectorPage);
-    for (int i = 0; i < r.Rows(); ++i) fn(r.Int(i, 0), r.View(i, 1));
-    if (r.Rows() < kVectorPage) return;
-    after = r.Int(r.Rows() - 1, 0);
+    auto r = tx.Exec("SELECT id FROM chunks WHERE model = $1 AND id > $2 ORDER BY id LIMIT $3",
+                     model, after, kVectorPage);
+    if (r.Empty()) return;
+    std::vector<std::int64_t> page;
+    page.reserve(static_cast<std::size_t>(r.Rows()));
+    for (int i = 0; i < r.Rows(); ++i) page.push_back(r.Int(i, 0));
+    ForEachVectorOf(tx, model, page, fn);
+    after = page.back();
   }
 }
 

@@ -106,7 +106,7 @@ class DocumentRepository {
                                        const std::string& stop_words);
   // The chunks of `ids` with their document, in no particular order; missing ids are skipped.
   std::vector<ChunkSource> Sources(db::Transaction& tx, const std::vector<std::int64_t>& ids);
-  // Every vector `model` made, in id order (loading a vector index).
+  // Every vector `model` made (loading a vector index).
   void ForEachVector(db::Transaction& tx, const std::string& model,
                      const std::function<void(std::int64_t id, std::string_view vector)>& fn);
   // The ids of every chunk `model` embedded, ascending (bringing an index up to date).

@@ -263,7 +263,7 @@ std::vector<std::int64_t> VectorIndex::Ids() const {
 struct VectorIndexes::Index {
   explicit Index(std::string model, std::size_t dim) : index(std::move(model), dim, true) {}
   VectorIndex index;
-  std::shared_mutex mu;  // searches share it; changes take it alone
+  std::shared_mutex mu;    // searches share it; changes take it alone
   std::uint64_t seen = 0;  // announced changes it reflects (VectorIndexes::mu_)
 };
 
@@ -302,8 +302,7 @@ bool VectorIndexes::BehindLocked(std::int64_t tenant, const Index& idx) {
   return it != changes_.end() && it->second != idx.seen;
 }
 
-std::shared_ptr<VectorIndexes::Index> VectorIndexes::Load(db::Transaction& tx,
-                                                          std::int64_t tenant,
+std::shared_ptr<VectorIndexes::Index> VectorIndexes::Load(db::Transaction& tx, std::int64_t tenant,
                                                           const std::string& model,
                                                           std::size_t dim) {
   std::uint64_t generation;
@@ -348,16 +347,13 @@ void VectorIndexes::CatchUp(db::Transaction& tx, std::int64_t tenant, Index& idx
   DocumentRepository docs;
   const auto now = docs.VectorIds(tx, idx.index.model());
   std::vector<std::int64_t> added, gone;
-  std::set_difference(now.begin(), now.end(), held.begin(), held.end(),
-                      std::back_inserter(added));
-  std::set_difference(held.begin(), held.end(), now.begin(), now.end(),
-                      std::back_inserter(gone));
+  std::set_difference(now.begin(), now.end(), held.begin(), held.end(), std::back_inserter(added));
+  std::set_difference(held.begin(), held.end(), now.begin(), now.end(), std::back_inserter(gone));
   std::vector<std::pair<std::int64_t, std::vector<float>>> fresh;
-  docs.ForEachVectorOf(tx, idx.index.model(), added,
-                       [&](std::int64_t id, std::string_view text) {
-                         auto v = ParseRealArray(text);
-                         if (v.size() == idx.index.dim()) fresh.emplace_back(id, std::move(v));
-                       });
+  docs.ForEachVectorOf(tx, idx.index.model(), added, [&](std::int64_t id, std::string_view text) {
+    auto v = ParseRealArray(text);
+    if (v.size() == idx.index.dim()) fresh.emplace_back(id, std::move(v));
+  });
   {
     std::unique_lock lock(idx.mu);
     for (const auto id : gone) idx.index.Remove(id);
