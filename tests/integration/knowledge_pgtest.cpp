@@ -449,12 +449,12 @@ TEST_F(KnowledgeTest, ALargeIndexAnswersAtOnceAndGetsItsGraphOnAThreadOfItsOwn) 
                        .Int(0, 0);
     const std::string schema = "tenant_" + std::to_string(t);
     tx.Exec("INSERT INTO " + schema +
-            ".chunks (document_id, position, text, tsv, embedding, model) "
-            "SELECT c.document_id, 1000 + g, 'filler', to_tsvector('simple', 'filler'), "
-            "(SELECT array_agg(x / norm)::real[] FROM (SELECT x, sqrt(sum(x * x) OVER ()) "
-            "AS norm FROM (SELECT random() - 0.5 AS x FROM generate_series(1, 64) WHERE g > 0) "
-            "r) u), c.model FROM (SELECT document_id, model FROM " +
-            schema + ".chunks LIMIT 1) c, generate_series(1, $1) g",
+                ".chunks (document_id, position, text, tsv, embedding, model) "
+                "SELECT c.document_id, 1000 + g, 'filler', to_tsvector('simple', 'filler'), "
+                "(SELECT array_agg(x / norm)::real[] FROM (SELECT x, sqrt(sum(x * x) OVER ()) "
+                "AS norm FROM (SELECT random() - 0.5 AS x FROM generate_series(1, 64) WHERE g > 0) "
+                "r) u), c.model FROM (SELECT document_id, model FROM " +
+                schema + ".chunks LIMIT 1) c, generate_series(1, $1) g",
             static_cast<std::int64_t>(knowledge::kExactLimit + 50));
     return t;
   });
