@@ -122,8 +122,9 @@ class VectorIndex::GraphBuild {
   // Copies the next `batch` of the index's vectors still held (the caller holds the index's
   // lock, shared is enough); false when every id was taken.
   bool Take(const VectorIndex& index, std::size_t batch);
-  // Adds what Take copied to the graph, which nothing else touches yet.
-  void Insert();
+  // Adds what Take copied to the graph, which nothing else touches yet, on `threads`
+  // threads (hnswlib inserts concurrently); they share the caller's nice value.
+  void Insert(unsigned threads = 1);
 
  private:
   friend class VectorIndex;
