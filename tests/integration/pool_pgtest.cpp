@@ -1,10 +1,13 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <limits>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "db/binary.hpp"
 #include "db/listener.hpp"
 #include "db/pool.hpp"
 #include "support/test_db.hpp"
@@ -391,6 +394,37 @@ TEST(PoolTest, AConnectionFoundDeadByTheFirstStatementIsReplaced) {
       TenantId{1}, [](Transaction& tx) { return tx.Exec("SELECT pg_backend_pid()").Int(0, 0); });
   EXPECT_NE(pid, pid2);
   EXPECT_GE(pool.Stats().reconnects, 1u);
+}
+
+// Binary results as PostgreSQL sends them, read back by db/binary.hpp: first in a
+// transaction's opening pipeline, then as a plain statement, prepared or not.
+TEST(PoolTest, BinaryResultsReadBackWhatTheServerHolds) {
+  testing::TestDatabase db;
+  for (const bool prepared : {true, false}) {
+    auto o = Options(db.url(), 1);
+    o.prepared_statements = prepared;
+    Pool pool(o);
+    pool.InTransaction(kReadOnly, [](Transaction& tx) {
+      const char* sql =
+          "SELECT $1::bigint, ARRAY[1.5, -2, 3e-5, 'Infinity']::real[], ARRAY[1, NULL]::real[], "
+          "'{}'::real[], '{{1,2},{3,4}}'::real[], ARRAY[1, 2]::float8[]";
+      for (int run = 0; run < 2; ++run) {  // the opening pipeline, then a statement alone
+        const auto r = tx.ExecBinary(sql, std::int64_t{-5000000000});
+        EXPECT_EQ(binary::Int8(r.View(0, 0)), -5000000000);
+        std::vector<float> v;
+        ASSERT_TRUE(binary::Float4Array(r.View(0, 1), v));
+        EXPECT_EQ(v,
+                  (std::vector<float>{1.5f, -2.0f, 3e-5f, std::numeric_limits<float>::infinity()}));
+        EXPECT_FALSE(binary::Float4Array(r.View(0, 2), v));  // a NULL element
+        EXPECT_TRUE(binary::Float4Array(r.View(0, 3), v));
+        EXPECT_TRUE(v.empty());
+        EXPECT_FALSE(binary::Float4Array(r.View(0, 4), v));                // two dimensions
+        EXPECT_FALSE(binary::Float4Array(r.View(0, 5), v));                // double precision
+        EXPECT_FALSE(binary::Float4Array(r.View(0, 1).substr(0, 27), v));  // cut short
+        EXPECT_THROW(binary::Int8(r.View(0, 0).substr(1)), Error);
+      }
+    });
+  }
 }
 
 TEST(ListenerTest, DeliversNotificationsCommittedByOthers) {

@@ -119,7 +119,8 @@ Param::Param(const std::vector<std::string>& values) {
   value_ = s + "}";
 }
 
-Result Connection::ExecParams(std::string_view sql, const Param* params, std::size_t count) {
+Result Connection::ExecParams(std::string_view sql, const Param* params, std::size_t count,
+                              bool binary) {
   std::vector<const char*> values(count);
   for (std::size_t i = 0; i < count; ++i) {
     values[i] = params[i].value() ? params[i].value()->c_str() : nullptr;
@@ -130,10 +131,10 @@ Result Connection::ExecParams(std::string_view sql, const Param* params, std::si
   if (prepare_) {
     const std::string& name = Prepared(text, n);
     r = PQexecPrepared(conn_, name.c_str(), n, count ? values.data() : nullptr, nullptr, nullptr,
-                       0);
+                       binary ? 1 : 0);
   } else {
     r = PQexecParams(conn_, text.c_str(), n, nullptr, count ? values.data() : nullptr, nullptr,
-                     nullptr, 0);
+                     nullptr, binary ? 1 : 0);
   }
   last_used_ = std::chrono::steady_clock::now();
   const auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
@@ -189,9 +190,10 @@ std::vector<int> Connection::SendPipeline(const std::vector<Statement>& statemen
           results = 2;
         }
       }
-      ok = PQsendQueryPrepared(conn_, name.c_str(), n, v, nullptr, nullptr, 0);
+      ok = PQsendQueryPrepared(conn_, name.c_str(), n, v, nullptr, nullptr, st.binary ? 1 : 0);
     } else {
-      ok = PQsendQueryParams(conn_, st.sql.c_str(), n, nullptr, v, nullptr, nullptr, 0);
+      ok = PQsendQueryParams(conn_, st.sql.c_str(), n, nullptr, v, nullptr, nullptr,
+                             st.binary ? 1 : 0);
     }
     if (ok != 1) Broken("cannot queue a statement");
     expected.push_back(results);

@@ -72,6 +72,9 @@ class Row;
 struct Statement {
   std::string sql;
   std::vector<Param> params;
+  // Results in PostgreSQL's binary format (db/binary.hpp reads them): for bulk reads whose
+  // text costs more than the data (384 floats: ~30 µs to print as text, ~10 to parse).
+  bool binary = false;
 };
 
 class Result {
@@ -140,7 +143,14 @@ class Connection {
     const Param params[] = {Param(args)..., Param(nullptr)};
     return ExecParams(sql, params, sizeof...(Args));
   }
-  Result ExecParams(std::string_view sql, const Param* params, std::size_t count);
+  // Same, results in binary format (Statement::binary).
+  template <typename... Args>
+  Result ExecBinary(std::string_view sql, const Args&... args) {
+    const Param params[] = {Param(args)..., Param(nullptr)};
+    return ExecParams(sql, params, sizeof...(Args), true);
+  }
+  Result ExecParams(std::string_view sql, const Param* params, std::size_t count,
+                    bool binary = false);
   // Runs a script of several statements (migrations). No parameters.
   void ExecScript(const std::string& sql);
 

@@ -103,6 +103,12 @@ class Transaction {
     if (!opening_.empty()) return Open({Statement{std::string(sql), {Param(args)...}}});
     return conn_->Exec(sql, args...);
   }
+  // Same, results in binary format (Statement::binary).
+  template <typename... Args>
+  Result ExecBinary(std::string_view sql, const Args&... args) {
+    if (!opening_.empty()) return Open({Statement{std::string(sql), {Param(args)...}, true}});
+    return conn_->ExecBinary(sql, args...);
+  }
   // Queues a statement whose result nobody reads to travel with the COMMIT, in its round
   // trip. If it fails, nothing of the transaction commits and Commit() throws its error:
   // a statement that must refuse the whole transaction raises. Read-write transactions only.

@@ -107,14 +107,15 @@ class DocumentRepository {
   // The chunks of `ids` with their document, in no particular order; missing ids are skipped.
   std::vector<ChunkSource> Sources(db::Transaction& tx, const std::vector<std::int64_t>& ids);
   // Every vector `model` made (loading a vector index).
-  void ForEachVector(db::Transaction& tx, const std::string& model,
-                     const std::function<void(std::int64_t id, std::string_view vector)>& fn);
+  void ForEachVector(
+      db::Transaction& tx, const std::string& model,
+      const std::function<void(std::int64_t id, const std::vector<float>& vector)>& fn);
   // The ids of every chunk `model` embedded, ascending (bringing an index up to date).
   std::vector<std::int64_t> VectorIds(db::Transaction& tx, const std::string& model);
   // The vectors `model` made of `ids` still there, in no particular order.
-  void ForEachVectorOf(db::Transaction& tx, const std::string& model,
-                       const std::vector<std::int64_t>& ids,
-                       const std::function<void(std::int64_t id, std::string_view vector)>& fn);
+  void ForEachVectorOf(
+      db::Transaction& tx, const std::string& model, const std::vector<std::int64_t>& ids,
+      const std::function<void(std::int64_t id, const std::vector<float>& vector)>& fn);
 };
 
 // real[] in PostgreSQL's text form.

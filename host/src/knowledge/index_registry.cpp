@@ -4,8 +4,9 @@
 
 namespace sloth::knowledge {
 
-IndexRegistry::IndexRegistry()
-    : host_id_(std::to_string(getpid()) + "-" +
+IndexRegistry::IndexRegistry(std::size_t exact_limit)
+    : indexes_(exact_limit),
+      host_id_(std::to_string(getpid()) + "-" +
                std::to_string(reinterpret_cast<std::uintptr_t>(this))) {}
 
 void IndexRegistry::Start(const std::string& database_url) {

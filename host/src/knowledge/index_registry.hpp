@@ -18,7 +18,8 @@ namespace sloth::knowledge {
 
 class IndexRegistry {
  public:
-  IndexRegistry();
+  // `exact_limit`: vectors up to which an index is searched exactly (VectorIndex).
+  explicit IndexRegistry(std::size_t exact_limit = kExactLimit);
   ~IndexRegistry() { Stop(); }
 
   // `database_url`: a direct connection for LISTEN; empty = this host alone.

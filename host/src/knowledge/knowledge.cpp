@@ -9,6 +9,7 @@ Knowledge::Knowledge(db::Pool& pool, plugins::PluginManager& plugins, storage::B
     : pool_(pool),
       options_(std::move(options)),
       models_(plugins, options_.embedder_plugin, options_.embedding_models),
+      indexes_(options_.exact_search_limit),
       settings_(models_, options_.chunks),
       uploads_(blobs, indexes_, options_.max_upload_bytes),
       ingestion_(pool, blobs, models_, settings_, indexes_, plugins, options_.vision_plugin,

@@ -26,7 +26,10 @@ config::Field KnowledgeConfig::Schema() {
        Int("max_pdf_pages", 2000, 1, 100000, "pages of a PDF that are read, at most"),
        Int("parse_seconds", 60, 1, 3600, "time one document's text extraction may take"),
        Int("chunk_size", 1000, 100, 20000, "characters per chunk"),
-       Int("chunk_overlap", 200, 0, 5000, "characters shared by neighbouring chunks")},
+       Int("chunk_overlap", 200, 0, 5000, "characters shared by neighbouring chunks"),
+       Int("exact_search_limit", static_cast<std::int64_t>(kExactLimit), 100, 1000000,
+           "vectors up to which an organisation's index is searched exactly; past it a graph "
+           "is built (in the background) and searched")},
       "documents and retrieval");
 }
 
@@ -54,6 +57,7 @@ KnowledgeConfig KnowledgeConfig::Read(const YAML::Node& kn, const std::string& f
   c.parse.time_budget = std::chrono::seconds(kn["parse_seconds"].as<int>());
   c.chunk_size = kn["chunk_size"].as<std::size_t>();
   c.chunk_overlap = kn["chunk_overlap"].as<std::size_t>();
+  c.exact_search_limit = kn["exact_search_limit"].as<std::size_t>();
   return c;
 }
 
@@ -69,6 +73,7 @@ KnowledgeOptions KnowledgeConfig::Options(const std::string& database_url) const
   }
   o.vision_plugin = vision_plugin;
   o.chunks = {chunk_size, chunk_overlap};
+  o.exact_search_limit = exact_search_limit;
   o.parse = parse;
   return o;
 }

@@ -28,6 +28,7 @@ struct KnowledgeConfig {
   ParseLimits parse;
   std::size_t chunk_size = 1000;
   std::size_t chunk_overlap = 200;
+  std::size_t exact_search_limit = kExactLimit;
   // Deprecated: storage.plugin; honoured (with a warning) when storage.plugin is unset.
   std::string storage_plugin;
 

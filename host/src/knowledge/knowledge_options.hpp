@@ -9,6 +9,7 @@
 
 #include "knowledge/chunker.hpp"
 #include "knowledge/parsers.hpp"
+#include "knowledge/vector_index.hpp"
 
 namespace sloth::knowledge {
 
@@ -28,7 +29,8 @@ struct KnowledgeOptions {
   std::string vision_plugin;  // empty: photos are stored without analysis
   std::size_t max_upload_bytes = 20u << 20;
   ChunkOptions chunks;
-  ParseLimits parse;  // what extracting one document's text may cost
+  std::size_t exact_search_limit = kExactLimit;  // an index past it is searched by its graph
+  ParseLimits parse;                             // what extracting one document's text may cost
 };
 
 }  // namespace sloth::knowledge

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -81,8 +80,8 @@ class VectorIndex::Space final : public hnswlib::SpaceInterface<float> {
   std::size_t dim_;
 };
 
-VectorIndex::VectorIndex(std::string model, std::size_t dim, bool loading)
-    : model_(std::move(model)), dim_(dim), loading_(loading) {}
+VectorIndex::VectorIndex(std::string model, std::size_t dim, bool loading, std::size_t exact_limit)
+    : model_(std::move(model)), dim_(dim), loading_(loading), exact_limit_(exact_limit) {}
 
 VectorIndex::~VectorIndex() = default;
 VectorIndex::GraphBuild::GraphBuild() = default;
@@ -158,11 +157,11 @@ void VectorIndex::Add(std::int64_t id, const float* v) {
   flat_.insert(flat_.end(), v, v + dim_);
   flat_ids_.push_back(id);
   ++live_;
-  if (!loading_ && live_ > kExactLimit) grown_ = true;
+  if (!loading_ && live_ > exact_limit_) grown_ = true;
 }
 
 bool VectorIndex::WantsGraph() const {
-  return !hnsw_ && !building_ && !loading_ && live_ > kExactLimit;
+  return !hnsw_ && !building_ && !loading_ && live_ > exact_limit_;
 }
 
 std::unique_ptr<VectorIndex::GraphBuild> VectorIndex::StartGraph() {
@@ -277,7 +276,8 @@ std::vector<std::int64_t> VectorIndex::Ids() const {
 }
 
 struct VectorIndexes::Index {
-  explicit Index(std::string model, std::size_t dim) : index(std::move(model), dim, true) {}
+  Index(std::string model, std::size_t dim, std::size_t exact_limit)
+      : index(std::move(model), dim, true, exact_limit) {}
   VectorIndex index;
   std::shared_mutex mu;    // searches share it; changes take it alone
   std::uint64_t seen = 0;  // announced changes it reflects (VectorIndexes::mu_)
@@ -290,21 +290,6 @@ VectorIndexes::~VectorIndexes() {
   }
   builder_cv_.notify_all();
   if (builder_.joinable()) builder_.join();
-}
-
-std::vector<float> ParseRealArray(std::string_view s) {
-  std::vector<float> v;
-  if (s.size() < 2) return v;
-  const char* p = s.data() + 1;
-  const char* end = s.data() + s.size() - 1;  // the closing brace
-  while (p < end) {
-    float x = 0;
-    const auto [next, ec] = std::from_chars(p, end, x);
-    if (ec != std::errc()) break;  // not PostgreSQL's real[] text: the dimension check refuses it
-    v.push_back(x);
-    p = next + 1;  // past the comma
-  }
-  return v;
 }
 
 std::shared_ptr<VectorIndexes::Index> VectorIndexes::Get(std::int64_t tenant) {
@@ -322,7 +307,7 @@ std::shared_ptr<VectorIndexes::Index> VectorIndexes::Load(db::Transaction& tx, s
                                                           const std::string& model,
                                                           std::size_t dim) {
   std::uint64_t generation;
-  auto idx = std::make_shared<Index>(model, dim);
+  auto idx = std::make_shared<Index>(model, dim, exact_limit_);
   {
     std::lock_guard lock(mu_);
     generation = epoch_ + generations_[tenant];
@@ -331,8 +316,7 @@ std::shared_ptr<VectorIndexes::Index> VectorIndexes::Load(db::Transaction& tx, s
   }
   // Only the model's own vectors: another model's (waiting for a re-embed) mean nothing
   // here, even when their dimension happens to match.
-  DocumentRepository().ForEachVector(tx, model, [&](std::int64_t id, std::string_view text) {
-    const auto v = ParseRealArray(text);
+  DocumentRepository().ForEachVector(tx, model, [&](std::int64_t id, const std::vector<float>& v) {
     if (v.size() != dim) return;  // the model's configuration changed under its name
     idx->index.Add(id, v.data());
   });
@@ -366,10 +350,10 @@ void VectorIndexes::CatchUp(db::Transaction& tx, std::int64_t tenant, Index& idx
   std::set_difference(now.begin(), now.end(), held.begin(), held.end(), std::back_inserter(added));
   std::set_difference(held.begin(), held.end(), now.begin(), now.end(), std::back_inserter(gone));
   std::vector<std::pair<std::int64_t, std::vector<float>>> fresh;
-  docs.ForEachVectorOf(tx, idx.index.model(), added, [&](std::int64_t id, std::string_view text) {
-    auto v = ParseRealArray(text);
-    if (v.size() == idx.index.dim()) fresh.emplace_back(id, std::move(v));
-  });
+  docs.ForEachVectorOf(tx, idx.index.model(), added,
+                       [&](std::int64_t id, const std::vector<float>& v) {
+                         if (v.size() == idx.index.dim()) fresh.emplace_back(id, v);
+                       });
   {
     std::unique_lock lock(idx.mu);
     for (const auto id : gone) idx.index.Remove(id);

@@ -50,15 +50,17 @@ struct HnswParams {
 HnswParams ParamsFor(std::size_t n);
 
 // Up to this many vectors an index is a flat array searched exactly: a scan is then as fast
-// as the graph (about a millisecond at dimension 384) and never misses.
+// as the graph (about a millisecond at dimension 384) and never misses. The default of
+// knowledge.exact_search_limit.
 inline constexpr std::size_t kExactLimit = 10000;
 
 // One tenant's vectors of one model, by chunk id. Not thread-safe (VectorIndexes locks).
 class VectorIndex {
  public:
   // A `loading` index is filled first (Loaded() ends that); its graph is then sized for the
-  // size it has.
-  VectorIndex(std::string model, std::size_t dim, bool loading = false);
+  // size it has. Past `exact_limit` vectors it wants a graph.
+  VectorIndex(std::string model, std::size_t dim, bool loading = false,
+              std::size_t exact_limit = kExactLimit);
   ~VectorIndex();
   VectorIndex(const VectorIndex&) = delete;
   VectorIndex& operator=(const VectorIndex&) = delete;
@@ -108,6 +110,7 @@ class VectorIndex {
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw_;
   std::size_t live_ = 0;
   bool loading_;
+  std::size_t exact_limit_;
   bool grown_ = false;     // crossed the exact limit by growing, not while loading
   bool building_ = false;  // a GraphBuild is out: changes are logged for it
   std::vector<Change> log_;
@@ -140,7 +143,7 @@ class VectorIndex::GraphBuild {
 
 class VectorIndexes {
  public:
-  VectorIndexes() = default;
+  explicit VectorIndexes(std::size_t exact_limit = kExactLimit) : exact_limit_(exact_limit) {}
   ~VectorIndexes();  // stops a graph being built
   VectorIndexes(const VectorIndexes&) = delete;
   VectorIndexes& operator=(const VectorIndexes&) = delete;
@@ -185,6 +188,7 @@ class VectorIndexes {
   void QueueGraph(std::int64_t tenant, Index& idx);
   void BuildGraphs();  // the builder thread
 
+  const std::size_t exact_limit_;
   std::mutex mu_;
   std::map<std::int64_t, std::shared_ptr<Index>> indexes_;
   // One load or catch-up per tenant at a time; the other searches wait for it.
@@ -202,8 +206,5 @@ class VectorIndexes {
   std::atomic<bool> stopping_{false};
   std::thread builder_;
 };
-
-// Text form of real[] (PostgreSQL) to floats.
-std::vector<float> ParseRealArray(std::string_view text);
 
 }  // namespace sloth::knowledge
