@@ -1,8 +1,11 @@
 // The plugin manager against real plugin libraries built in this tree: loading and
 // refusing, the frozen 1.0 plugin, and every fault the fault plugins inject.
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -10,6 +13,7 @@
 
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "plugins/executor.hpp"
 #include "plugins/plugin_manager.hpp"
 #include "plugins/plugin_routes.hpp"
 #include "support/host_process.hpp"
@@ -356,6 +360,43 @@ TEST_F(PluginManagerTest, ApiPluginsListsLoadedPluginsWithSchemas) {
   EXPECT_EQ(echo["config_schema"]["required"], json({"secret"}));
   EXPECT_EQ(body["plugins"].size(),
             testing::BuiltPluginIds(SLOTH_PLUGIN_DIR, {"fault", "frozen-c", "raw-throw"}).size());
+}
+
+// Two tasks submitted back to back while one thread sits idle: the idle thread takes the
+// first (here it blocks, as a call to a held provider does) and the second gets a thread of
+// its own instead of waiting in the queue behind it.
+TEST(ExecutorTest, ATaskNeverWaitsBehindABlockedOneWhileThreadsRemain) {
+  Executor ex(8);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> idle_again{0}, blocked_done{0}, second{0};
+  for (int round = 0; round < 20; ++round) {
+    // One thread, idle: it ran a task and waits for the next.
+    ASSERT_TRUE(ex.Submit([&] { ++idle_again; }));
+    ASSERT_TRUE(
+        testing::WaitUntil([&] { return idle_again == round + 1; }, std::chrono::seconds(5)));
+    ex.Submit([&] {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return release; });
+      ++blocked_done;
+    });
+    ex.Submit([&] { ++second; });
+    const bool ran =
+        testing::WaitUntil([&] { return second == round + 1; }, std::chrono::seconds(3));
+    {
+      std::lock_guard lock(mu);
+      release = true;
+    }
+    cv.notify_all();
+    ASSERT_TRUE(
+        testing::WaitUntil([&] { return blocked_done == round + 1; }, std::chrono::seconds(5)));
+    {
+      std::lock_guard lock(mu);
+      release = false;
+    }
+    ASSERT_TRUE(ran) << "round " << round << ": the second task waited behind the first";
+  }
 }
 
 }  // namespace

@@ -17,7 +17,10 @@ bool Executor::Submit(std::function<void()> task) {
   queue_.push_back(std::move(task));
   for (auto& t : finished_) t.join();
   finished_.clear();
-  if (idle_ == 0 && threads_ < max_threads_) {
+  // An idle thread counts until it wakes, so one woken for an earlier task still looks idle:
+  // a new thread unless the idle ones outnumber the tasks waiting (with `idle_ == 0`, a task
+  // submitted right after another waited in the queue behind it, 15 s behind a held connect).
+  if (queue_.size() > static_cast<std::size_t>(idle_) && threads_ < max_threads_) {
     ++threads_;
     std::thread t([this] { Work(); });
     const auto id = t.get_id();
