@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "db/pool.hpp"
+#include "knowledge/knowledge_options.hpp"
 
 namespace hnswlib {
 template <typename T>
@@ -48,11 +49,6 @@ struct HnswParams {
   int ef_search = 96;
 };
 HnswParams ParamsFor(std::size_t n);
-
-// Up to this many vectors an index is a flat array searched exactly: a scan is then as fast
-// as the graph (about a millisecond at dimension 384) and never misses. The default of
-// knowledge.exact_search_limit.
-inline constexpr std::size_t kExactLimit = 10000;
 
 // One tenant's vectors of one model, by chunk id. Not thread-safe (VectorIndexes locks).
 class VectorIndex {
