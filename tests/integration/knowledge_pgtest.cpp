@@ -406,8 +406,8 @@ TEST_F(KnowledgeTest, TheVectorIndexIsPerTenantFreshAcrossHostsAndRebuiltIdentic
     other->knowledge().uploads().Delete(other->pool(), ta, doc_a, "document");
     other->Stop();
   }
-  for (int i = 0; i < 50 && !indexes.Behind(ta); ++i) std::this_thread::sleep_for(100ms);
-  ASSERT_TRUE(indexes.Behind(ta)) << "the notification did not reach this host";
+  ASSERT_TRUE(testing::WaitUntil([&] { return indexes.Behind(ta); }, 5s, 100ms))
+      << "the notification did not reach this host";
   EXPECT_FALSE(indexes.Behind(tb));
   EXPECT_TRUE(Search(a, "gel extensions refill", "vector").empty());
   EXPECT_FALSE(indexes.Behind(ta));
@@ -419,7 +419,8 @@ TEST_F(KnowledgeTest, TheVectorIndexIsPerTenantFreshAcrossHostsAndRebuiltIdentic
   // This host's own upload: applied at once, and caught up with once it committed.
   const auto doc2 = ingest(a, "prices-again.md", prices);
   (void)doc2;
-  for (int i = 0; i < 50 && !indexes.Behind(ta); ++i) std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(testing::WaitUntil([&] { return indexes.Behind(ta); }, 5s, 100ms))
+      << "this host did not hear its own change";
   const auto first = Search(a, "gel extensions refill", "vector");
   ASSERT_FALSE(first.empty());
   EXPECT_EQ(indexes.Ids(ta), ids_of("index-a@kb.test").second);
