@@ -374,11 +374,14 @@ std::vector<std::pair<float, std::int64_t>> VectorIndexes::Search(db::Transactio
   auto fits = [&](const std::shared_ptr<Index>& idx) {
     return idx && idx->index.model() == model && idx->index.dim() == query.size();
   };
-  auto idx = Get(tenant);
+  std::shared_ptr<Index> idx;
   bool behind = false;
-  if (fits(idx)) {
-    std::lock_guard lock(mu_);
-    behind = BehindLocked(tenant, *idx);
+  {
+    std::lock_guard lock(mu_);  // one lookup on the common path: loaded and current
+    if (const auto it = indexes_.find(tenant); it != indexes_.end()) {
+      idx = it->second;
+      behind = BehindLocked(tenant, *idx);
+    }
   }
   if (!fits(idx) || behind) {
     std::shared_ptr<std::mutex> upkeep;
