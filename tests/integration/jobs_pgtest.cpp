@@ -13,6 +13,7 @@
 #include "db/migrations.hpp"
 #include "jobs/scheduler.hpp"
 #include "jobs/worker_pool.hpp"
+#include "metrics/metrics.hpp"
 #include "support/host_process.hpp"
 #include "support/test_db.hpp"
 #include "support/wait.hpp"
@@ -151,21 +152,117 @@ TEST_F(JobsTest, ADelayedJobWakesAWorkerAtItsDueTime) {
 }
 
 // Idle workers sleep until the earliest queued job is due, or a poll when none is queued: an
-// empty queue once answered 0 ms, and every idle worker asked a thousand times a second.
-TEST_F(JobsTest, NextDueIsNothingForAnEmptyQueueAndTheDelayOtherwise) {
+// empty queue once answered 0 ms, and every idle worker asked a thousand times a second. The
+// claim itself says when, whether it found a job or not, and never counts the job it took.
+TEST_F(JobsTest, AClaimSaysWhenTheNextOtherJobIsDueAndNothingForAnEmptyQueue) {
   JobStore store;
-  auto next = [&] { return store.NextDue(*pool_->Acquire(), "default"); };
-  EXPECT_EQ(next(), std::nullopt);
+  auto claim = [&](const std::string& queue = "default") {
+    return store.Claim(*pool_->Acquire(), queue, "w", std::chrono::seconds(60));
+  };
+  auto empty = claim();
+  EXPECT_FALSE(empty.job.has_value());
+  EXPECT_EQ(empty.next_due, std::nullopt);
   EnqueueOptions later;
   later.delay = std::chrono::seconds(600);
   ASSERT_TRUE(Add("later", later));
-  const auto due = next();
-  ASSERT_TRUE(due.has_value());
-  EXPECT_GT(*due, std::chrono::seconds(500));
-  EXPECT_LE(*due, std::chrono::seconds(600));
+  const auto waiting = claim();
+  EXPECT_FALSE(waiting.job.has_value());  // not due yet
+  ASSERT_TRUE(waiting.next_due.has_value());
+  EXPECT_GT(*waiting.next_due, std::chrono::seconds(500));
+  EXPECT_LE(*waiting.next_due, std::chrono::seconds(600));
   ASSERT_TRUE(Add("now"));
-  EXPECT_EQ(next(), std::chrono::milliseconds(0));
-  EXPECT_EQ(store.NextDue(*pool_->Acquire(), "other"), std::nullopt);
+  ASSERT_TRUE(Add("now"));
+  const auto first = claim();
+  ASSERT_TRUE(first.job.has_value());
+  EXPECT_EQ(first.job->kind, "now");
+  ASSERT_TRUE(first.next_due.has_value());
+  EXPECT_LE(first.next_due->count(), 0);  // the second is due as well
+  const auto second = claim();
+  ASSERT_TRUE(second.job.has_value());
+  EXPECT_NE(second.job->id, first.job->id);
+  ASSERT_TRUE(second.next_due.has_value());
+  EXPECT_GT(*second.next_due, std::chrono::seconds(500));  // only the delayed one is left
+  EXPECT_EQ(claim("other").next_due, std::nullopt);
+}
+
+// A notification wakes one idle worker, not every one: all woken claim, and all but one used
+// to find nothing (seven empty claims per job with eight idle workers, on every host). The
+// claims are counted where the workers make them.
+TEST_F(JobsTest, ANotificationWakesOneIdleWorkerAndADelayedJobOne) {
+  auto options = Options("default", 8);
+  options.poll = std::chrono::seconds(60);  // no claim from a poll within the test
+  metrics::Registry metrics;
+  WorkerPool w(*pool_, db_.url(), options, &metrics);
+  std::atomic<int> ran{0};
+  w.Register("ping", [&](JobContext&) { ++ran; });
+  auto claims = [&](const char* found) {
+    return metrics.CounterValue("sloth_jobs_claims_total",
+                                {{"queue", "default"}, {"found", found}});
+  };
+  const std::string listening =
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query "
+      "ILIKE 'LISTEN%' AND state = 'idle'";
+  w.Start();
+  // Each worker claims once as it starts, then waits; the listener, once connected, wakes
+  // one for what it may have missed meanwhile.
+  ASSERT_TRUE(testing::WaitUntil([&] { return claims("none") >= 8 && Scalar(listening) == 1; },
+                                 std::chrono::seconds(10)));
+  constexpr int kJobs = 10;
+  for (int i = 1; i <= kJobs; ++i) {
+    ASSERT_TRUE(Add("ping"));
+    ASSERT_TRUE(testing::WaitUntil([&] { return ran == i; }, std::chrono::seconds(20)));
+  }
+  EXPECT_TRUE(testing::WaitUntil([&] { return claims("job") == kJobs; }, std::chrono::seconds(5)));
+  // Per job: the worker woken claims it, then looks once more before it waits again.
+  EXPECT_LE(claims("none") - 9, 2 * kJobs);
+  const double before = claims("none");
+  EnqueueOptions later;
+  later.delay = std::chrono::milliseconds(300);
+  ASSERT_TRUE(Add("ping", later));
+  ASSERT_TRUE(testing::WaitUntil([&] { return ran == kJobs + 1; }, std::chrono::seconds(20)));
+  // The notification's claim (not due yet), the one at its due time, the look after it.
+  EXPECT_TRUE(
+      testing::WaitUntil([&] { return claims("none") - before >= 2; }, std::chrono::seconds(5)));
+  w.Stop();
+  EXPECT_LE(claims("none") - before, 3);
+  EXPECT_EQ(claims("job"), kJobs + 1);
+}
+
+// Waking one worker must not cost a burst its parallelism: a worker that claims a job while
+// another is due recruits one more, so a burst from one notification reaches all eight.
+TEST_F(JobsTest, ABurstFromOneNotificationGetsEveryWorker) {
+  auto options = Options("default", 8);
+  options.poll = std::chrono::seconds(60);
+  WorkerPool w(*pool_, db_.url(), options, nullptr);
+  std::mutex mu;
+  std::condition_variable cv;
+  int running = 0, most = 0, done = 0;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  w.Register("hold", [&](JobContext&) {
+    std::unique_lock lock(mu);
+    most = std::max(most, ++running);
+    cv.notify_all();
+    // The first jobs hold their workers until eight run at once (or the test gives up).
+    cv.wait_until(lock, give_up, [&] { return most == 8; });
+    --running;
+    ++done;
+    cv.notify_all();
+  });
+  w.Start();
+  const std::string listening =
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query "
+      "ILIKE 'LISTEN%' AND state = 'idle'";
+  ASSERT_TRUE(testing::WaitUntil([&] { return Scalar(listening) == 1; }, std::chrono::seconds(10)));
+  pool_->InTransaction([&](db::Transaction& tx) {
+    for (int i = 0; i < 40; ++i) Enqueue(tx, "hold", {{"i", i}});
+  });
+  {
+    std::unique_lock lock(mu);
+    cv.wait_until(lock, give_up, [&] { return done == 40; });
+  }
+  w.Stop();
+  EXPECT_EQ(most, 8);
+  EXPECT_EQ(done, 40);
 }
 
 TEST_F(JobsTest, EffectsAndCompletionCommitTogether) {

@@ -45,24 +45,35 @@ void EnqueueAtCommit(db::Transaction& tx, const std::string& kind, const nlohman
               o.delay.count(), o.max_attempts, kNotifyChannel);
 }
 
-std::optional<Job> JobStore::Claim(db::Connection& c, const std::string& queue,
-                                   const std::string& worker, std::chrono::seconds lease) {
+JobStore::Claimed JobStore::Claim(db::Connection& c, const std::string& queue,
+                                  const std::string& worker, std::chrono::seconds lease) {
   // The claim commits without waiting for its WAL flush (synchronous_commit off, for this
   // statement's transaction only): a claim lost in a crash leaves the job queued, which is
   // what an expired lease does anyway, while completion — which carries the job's effects —
   // stays durable. One fsync wait fewer per job.
+  // One row whether or not a job was claimed: the job's columns (NULL when none was due) and
+  // when the earliest other queued job is due, in milliseconds from now (NULL when none is
+  // queued: greatest() would have turned it into 0, and every idle worker into a loop). Both
+  // read one snapshot, in which the job just claimed still looks queued: hence the id test.
   auto r = c.Exec(
-      "WITH async AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)) "
-      "UPDATE public.jobs SET state = 'running', attempts = attempts + 1, started_at = now(), "
-      "locked_until = now() + make_interval(secs => $3::bigint), locked_by = $2 "
-      "WHERE id = (SELECT id FROM public.jobs WHERE queue = $1 AND state = 'queued' AND "
-      "run_at <= now() ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-      "AND EXISTS (SELECT 1 FROM async) RETURNING id, queue, kind, payload::text AS payload, "
-      "tenant_id, attempts, max_attempts, extract(epoch FROM now() - run_at) AS waited",
+      "WITH async AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)), "
+      "claimed AS (UPDATE public.jobs SET state = 'running', attempts = attempts + 1, "
+      "started_at = now(), locked_until = now() + make_interval(secs => $3::bigint), "
+      "locked_by = $2 WHERE id = (SELECT id FROM public.jobs WHERE queue = $1 AND state = "
+      "'queued' AND run_at <= now() ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+      "AND EXISTS (SELECT 1 FROM async) RETURNING id, queue, kind, payload, tenant_id, "
+      "attempts, max_attempts, run_at) "
+      "SELECT j.id, j.queue, j.kind, j.payload::text AS payload, j.tenant_id, j.attempts, "
+      "j.max_attempts, extract(epoch FROM now() - j.run_at) AS waited, "
+      "(SELECT ceil(extract(epoch FROM min(o.run_at) - now()) * 1000)::bigint FROM "
+      "public.jobs o WHERE o.queue = $1 AND o.state = 'queued' AND o.id IS DISTINCT FROM "
+      "j.id) AS next_due_ms FROM (SELECT 1) AS one LEFT JOIN claimed j ON true",
       queue, worker, lease.count());
-  if (r.Empty()) return std::nullopt;
-  Job j;
+  Claimed out;
   const auto row = r.At(0);
+  if (!row.IsNull("next_due_ms")) out.next_due = std::chrono::milliseconds(row.Int("next_due_ms"));
+  if (row.IsNull("id")) return out;
+  Job& j = out.job.emplace();
   j.id = row.Int("id");
   j.queue = row.Text("queue");
   j.kind = row.Text("kind");
@@ -71,7 +82,7 @@ std::optional<Job> JobStore::Claim(db::Connection& c, const std::string& queue,
   j.attempts = static_cast<int>(row.Int("attempts"));
   j.max_attempts = static_cast<int>(row.Int("max_attempts"));
   j.waited_seconds = std::max(0.0, row.Double("waited"));
-  return j;
+  return out;
 }
 
 void JobStore::CompleteAtCommit(db::Transaction& tx, std::int64_t id, const std::string& worker) {
@@ -129,18 +140,6 @@ std::vector<JobStore::QueueSize> JobStore::Sizes(db::Transaction& tx) {
     out.push_back({row.Text("queue"), row.Text("state"), row.Int("jobs")});
   }
   return out;
-}
-
-std::optional<std::chrono::milliseconds> JobStore::NextDue(db::Connection& c,
-                                                           const std::string& queue) {
-  // NULL when nothing is queued (greatest() would have turned that NULL into 0, and every
-  // idle worker into a loop asking a thousand times a second).
-  auto r = c.Exec(
-      "SELECT ceil(extract(epoch FROM min(run_at) - now()) * 1000)::bigint FROM public.jobs "
-      "WHERE queue = $1 AND state = 'queued'",
-      queue);
-  if (r.Empty() || r.IsNull(0, 0)) return std::nullopt;
-  return std::chrono::milliseconds(std::max<std::int64_t>(0, r.Int(0, 0)));
 }
 
 }  // namespace sloth::jobs

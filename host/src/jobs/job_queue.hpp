@@ -51,10 +51,17 @@ struct Job {
 // The SQL of claiming, completing and failing jobs; used by the worker pool.
 class JobStore {
  public:
+  // What a claim found: the job it leased, if one was due, and how long until the queue's
+  // next other queued job is due (zero or less: due now; nullopt: none is queued), read in
+  // the same statement so an idle worker knows when to look again without asking.
+  struct Claimed {
+    std::optional<Job> job;
+    std::optional<std::chrono::milliseconds> next_due;
+  };
   // Claims the next due job of `queue` under a lease held by `worker`. One statement in
   // autocommit: the claim must be committed (visible to others) before the job runs.
-  std::optional<Job> Claim(db::Connection& c, const std::string& queue, const std::string& worker,
-                           std::chrono::seconds lease);
+  Claimed Claim(db::Connection& c, const std::string& queue, const std::string& worker,
+                std::chrono::seconds lease);
   // Finishes the job when `tx` commits: deleted, or kept as 'done' when it has a unique key.
   // When the lease was lost meanwhile, nothing of `tx` commits and its Commit() throws
   // (db::Error, message kLeaseLost).
@@ -64,9 +71,6 @@ class JobStore {
   // Returns true when the job is dead.
   bool Fail(db::Connection& c, std::int64_t id, const std::string& worker, const std::string& error,
             std::chrono::seconds backoff);
-  // How long until the next queued job of `queue` is due (zero when one is due now);
-  // nullopt when none is queued. Served by the claim index.
-  std::optional<std::chrono::milliseconds> NextDue(db::Connection& c, const std::string& queue);
   // Returns jobs whose lease ran out to the queue (their worker died). Returns how many.
   std::int64_t ReleaseExpired(db::Connection& c);
   // Deletes finished jobs older than `age`.

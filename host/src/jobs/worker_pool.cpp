@@ -108,51 +108,98 @@ void WorkerPool::Stop() {
   if (listener_) listener_->Stop();
 }
 
+void WorkerPool::WakeOneLocked(const std::string& queue) {
+  auto wake = [](Lane& lane) {
+    if (lane.permits < lane.waiting) {
+      ++lane.permits;
+    } else {
+      lane.missed = true;
+    }
+  };
+  if (queue.empty()) {
+    for (auto& [name, lane] : lanes_) wake(lane);
+  } else {
+    wake(lanes_[queue]);
+  }
+}
+
 void WorkerPool::Wake(const std::string& queue) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (queue.empty()) {
-      for (auto& [q, n] : wakeups_) ++n;
-    } else {
-      ++wakeups_[queue];
-    }
+    WakeOneLocked(queue);
   }
   cv_.notify_all();
 }
 
 void WorkerPool::Loop(const std::string& queue) {
+  using Clock = std::chrono::steady_clock;
   while (!stop_) {
-    std::uint64_t seen = 0;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      seen = wakeups_[queue];
-    }
-    bool ran = false;
-    auto wait = options_.poll;
+    JobStore::Claimed claimed;
     try {
-      ran = RunOne(queue);
-      // A job due before the next poll (a burst window, a provider's retry_after) wakes
-      // this worker at its due time, not at the poll after it.
-      if (!ran) {
-        if (const auto due = store_.NextDue(*pool_.Acquire(), queue))
-          wait = std::clamp(*due, std::chrono::milliseconds(1), options_.poll);
-      }
+      claimed = Claim(queue);
     } catch (const std::exception& e) {
       spdlog::warn("jobs: worker on '{}' could not claim: {}", queue, e.what());
     }
-    if (ran) continue;
+    const bool ran = claimed.job.has_value();
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, wait, [&] { return stop_ || wakeups_[queue] != seen; });
+    Lane& lane = lanes_[queue];
+    if (claimed.next_due) {
+      if (claimed.next_due->count() <= 0) {
+        // Another job is due: one more worker for it. After an empty claim a due job is one
+        // being claimed meanwhile (skipped as locked, or seen queued by this snapshot): its
+        // claimer has it, and recruiting would only chase it.
+        if (ran) {
+          WakeOneLocked(queue);
+          cv_.notify_all();
+        }
+      } else {
+        const auto at = Clock::now() + std::min(*claimed.next_due, options_.poll);
+        if (at < lane.timer) {
+          lane.timer = at;
+          cv_.notify_all();  // idle workers wait until the new, earlier time
+        }
+      }
+    }
+    if (ran) {
+      lock.unlock();
+      Run(queue, *claimed.job);
+      continue;  // look again at once: the queue may hold more
+    }
+    if (lane.missed) {
+      lane.missed = false;
+      continue;
+    }
+    ++lane.waiting;
+    const auto poll_at = Clock::now() + options_.poll;
+    for (;;) {
+      if (stop_) break;
+      if (lane.permits > 0) {
+        --lane.permits;
+        break;
+      }
+      const auto now = Clock::now();
+      if (lane.timer <= now) {
+        lane.timer = Clock::time_point::max();  // this worker answers it; the others wait on
+        break;
+      }
+      if (now >= poll_at) break;  // the fallback when a notification was lost
+      cv_.wait_until(lock, std::min(poll_at, lane.timer));
+    }
+    --lane.waiting;
   }
 }
 
 int WorkerPool::Drain(const std::string& queue, int at_most) {
   int n = 0;
-  while (n < at_most && RunOne(queue)) ++n;
+  for (; n < at_most; ++n) {
+    const auto claimed = Claim(queue);
+    if (!claimed.job) break;
+    Run(queue, *claimed.job);
+  }
   return n;
 }
 
-bool WorkerPool::RunOne(const std::string& queue) {
+JobStore::Claimed WorkerPool::Claim(const std::string& queue) {
   // Return jobs of dead workers now and then (any worker may; the UPDATE is idempotent).
   const auto now = NowSeconds();
   auto last = last_reap_.load();
@@ -161,66 +208,71 @@ bool WorkerPool::RunOne(const std::string& queue) {
     if (released > 0) spdlog::warn("jobs: {} job(s) released after their lease ran out", released);
   }
 
-  const auto job = store_.Claim(*pool_.Acquire(), queue, options_.worker_id, options_.lease);
-  if (!job) return false;
+  auto claimed = store_.Claim(*pool_.Acquire(), queue, options_.worker_id, options_.lease);
+  if (metrics_) {
+    metrics_->Inc("sloth_jobs_claims_total", "claims, by queue and whether a job was due",
+                  {{"queue", queue}, {"found", claimed.job ? "job" : "none"}});
+  }
+  return claimed;
+}
 
+void WorkerPool::Run(const std::string& queue, const Job& job) {
   JobHandler handler;
   StagedJobHandler staged;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = handlers_.find(job->kind);
+    auto it = handlers_.find(job.kind);
     if (it != handlers_.end()) handler = it->second;
-    auto st = staged_.find(job->kind);
+    auto st = staged_.find(job.kind);
     if (st != staged_.end()) staged = st->second;
   }
   const auto start = std::chrono::steady_clock::now();
   std::string outcome = "done";
   try {
     auto complete = [&](db::Transaction& tx) {
-      store_.CompleteAtCommit(tx, job->id, options_.worker_id);
+      store_.CompleteAtCommit(tx, job.id, options_.worker_id);
     };
     if (staged) {
-      StagedJobContext ctx(*job, pool_, complete);
+      StagedJobContext ctx(job, pool_, complete);
       staged(ctx);
       if (!ctx.finished()) ctx.Finish([](db::Transaction&) {});
     } else {
-      if (!handler) throw std::runtime_error("no handler for job kind '" + job->kind + "'");
+      if (!handler) throw std::runtime_error("no handler for job kind '" + job.kind + "'");
       auto run = [&](db::Transaction& tx) {
-        JobContext ctx{*job, tx};
+        JobContext ctx{job, tx};
         handler(ctx);
         complete(tx);
       };
-      InJobScope(pool_, *job, run);
+      InJobScope(pool_, job, run);
     }
   } catch (const std::exception& e) {
-    auto backoff = Backoff(job->attempts, options_.backoff_base, options_.backoff_cap);
+    auto backoff = Backoff(job.attempts, options_.backoff_base, options_.backoff_cap);
     if (const auto* later = dynamic_cast<const RetryAfter*>(&e)) backoff = later->delay();
     bool dead = false;
     try {
-      dead = store_.Fail(*pool_.Acquire(), job->id, options_.worker_id, e.what(), backoff);
+      dead = store_.Fail(*pool_.Acquire(), job.id, options_.worker_id, e.what(), backoff);
     } catch (const std::exception& e2) {
       // The lease will return the job; nothing is lost.
-      spdlog::error("jobs: cannot record the failure of job {}: {}", job->id, e2.what());
+      spdlog::error("jobs: cannot record the failure of job {}: {}", job.id, e2.what());
     }
     outcome = dead ? "dead" : "retry";
     if (dead) {
-      spdlog::error("jobs: job {} ({}) is dead after {} attempts: {}", job->id, job->kind,
-                    job->attempts, e.what());
+      spdlog::error("jobs: job {} ({}) is dead after {} attempts: {}", job.id, job.kind,
+                    job.attempts, e.what());
     } else {
-      spdlog::warn("jobs: job {} ({}) failed (attempt {}), retry in {} s: {}", job->id, job->kind,
-                   job->attempts, backoff.count(), e.what());
+      spdlog::warn("jobs: job {} ({}) failed (attempt {}), retry in {} s: {}", job.id, job.kind,
+                   job.attempts, backoff.count(), e.what());
     }
   }
   if (metrics_) {
     metrics_->Inc("sloth_jobs_processed_total", "jobs run, by queue, kind and outcome",
-                  {{"queue", queue}, {"kind", job->kind}, {"outcome", outcome}});
+                  {{"queue", queue}, {"kind", job.kind}, {"outcome", outcome}});
     metrics_->Observe(
-        "sloth_job_duration_seconds", "time to run a job", {{"queue", queue}, {"kind", job->kind}},
+        "sloth_job_duration_seconds", "time to run a job", {{"queue", queue}, {"kind", job.kind}},
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     metrics_->Observe("sloth_job_wait_seconds", "time from due to claimed", {{"queue", queue}},
-                      job->waited_seconds);
+                      job.waited_seconds);
   }
-  return true;
 }
 
 }  // namespace sloth::jobs

@@ -130,9 +130,25 @@ class WorkerPool {
                                       std::chrono::seconds cap);
 
  private:
+  // Idle workers of a queue, and what may wake them. A notification or a recruit wakes one
+  // worker, not all: every worker woken claims, and all but one used to find nothing (on
+  // every host: each listens). A worker that claimed a job while another was due recruits
+  // one more, so a burst still gets every worker. One timer per queue stands for the next
+  // delayed job: at its time one worker claims, not every idle one.
+  struct Lane {
+    int waiting = 0;      // workers idle in Loop
+    int permits = 0;      // wake-ups for idle workers, never more than are waiting
+    bool missed = false;  // a wake-up came while none waited: the next to go idle claims first
+    std::chrono::steady_clock::time_point timer = std::chrono::steady_clock::time_point::max();
+  };
   void Loop(const std::string& queue);
-  // Claims and runs one job; false when none was due.
-  bool RunOne(const std::string& queue);
+  // Claims one job (now and then returning those of dead workers first); `job` is empty
+  // when none was due.
+  JobStore::Claimed Claim(const std::string& queue);
+  // Runs a claimed job to its completion, retry or death.
+  void Run(const std::string& queue, const Job& job);
+  // Wakes one idle worker of `queue` (of every queue when empty). Call with mu_ held.
+  void WakeOneLocked(const std::string& queue);
   void Wake(const std::string& queue);
 
   db::Pool& pool_;
@@ -142,7 +158,7 @@ class WorkerPool {
   std::unique_ptr<db::Listener> listener_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::string, std::uint64_t> wakeups_;  // per queue, bumped by notifications
+  std::map<std::string, Lane> lanes_;  // by queue
   std::map<std::string, JobHandler> handlers_;
   std::map<std::string, StagedJobHandler> staged_;
   std::vector<std::thread> threads_;
