@@ -17,6 +17,8 @@ using json = nlohmann::json;
 using json_read::TextOf;
 
 constexpr int kMaxEventsPerRun = 200;
+// A reply's delivery is retried this often (rate limits, a provider down for a while).
+constexpr int kSendAttempts = 8;
 
 // Counts `amount` units; false (and nothing counted) when the plan's limit is reached or the
 // subscription does not allow use.
@@ -33,7 +35,7 @@ void EnqueueSend(db::Transaction& tx, std::int64_t tenant, std::int64_t message)
   jobs::EnqueueOptions o;
   o.queue = "channels";
   o.tenant_id = tenant;
-  o.max_attempts = 8;
+  o.max_attempts = kSendAttempts;
   jobs::EnqueueAtCommit(tx, "channels.send", {{"message_id", message}}, o);
 }
 
@@ -127,7 +129,7 @@ void ChannelWorker::Process(jobs::JobContext& ctx) {
   jobs::EnqueueOptions o;
   o.queue = "channels";
   o.tenant_id = tenant;
-  o.max_attempts = 5;
+  o.max_attempts = kSendAttempts;  // it sends its reply too
   jobs::EnqueueAtCommit(tx, "channels.answer",
                         {{"conversation_id", conversation},
                          {"first_message_id", first},
@@ -144,15 +146,27 @@ void ChannelWorker::Answer(jobs::StagedJobContext& ctx) {
   const std::int64_t last = p.value("last_message_id", std::int64_t{0});
   struct Read {
     bool skip = true;
+    std::optional<std::int64_t> stored;  // the reply an earlier run stored but did not send
+    Delivery delivery;
     std::string channel, chat, language, watermark;
   };
   ConversationRepository conversations;
+  integrations::IntegrationRepository integrations;
   const Read r = ctx.Read([&](db::Transaction& tx) {
     Read out;
     const auto c = conversations.Find(tx, conversation);
-    // Answered by an earlier run, taken over by a person meanwhile, or gone.
-    if (!c || c->mode == "human" || conversations.Answered(tx, last)) return out;
+    // Taken over by a person meanwhile, or gone.
+    if (!c || c->mode == "human") return out;
+    const auto reply = conversations.ReplyTo(tx, last);
+    // Answered by an earlier run: sent already, or stored and still to send.
+    if (reply && !reply->pending) return out;
+    if (c->integration_id) out.delivery.integration = integrations.Find(tx, *c->integration_id);
     out.skip = false;
+    if (reply) {
+      out.stored = reply->id;
+      out.delivery.message = conversations.FindOutbound(tx, reply->id);
+      return out;
+    }
     out.channel = c->source;
     out.chat = c->external_chat_id.value_or("");
     out.language = c->customer_language.value_or("");
@@ -163,6 +177,10 @@ void ChannelWorker::Answer(jobs::StagedJobContext& ctx) {
     return out;
   });
   if (r.skip) return;
+  if (r.stored) {
+    Deliver(ctx, *r.stored, r.delivery);
+    return;
+  }
 
   agent::TurnRequest req;
   req.tenant = tenant;
@@ -177,30 +195,37 @@ void ChannelWorker::Answer(jobs::StagedJobContext& ctx) {
     }
   }
   const agent::TurnResult turn = agent_.Answer(req);  // no transaction open
-  ctx.Finish([&](db::Transaction& tx) {
+  // The reply is stored before it is sent: a repeat of this job (a send to retry, a crash)
+  // sends the stored reply and never asks the model twice.
+  std::optional<std::int64_t> id;
+  Delivery delivery = r.delivery;
+  ctx.Checkpoint([&](db::Transaction& tx) {
     agent::RecordOptions o;
     o.reply_to = last;
     o.suffix = r.watermark;
-    if (const auto id = agent_.Record(tx, conversation, turn, o)) EnqueueSend(tx, tenant, *id);
+    id = agent_.Record(tx, conversation, turn, o);
+    if (id) delivery.message = conversations.FindOutbound(tx, *id);
   });
+  if (id) Deliver(ctx, *id, delivery);
 }
 
 void ChannelWorker::Send(jobs::StagedJobContext& ctx) {
   const std::int64_t id = ctx.job.payload.value("message_id", std::int64_t{0});
-  ConversationRepository conversations;
-  integrations::IntegrationRepository integrations;
-  struct Read {
-    std::optional<conversations::Outbound> message;
-    std::optional<integrations::Integration> integration;
-  };
-  const Read r = ctx.Read([&](db::Transaction& tx) {
-    Read out;
-    out.message = conversations.FindOutbound(tx, id);
-    if (out.message) out.integration = integrations.Find(tx, out.message->integration_id);
+  const Delivery d = ctx.Read([&](db::Transaction& tx) {
+    Delivery out;
+    out.message = ConversationRepository().FindOutbound(tx, id);
+    if (out.message)
+      out.integration = integrations::IntegrationRepository().Find(tx, out.message->integration_id);
     return out;
   });
-  if (!r.message || r.message->status != "pending") return;  // sent by an earlier attempt
-  const auto& integration = r.integration;
+  Deliver(ctx, id, d);
+}
+
+void ChannelWorker::Deliver(jobs::StagedJobContext& ctx, std::int64_t id, const Delivery& d) {
+  if (!d.message || d.message->status != "pending") return;  // sent by an earlier attempt
+  ConversationRepository conversations;
+  integrations::IntegrationRepository integrations;
+  const auto& integration = d.integration;
   auto fail = [&](const std::string& why) {
     ctx.Finish([&](db::Transaction& tx) {
       if (!conversations.MarkFailed(tx, id, why)) return;
@@ -212,16 +237,16 @@ void ChannelWorker::Send(jobs::StagedJobContext& ctx) {
     fail("the integration is " + (integration ? integration->status : std::string("gone")));
     return;
   }
-  json request = {{"chat_id", r.message->chat_id},
-                  {"text", r.message->text},
-                  {"customer_last_message_at", r.message->last_inbound_at}};
+  json request = {{"chat_id", d.message->chat_id},
+                  {"text", d.message->text},
+                  {"customer_last_message_at", d.message->last_inbound_at}};
   for (const char* key : {"keyboard", "template"})
-    if (r.message->payload.contains(key)) request[key] = r.message->payload[key];
+    if (d.message->payload.contains(key)) request[key] = d.message->payload[key];
   const auto inst = runtime_.Instance(*integration);
   // No transaction is open here. The provider call and our record of it cannot be atomic:
   // a crash between the two resends this one message on retry (providers offer no
-  // idempotency key for it). One job per message, claimed under a lease, keeps two workers
-  // from sending it at once.
+  // idempotency key for it). The job is claimed under a lease, which keeps two workers from
+  // sending it at once.
   const auto out = inst->Send(request.dump());
   if (out.ok()) {
     const auto sent = json::parse(out.output, nullptr, false);

@@ -1,13 +1,14 @@
 #pragma once
 
-// The worker half of the pipeline, three jobs per burst:
+// The worker half of the pipeline, two jobs per burst:
 //   `channels.process` turns a chat's pending events into conversation messages and counts
 //     them against the plan, in one transaction; it queues the answer (or, past the plan's
-//     limit, stores the limit reply without calling any model);
-//   `channels.answer` (staged) runs the agent's turn with no transaction open and stores the
-//     reply — watermarked on plans that say so — with its send job;
-//   `channels.send` (staged) hands the reply to the channel plugin and records the
-//     provider's id, or retries after the provider's retry_after, or records the refusal.
+//     limit, stores the limit reply without calling any model, with a send job);
+//   `channels.answer` (staged) runs the agent's turn with no transaction open, stores the
+//     reply — watermarked on plans that say so — and then delivers it like a send job;
+//   `channels.send` (staged) delivers a stored message (the limit reply, a staff reply, a
+//     reminder): hands it to the channel plugin and records the provider's id, or retries
+//     after the provider's retry_after, or records the refusal.
 // A conversation a person has taken over (mode human) gets no agent answer.
 
 #include <map>
@@ -49,6 +50,15 @@ class ChannelWorker {
   void Send(jobs::StagedJobContext& ctx);
 
  private:
+  // A stored outbound message and the integration it goes through, as read before sending.
+  struct Delivery {
+    std::optional<conversations::Outbound> message;
+    std::optional<integrations::Integration> integration;
+  };
+  // Sends message `id` unless it is no longer pending, and finishes the job with the outcome
+  // (sent, or refused for good); throws for a retry.
+  void Deliver(jobs::StagedJobContext& ctx, std::int64_t id, const Delivery& d);
+
   integrations::IntegrationRuntime& runtime_;
   // The job kind a routed callback goes to.
   std::optional<std::string> RouteOf(const conversations::InboundEvent& e) const;

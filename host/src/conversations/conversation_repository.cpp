@@ -188,7 +188,17 @@ std::optional<std::int64_t> ConversationRepository::AddOutbound(db::Transaction&
 }
 
 bool ConversationRepository::Answered(db::Transaction& tx, std::int64_t id) {
-  return !tx.Exec("SELECT 1 FROM messages WHERE reply_to = $1", id).Empty();
+  return ReplyTo(tx, id).has_value();
+}
+
+std::optional<ConversationRepository::Reply> ConversationRepository::ReplyTo(db::Transaction& tx,
+                                                                             std::int64_t id) {
+  auto r = tx.Exec(
+      "SELECT id, direction = 'out' AND status = 'pending' AS pending FROM messages WHERE "
+      "reply_to = $1",
+      id);
+  if (r.Empty()) return std::nullopt;
+  return Reply{r.Int(0, 0), r.Bool(0, 1)};
 }
 
 std::optional<Memory> ConversationRepository::ReadMemory(db::Transaction& tx,

@@ -147,6 +147,13 @@ class ConversationRepository {
                                           const NewOutbound& message);
   // Whether the client message `id` already has its answer.
   bool Answered(db::Transaction& tx, std::int64_t id);
+  // The answer to client message `id` (at most one is stored), and whether it still waits to
+  // be sent.
+  struct Reply {
+    std::int64_t id = 0;
+    bool pending = false;
+  };
+  std::optional<Reply> ReplyTo(db::Transaction& tx, std::int64_t id);
 
   // The summary and the last `limit` lines before message `before` (0: up to the newest).
   std::optional<Memory> ReadMemory(db::Transaction& tx, std::int64_t conversation,

@@ -99,6 +99,13 @@ void JobStore::CompleteAtCommit(db::Transaction& tx, std::int64_t id, const std:
       id, worker, kLeaseLost);
 }
 
+void JobStore::HoldLeaseAtCommit(db::Transaction& tx, std::int64_t id, const std::string& worker) {
+  tx.AtCommit(
+      "WITH held AS (SELECT 1 FROM public.jobs WHERE id = $1 AND state = 'running' AND "
+      "locked_by = $2 FOR UPDATE) SELECT public.raise_unless((SELECT count(*) FROM held) = 1, $3)",
+      id, worker, kLeaseLost);
+}
+
 bool JobStore::Fail(db::Connection& c, std::int64_t id, const std::string& worker,
                     const std::string& error, std::chrono::seconds backoff) {
   auto r = c.Exec(

@@ -67,6 +67,9 @@ class JobStore {
   // (db::Error, message kLeaseLost).
   static constexpr const char* kLeaseLost = "lease lost before completion";
   void CompleteAtCommit(db::Transaction& tx, std::int64_t id, const std::string& worker);
+  // Lets `tx` commit only while `worker` still holds the job's lease (the job's row locked
+  // for the commit), the job staying running; otherwise the same refusal as above.
+  void HoldLeaseAtCommit(db::Transaction& tx, std::int64_t id, const std::string& worker);
   // Schedules a retry after `backoff`, or marks the job dead when attempts are exhausted.
   // Returns true when the job is dead.
   bool Fail(db::Connection& c, std::int64_t id, const std::string& worker, const std::string& error,

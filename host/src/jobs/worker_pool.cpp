@@ -82,6 +82,14 @@ void WorkerPool::RegisterStaged(const std::string& kind, StagedJobHandler handle
   staged_[kind] = std::move(handler);
 }
 
+void StagedJobContext::Checkpoint(const std::function<void(db::Transaction&)>& f) {
+  if (finished_) throw std::logic_error("job " + std::to_string(job.id) + " already finished");
+  InJobScope(pool_, job, [&](db::Transaction& tx) {
+    f(tx);
+    hold_(tx);
+  });
+}
+
 void StagedJobContext::Finish(const std::function<void(db::Transaction&)>& f) {
   if (finished_) throw std::logic_error("job " + std::to_string(job.id) + " finished twice");
   InJobScope(pool_, job, [&](db::Transaction& tx) {
@@ -233,7 +241,9 @@ void WorkerPool::Run(const std::string& queue, const Job& job) {
       store_.CompleteAtCommit(tx, job.id, options_.worker_id);
     };
     if (staged) {
-      StagedJobContext ctx(job, pool_, complete);
+      StagedJobContext ctx(job, pool_, complete, [&](db::Transaction& tx) {
+        store_.HoldLeaseAtCommit(tx, job.id, options_.worker_id);
+      });
       staged(ctx);
       if (!ctx.finished()) ctx.Finish([](db::Transaction&) {});
     } else {

@@ -68,11 +68,15 @@ using JobHandler = std::function<void(JobContext&)>;
 // Step 3 must be idempotent against a repeat of the whole job (a crash after the call, a
 // lease that ran out): guard it by the state step 1 read (`WHERE status = 'pending'`,
 // replace-not-append). A handler that returns without Finish is completed as it stands.
+// A job with two calls in a row (a model's answer, then the channel that delivers it)
+// records the first's result with Checkpoint before the second: a repeat then finds it and
+// skips the first call.
 class StagedJobContext {
  public:
   StagedJobContext(const Job& claimed, db::Pool& pool,
-                   std::function<void(db::Transaction&)> complete)
-      : job(claimed), pool_(pool), complete_(std::move(complete)) {}
+                   std::function<void(db::Transaction&)> complete,
+                   std::function<void(db::Transaction&)> hold)
+      : job(claimed), pool_(pool), complete_(std::move(complete)), hold_(std::move(hold)) {}
 
   const Job& job;
 
@@ -82,6 +86,9 @@ class StagedJobContext {
   auto Read(F&& f) {
     return InJobScope(pool_, job, db::kReadOnly, std::forward<F>(f));
   }
+  // Runs `f` in a transaction scoped like the job that commits only while this worker still
+  // holds the job's lease; the job stays running. Before Finish.
+  void Checkpoint(const std::function<void(db::Transaction&)>& f);
   // Runs `f` and completes the job in one transaction. At most once per run.
   void Finish(const std::function<void(db::Transaction&)>& f);
   bool finished() const { return finished_; }
@@ -89,6 +96,7 @@ class StagedJobContext {
  private:
   db::Pool& pool_;
   std::function<void(db::Transaction&)> complete_;
+  std::function<void(db::Transaction&)> hold_;
   bool finished_ = false;
 };
 
