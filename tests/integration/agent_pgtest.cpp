@@ -16,6 +16,7 @@
 #include "fakes/fake_telegram.hpp"
 #include "support/host_process.hpp"
 #include "support/test_db.hpp"
+#include "support/wait.hpp"
 
 namespace sloth::agent {
 namespace {
@@ -387,6 +388,26 @@ TEST_F(AgentTest, PaidPlansHaveNoWatermark) {
   const std::string reply = telegram_.sent()[0].params["text"];
   EXPECT_NE(reply.find("Salon Aurora"), std::string::npos) << reply;
   EXPECT_EQ(reply.find("Powered by"), std::string::npos) << reply;
+}
+
+// The handoff reply hands the conversation to a person as it is stored; a send refused once
+// (rate limited) is retried, and the retry still delivers that reply.
+TEST_F(AgentTest, AHandoffReplyRefusedOnceStillReachesTheClient) {
+  const auto token = Register("handoff-retry@aurora.test");
+  const auto id = ConnectTelegram(token);
+  telegram_.RateLimitNext(1, 1);
+  ASSERT_EQ(Deliver(id, TextUpdate(10, "Can I talk to a human please?")), 200);
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        RunJobs();
+        return telegram_.sent().size() == 1;
+      },
+      std::chrono::seconds(15)));
+  EXPECT_EQ(telegram_.attempts().size(), 2u);
+  EXPECT_NE(telegram_.sent()[0].params["text"].get<std::string>().find("passed the conversation"),
+            std::string::npos);
+  EXPECT_EQ(Sql(token, "SELECT count(*) FROM messages WHERE direction = 'out'"), 1);
+  EXPECT_EQ(Sql(token, "SELECT count(*) FROM conversations WHERE mode = 'human'"), 1);
 }
 
 TEST_F(AgentTest, HandoffSilencesTheAgentAndStaffRepliesReachTheClient) {

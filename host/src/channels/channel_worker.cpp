@@ -155,11 +155,13 @@ void ChannelWorker::Answer(jobs::StagedJobContext& ctx) {
   const Read r = ctx.Read([&](db::Transaction& tx) {
     Read out;
     const auto c = conversations.Find(tx, conversation);
-    // Taken over by a person meanwhile, or gone.
-    if (!c || c->mode == "human") return out;
+    if (!c) return out;
+    // Answered by an earlier run: sent already, or stored and still to send. A stored reply
+    // goes out even when the conversation is a person's now: it may be the agent's own
+    // handoff reply, which is what made it so.
     const auto reply = conversations.ReplyTo(tx, last);
-    // Answered by an earlier run: sent already, or stored and still to send.
     if (reply && !reply->pending) return out;
+    if (!reply && c->mode == "human") return out;  // taken over by a person meanwhile
     if (c->integration_id) out.delivery.integration = integrations.Find(tx, *c->integration_id);
     out.skip = false;
     if (reply) {
