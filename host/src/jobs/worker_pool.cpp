@@ -101,6 +101,10 @@ void StagedJobContext::Finish(const std::function<void(db::Transaction&)>& f) {
 
 void WorkerPool::Start() {
   stop_ = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& q : options_.queues) lanes_[q.name];
+  }
   if (listener_) listener_->Start();
   for (const auto& q : options_.queues) {
     for (int i = 0; i < q.concurrency; ++i)
@@ -126,8 +130,10 @@ void WorkerPool::WakeOneLocked(const std::string& queue) {
   };
   if (queue.empty()) {
     for (auto& [name, lane] : lanes_) wake(lane);
-  } else {
-    wake(lanes_[queue]);
+  } else if (const auto it = lanes_.find(queue); it != lanes_.end()) {
+    // Only the queues this pool serves have lanes (Start makes them): a notification for
+    // another queue (another host's, any name) adds nothing.
+    wake(it->second);
   }
 }
 
