@@ -1,5 +1,7 @@
 #include "db/binary.hpp"
 
+#include <endian.h>
+
 #include <bit>
 #include <cstring>
 
@@ -11,8 +13,7 @@ namespace {
 std::uint32_t Be32(const char* p) {
   std::uint32_t v;
   std::memcpy(&v, p, sizeof v);
-  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap32(v);
-  return v;
+  return be32toh(v);
 }
 
 constexpr std::uint32_t kFloat4Oid = 700;  // pg_type.oid of real
@@ -24,8 +25,7 @@ std::int64_t Int8(std::string_view value) {
     throw Error("a binary bigint of " + std::to_string(value.size()) + " bytes", "");
   std::uint64_t v;
   std::memcpy(&v, value.data(), sizeof v);
-  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
-  return static_cast<std::int64_t>(v);
+  return static_cast<std::int64_t>(be64toh(v));
 }
 
 bool Float4Array(std::string_view value, std::vector<float>& out) {

@@ -86,7 +86,7 @@ void StagedJobContext::Checkpoint(const std::function<void(db::Transaction&)>& f
   if (finished_) throw std::logic_error("job " + std::to_string(job.id) + " already finished");
   InJobScope(pool_, job, [&](db::Transaction& tx) {
     f(tx);
-    hold_(tx);
+    JobStore().HoldLeaseAtCommit(tx, job.id, worker_);
   });
 }
 
@@ -94,7 +94,7 @@ void StagedJobContext::Finish(const std::function<void(db::Transaction&)>& f) {
   if (finished_) throw std::logic_error("job " + std::to_string(job.id) + " finished twice");
   InJobScope(pool_, job, [&](db::Transaction& tx) {
     f(tx);
-    complete_(tx);
+    JobStore().CompleteAtCommit(tx, job.id, worker_);
   });
   finished_ = true;
 }
@@ -243,13 +243,8 @@ void WorkerPool::Run(const std::string& queue, const Job& job) {
   const auto start = std::chrono::steady_clock::now();
   std::string outcome = "done";
   try {
-    auto complete = [&](db::Transaction& tx) {
-      store_.CompleteAtCommit(tx, job.id, options_.worker_id);
-    };
     if (staged) {
-      StagedJobContext ctx(job, pool_, complete, [&](db::Transaction& tx) {
-        store_.HoldLeaseAtCommit(tx, job.id, options_.worker_id);
-      });
+      StagedJobContext ctx(job, pool_, options_.worker_id);
       staged(ctx);
       if (!ctx.finished()) ctx.Finish([](db::Transaction&) {});
     } else {
@@ -257,7 +252,7 @@ void WorkerPool::Run(const std::string& queue, const Job& job) {
       auto run = [&](db::Transaction& tx) {
         JobContext ctx{job, tx};
         handler(ctx);
-        complete(tx);
+        store_.CompleteAtCommit(tx, job.id, options_.worker_id);
       };
       InJobScope(pool_, job, run);
     }

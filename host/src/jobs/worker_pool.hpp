@@ -73,10 +73,9 @@ using JobHandler = std::function<void(JobContext&)>;
 // skips the first call.
 class StagedJobContext {
  public:
-  StagedJobContext(const Job& claimed, db::Pool& pool,
-                   std::function<void(db::Transaction&)> complete,
-                   std::function<void(db::Transaction&)> hold)
-      : job(claimed), pool_(pool), complete_(std::move(complete)), hold_(std::move(hold)) {}
+  // `worker`: who holds the job's lease (completion and checkpoints check it).
+  StagedJobContext(const Job& claimed, db::Pool& pool, std::string worker)
+      : job(claimed), pool_(pool), worker_(std::move(worker)) {}
 
   const Job& job;
 
@@ -95,8 +94,7 @@ class StagedJobContext {
 
  private:
   db::Pool& pool_;
-  std::function<void(db::Transaction&)> complete_;
-  std::function<void(db::Transaction&)> hold_;
+  std::string worker_;
   bool finished_ = false;
 };
 
