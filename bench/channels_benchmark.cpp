@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <thread>
 #include <vector>
@@ -139,7 +140,12 @@ int main(int argc, char** argv) {
   // Phase 3 offers this many messages per second (below capacity): latency without a queue.
   const double rate = argc > 4 ? std::stod(argv[4]) : 100;
   sloth::fakes::FakeTelegram fake(kToken);
-  auto env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  // SLOTH_* overrides apply as for the host (SLOTH_JOBS_VACUUM_EVERY=0 and the like, to
+  // compare settings in one sitting).
+  auto env = [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str())) return std::string(v);
+    return std::nullopt;
+  };
 
   // Phase 1: acceptance only (no workers), so the figure is the webhook path alone.
   auto host = std::make_unique<sloth::app::HostApp>(

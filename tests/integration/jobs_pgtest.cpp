@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -264,6 +265,74 @@ TEST_F(JobsTest, ABurstFromOneNotificationGetsEveryWorker) {
   w.Stop();
   EXPECT_EQ(most, 8);
   EXPECT_EQ(done, 40);
+}
+
+// Every run leaves dead row versions in public.jobs (the claim's old row, the completion's
+// delete) that each later claim and enqueue step over until they are vacuumed; autovacuum
+// comes at most once a minute. The pool vacuums the table itself every `vacuum_every` runs,
+// counted by PostgreSQL's own statistics; 0 leaves it to autovacuum.
+TEST_F(JobsTest, ThePoolVacuumsTheJobsTableEveryNRuns) {
+  const auto vacuums = [&] {
+    return Scalar(
+        "SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = 'public.jobs'::regclass");
+  };
+  const auto before = vacuums();
+  auto options = Options();
+  options.vacuum_every = 50;
+  metrics::Registry metrics;
+  WorkerPool w(*pool_, "", options, &metrics);
+  w.Register("ping", [](JobContext&) {});
+  for (int i = 0; i < 120; ++i) ASSERT_TRUE(Add("ping"));
+  ASSERT_EQ(w.Drain("default"), 120);
+  EXPECT_EQ(metrics.CounterValue("sloth_jobs_vacuums_total", {}), 2);
+  EXPECT_EQ(vacuums() - before, 2);
+
+  options.vacuum_every = 0;
+  WorkerPool off(*pool_, "", options, nullptr);
+  off.Register("ping", [](JobContext&) {});
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE(Add("ping"));
+  ASSERT_EQ(off.Drain("default"), 60);
+  EXPECT_EQ(vacuums() - before, 2);
+}
+
+// A database role that does not own public.jobs cannot vacuum it: the pool finds that out
+// once, says so, and runs its jobs as before.
+TEST_F(JobsTest, ARoleThatDoesNotOwnTheJobsTableLeavesItToAutovacuum) {
+  const std::string role = "jobs_only_" + db_.name();
+  Exec("CREATE ROLE " + role + " LOGIN");
+  Exec("GRANT SELECT, INSERT, UPDATE, DELETE ON public.jobs TO " + role);
+  // A role outlives the test's database: dropped whatever the test's outcome.
+  struct Cleanup {
+    std::function<void()> f;
+    ~Cleanup() { f(); }
+  } drop{[&] {
+    Exec("REVOKE ALL ON public.jobs FROM " + role);
+    Exec("DROP ROLE " + role);
+  }};
+  db::PoolOptions po;
+  po.url = db_.url() + " user=" + role;  // keyword form: the last user= wins
+  po.size = 2;
+  db::Pool as_role(po);
+
+  const auto vacuums = [&] {
+    return Scalar(
+        "SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = 'public.jobs'::regclass");
+  };
+  const auto before = vacuums();
+  auto options = Options();
+  options.vacuum_every = 10;
+  metrics::Registry metrics;
+  {
+    WorkerPool w(as_role, "", options, &metrics);
+    int ran = 0;
+    w.Register("ping", [&](JobContext&) { ++ran; });
+    for (int i = 0; i < 35; ++i) ASSERT_TRUE(Add("ping"));
+    EXPECT_EQ(w.Drain("default"), 35);
+    EXPECT_EQ(ran, 35);
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 0);
+  EXPECT_EQ(metrics.CounterValue("sloth_jobs_vacuums_total", {}), 0);
+  EXPECT_EQ(vacuums(), before);
 }
 
 TEST_F(JobsTest, EffectsAndCompletionCommitTogether) {

@@ -104,6 +104,7 @@ jobs::WorkerOptions WorkerOptionsFrom(const config::JobsConfig& c) {
   for (const auto& [name, concurrency] : c.queues) wo.queues.push_back({name, concurrency});
   wo.lease = c.lease;
   wo.poll = c.poll;
+  wo.vacuum_every = c.vacuum_every;
   return wo;
 }
 

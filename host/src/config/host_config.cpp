@@ -165,6 +165,8 @@ std::vector<Field> BuildSchema() {
            Int("lease_s", 300, 5, 86400,
                "a claimed job returns to the queue if not finished in time"),
            Int("poll_ms", 2000, 50, 600000, "poll interval when no notification arrives"),
+           Int("vacuum_every", 1000, 0, 100000000,
+               "vacuum the jobs table after this many jobs run by this host (0: autovacuum only)"),
            Int("retention_days", 35, 1, 3650, "finished jobs kept (longer than any cron period)")},
           "the PostgreSQL job queue"),
       Section("scheduler",
@@ -354,6 +356,7 @@ HostConfig ParseHostConfig(
   }
   c.jobs.lease = std::chrono::seconds(jobs["lease_s"].as<std::int64_t>());
   c.jobs.poll = std::chrono::milliseconds(jobs["poll_ms"].as<std::int64_t>());
+  c.jobs.vacuum_every = jobs["vacuum_every"].as<int>();
   c.jobs.retention_days = jobs["retention_days"].as<int>();
   const auto sched = r["scheduler"];
   c.scheduler.enabled = sched["enabled"].as<bool>();

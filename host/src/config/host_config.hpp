@@ -97,6 +97,7 @@ struct JobsConfig {
   std::map<std::string, int> queues{{"default", 2}, {"channels", 4}};  // queue -> concurrency
   std::chrono::seconds lease{300};
   std::chrono::milliseconds poll{2000};
+  int vacuum_every = 1000;  // jobs run between vacuums of public.jobs; 0 = autovacuum only
   int retention_days = 35;
 };
 

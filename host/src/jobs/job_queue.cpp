@@ -137,6 +137,18 @@ std::int64_t JobStore::DeleteFinished(db::Transaction& tx, std::chrono::hours ag
       .Affected();
 }
 
+bool JobStore::MayVacuum(db::Connection& c) {
+  return c
+      .Exec(
+          "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = "
+          "'public.jobs'::regclass")
+      .Bool(0, 0);
+}
+
+void JobStore::Vacuum(db::Connection& c) {
+  c.Exec("VACUUM (SKIP_LOCKED) public.jobs");
+}
+
 std::vector<JobStore::QueueSize> JobStore::Sizes(db::Transaction& tx) {
   auto r = tx.Exec(
       "SELECT queue, state, count(*) AS jobs FROM public.jobs WHERE state IN ('queued', "

@@ -78,6 +78,14 @@ class JobStore {
   std::int64_t ReleaseExpired(db::Connection& c);
   // Deletes finished jobs older than `age`.
   std::int64_t DeleteFinished(db::Transaction& tx, std::chrono::hours age);
+  // Whether this database role may vacuum public.jobs (it owns the table).
+  bool MayVacuum(db::Connection& c);
+  // Vacuums public.jobs, on a connection with no transaction open. Every claimed job leaves
+  // dead row versions and index entries behind; until they are vacuumed, each claim and
+  // each enqueue steps over all of them (the claim index is ordered by due time, and the
+  // dead entries are the oldest), so a busy queue slows down between autovacuum's visits
+  // (at most one a minute by default). Skipped when another session is vacuuming it.
+  void Vacuum(db::Connection& c);
   struct QueueSize {
     std::string queue, state;  // state: queued | running | dead
     std::int64_t jobs = 0;

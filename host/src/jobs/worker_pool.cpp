@@ -284,6 +284,38 @@ void WorkerPool::Run(const std::string& queue, const Job& job) {
     metrics_->Observe("sloth_job_wait_seconds", "time from due to claimed", {{"queue", queue}},
                       job.waited_seconds);
   }
+  CountRun();
+}
+
+void WorkerPool::CountRun() {
+  if (options_.vacuum_every <= 0 || runs_since_vacuum_.fetch_add(1) + 1 < options_.vacuum_every)
+    return;
+  if (vacuuming_.exchange(true)) return;  // another worker is at it
+  runs_since_vacuum_ = 0;
+  try {
+    auto lease = pool_.Acquire();
+    if (!may_vacuum_) {
+      may_vacuum_ = store_.MayVacuum(*lease);
+      if (!*may_vacuum_) {
+        spdlog::warn(
+            "jobs: this database role does not own public.jobs and cannot vacuum it; the queue "
+            "relies on autovacuum (tune it for the table, or set jobs.vacuum_every: 0)");
+      }
+    }
+    if (*may_vacuum_) {
+      const auto start = std::chrono::steady_clock::now();
+      store_.Vacuum(*lease);
+      if (metrics_) {
+        metrics_->Inc("sloth_jobs_vacuums_total", "vacuums of the jobs table by this host", {});
+        metrics_->Observe(
+            "sloth_jobs_vacuum_seconds", "time to vacuum the jobs table", {},
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      }
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("jobs: cannot vacuum public.jobs: {}", e.what());
+  }
+  vacuuming_ = false;
 }
 
 }  // namespace sloth::jobs

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +36,8 @@ struct WorkerOptions {
   std::chrono::seconds backoff_base{2};
   std::chrono::seconds backoff_cap{600};
   std::string worker_id;  // default: hostname:pid
+  // Vacuum public.jobs after this many jobs run by this pool (0: leave it to autovacuum).
+  int vacuum_every = 1000;
 };
 
 // Runs `f` in a transaction scoped like `job`: its tenant's when it has one.
@@ -156,6 +159,8 @@ class WorkerPool {
   // Wakes one idle worker of `queue` (of every queue when empty). Call with mu_ held.
   void WakeOneLocked(const std::string& queue);
   void Wake(const std::string& queue);
+  // Counts a job run; every options_.vacuum_every runs, one worker vacuums the jobs table.
+  void CountRun();
 
   db::Pool& pool_;
   WorkerOptions options_;
@@ -170,6 +175,9 @@ class WorkerPool {
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};
   std::atomic<std::int64_t> last_reap_{0};
+  std::atomic<int> runs_since_vacuum_{0};
+  std::atomic<bool> vacuuming_{false};
+  std::optional<bool> may_vacuum_;  // read and written only by the worker holding vacuuming_
 };
 
 }  // namespace sloth::jobs
