@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "db/listener.hpp"
 #include "db/migrations.hpp"
 #include "jobs/scheduler.hpp"
 #include "jobs/worker_pool.hpp"
@@ -333,6 +334,55 @@ TEST_F(JobsTest, ARoleThatDoesNotOwnTheJobsTableLeavesItToAutovacuum) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 0);
   EXPECT_EQ(metrics.CounterValue("sloth_jobs_vacuums_total", {}), 0);
   EXPECT_EQ(vacuums(), before);
+}
+
+// Workers are woken after the commit, once per queue and transaction, and only for a job
+// that became its queue's earliest; never for a rollback.
+TEST_F(JobsTest, EnqueueingWakesWorkersOncePerQueueAfterCommitAndOnlyForTheEarliestJob) {
+  db::Listener listener(db_.url(), 5);
+  std::mutex mu;
+  std::vector<std::string> got;
+  listener.Subscribe(kNotifyChannel, [&](const std::string&, const std::string& queue) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!queue.empty()) got.push_back(queue);
+  });
+  listener.Start();
+  ASSERT_TRUE(testing::WaitUntil([&] { return listener.Connected(); }, std::chrono::seconds(5)));
+  // Notifications arrive in commit order: once "marker" is in, whatever an earlier commit
+  // sent is in too.
+  auto sent = [&] {
+    pool_->InTransaction([](db::Transaction& tx) { db::Notify(tx, kNotifyChannel, "marker"); });
+    EXPECT_TRUE(testing::WaitUntil(
+        [&] {
+          std::lock_guard<std::mutex> lock(mu);
+          return !got.empty() && got.back() == "marker";
+        },
+        std::chrono::seconds(5)));
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<std::string> out(got.begin(), got.end() - 1);
+    got.clear();
+    return out;
+  };
+  EnqueueOptions a, b, c;
+  a.queue = "a";
+  b.queue = "b";
+  c.queue = "c";
+  pool_->InTransaction([&](db::Transaction& tx) {
+    for (int i = 0; i < 3; ++i) Enqueue(tx, "k", {}, a);
+    EnqueueAtCommit(tx, "k", {}, b);
+  });
+  EXPECT_EQ(sent(), (std::vector<std::string>{"a", "b"}));
+  // Queue a has due jobs: its workers are busy with them and claim again after each.
+  ASSERT_TRUE(Add("k", a));
+  pool_->InTransaction([&](db::Transaction& tx) { EnqueueAtCommit(tx, "k", {}, a); });
+  EXPECT_EQ(sent(), std::vector<std::string>{});
+  EXPECT_THROW(pool_->InTransaction([&](db::Transaction& tx) {
+    Enqueue(tx, "k", {}, c);
+    throw std::runtime_error("rolled back");
+  }),
+               std::runtime_error);
+  EXPECT_EQ(sent(), std::vector<std::string>{});
+  listener.Stop();
 }
 
 TEST_F(JobsTest, EffectsAndCompletionCommitTogether) {

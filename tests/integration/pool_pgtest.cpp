@@ -310,6 +310,58 @@ TEST(PoolTest, AFailingAtCommitStatementCommitsNothing) {
                std::logic_error);
 }
 
+// AfterCommit work runs once the transaction has committed — on the same connection, outside
+// any transaction, after the readers of AtCommit results — once per key, never for a
+// rollback; its failure leaves the commit standing.
+TEST(PoolTest, AfterCommitWorkRunsOnceCommittedAndNeverForARollback) {
+  testing::TestDatabase db;
+  Pool pool(Options(db.url(), 1));
+  pool.InTransaction([](Transaction& tx) { tx.Exec("CREATE TABLE t (n bigint)"); });
+  std::vector<std::string> ran;
+  pool.InTransaction([&](Transaction& tx) {
+    tx.Exec("INSERT INTO t VALUES (1)");
+    tx.AtCommitRead(
+        [&](const Result& r) {
+          ran.push_back("read " + r.Text(0, 0));
+          // Queued by a reader: still runs, after it.
+          tx.AfterCommit("from the reader", [&](Connection&) { ran.push_back("queued late"); });
+        },
+        "INSERT INTO t VALUES ($1) RETURNING n", 2);
+    tx.AfterCommit("count", [&](Connection& c) {
+      ran.push_back("in a transaction: " + std::string(c.InTransaction() ? "yes" : "no"));
+      ran.push_back("rows " + c.Exec("SELECT count(*) FROM t").Text(0, 0));
+    });
+    tx.AfterCommit("count", [&](Connection&) { ran.push_back("the same key again"); });
+    ran.push_back("body done");
+  });
+  EXPECT_EQ(ran, (std::vector<std::string>{"body done", "read 2", "in a transaction: no", "rows 2",
+                                           "queued late"}));
+
+  ran.clear();
+  EXPECT_THROW(pool.InTransaction([&](Transaction& tx) {
+    tx.Exec("INSERT INTO t VALUES (3)");
+    tx.AtCommitRead([&](const Result&) { ran.push_back("read"); }, "SELECT 1");
+    tx.AfterCommit("k", [&](Connection&) { ran.push_back("after"); });
+    throw std::runtime_error("rolled back");
+  }),
+               std::runtime_error);
+  EXPECT_TRUE(ran.empty());
+
+  pool.InTransaction([&](Transaction& tx) {
+    tx.AtCommit("INSERT INTO t VALUES (4)");
+    tx.AfterCommit("fails", [](Connection& c) { c.Exec("SELECT 1 / 0"); });
+    tx.AfterCommit("runs anyway", [&](Connection&) { ran.push_back("after a failed one"); });
+  });
+  EXPECT_EQ(ran, std::vector<std::string>{"after a failed one"});
+  EXPECT_EQ(pool.InTransaction([](Transaction& tx) {
+    return tx.Exec("SELECT string_agg(n::text, ',' ORDER BY n) FROM t").Text(0, 0);
+  }),
+            "1,2,4");
+  EXPECT_THROW(pool.InTransaction(kReadOnly,
+                                  [](Transaction& tx) { tx.AfterCommit("k", [](Connection&) {}); }),
+               std::logic_error);
+}
+
 TEST(PoolTest, AReadOnlyTransactionRefusesWrites) {
   testing::TestDatabase db;
   Pool pool(Options(db.url(), 1));
@@ -452,10 +504,18 @@ TEST(ListenerTest, DeliversNotificationsCommittedByOthers) {
     });
   } catch (const std::runtime_error&) {
   }
-  pool.InTransaction([](Transaction& tx) { Notify(tx, "jobs", "hello"); });
+  // The same notification twice in a transaction goes once; another one goes too.
+  pool.InTransaction([](Transaction& tx) {
+    Notify(tx, "jobs", "hello");
+    Notify(tx, "jobs", "hello");
+    Notify(tx, "jobs", "again");
+  });
+  // Delivered in commit order: once "last" is in, nothing sent before it is still on its way.
+  pool.InTransaction([](Transaction& tx) { Notify(tx, "jobs", "last"); });
   std::unique_lock<std::mutex> lock(mu);
-  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return !got.empty(); }));
-  EXPECT_EQ(got, std::vector<std::string>{"hello"});
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(5),
+                          [&] { return !got.empty() && got.back() == "last"; }));
+  EXPECT_EQ(got, (std::vector<std::string>{"hello", "again", "last"}));
   lock.unlock();
   listener.Stop();
 }

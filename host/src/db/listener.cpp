@@ -136,7 +136,10 @@ void Listener::Loop() {
 }
 
 void Notify(Transaction& tx, const std::string& channel, const std::string& payload) {
-  tx.Exec("SELECT pg_notify($1, $2)", channel, payload);
+  tx.AfterCommit("notify " + channel + " " + payload, [channel, payload](Connection& c) {
+    c.Exec("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)", channel,
+           payload);
+  });
 }
 
 }  // namespace sloth::db

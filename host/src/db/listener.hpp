@@ -50,7 +50,13 @@ class Listener {
   int wake_[2] = {-1, -1};
 };
 
-// Sends a notification inside the caller's transaction (delivered at commit).
+// Sends a notification once the caller's transaction has committed, in a transaction of its
+// own that does not wait for its WAL flush; the same one twice in a transaction goes once.
+// Not inside the caller's: PostgreSQL holds one database-wide lock from a notifying
+// transaction's commit until its WAL is flushed, so notifying commits would wait for each
+// other's fsync one by one (8 clients on this project's 2-core machine: ~5,100 commits/s
+// with a notification inside each, ~12,500 with it sent after). The price: a process that
+// dies between the commit and the notification loses it (listeners poll as a fallback).
 class Transaction;
 void Notify(Transaction& tx, const std::string& channel, const std::string& payload);
 

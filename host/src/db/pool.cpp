@@ -46,7 +46,38 @@ void Transaction::Precheck(std::string sql, std::vector<Param> params,
   checks_.push_back(std::move(check));
 }
 
-Result Transaction::Open(std::vector<Statement> tail) {
+void Transaction::AfterCommit(std::string key, std::function<void(Connection&)> fn) {
+  if (options_.read_only) throw std::logic_error("AfterCommit in a read-only transaction");
+  for (const auto& queued : after_commit_) {
+    if (queued.first == key) return;
+  }
+  after_commit_.emplace_back(std::move(key), std::move(fn));
+}
+
+void Transaction::Committed(std::vector<Result>& at_commit_results) {
+  auto readers = std::move(at_commit_readers_);
+  at_commit_readers_.clear();
+  for (std::size_t i = 0; i < readers.size() && i < at_commit_results.size(); ++i) {
+    if (!readers[i]) continue;
+    try {
+      readers[i](at_commit_results[i]);
+    } catch (const std::exception& e) {
+      spdlog::warn("db: reading a result after the commit failed: {}", e.what());
+    }
+  }
+  // A hook may queue another (a reader above did); each runs once.
+  for (std::size_t i = 0; i < after_commit_.size(); ++i) {
+    auto fn = std::move(after_commit_[i].second);
+    try {
+      fn(*conn_);
+    } catch (const std::exception& e) {
+      spdlog::warn("db: after the commit, {} failed: {}", after_commit_[i].first, e.what());
+    }
+  }
+  after_commit_.clear();
+}
+
+Result Transaction::Open(std::vector<Statement> tail, std::vector<Result>* all) {
   std::vector<Statement> batch = std::move(opening_);
   opening_.clear();
   const bool first = !tail.empty();
@@ -73,6 +104,7 @@ Result Transaction::Open(std::vector<Statement> tail) {
       }
       checks_.clear();
       if (outcome.error) std::rethrow_exception(outcome.error);
+      if (all) all->assign(outcome.results.begin() + first_at, outcome.results.end());
       return first ? outcome.results[first_at] : Result();
     } catch (const ConnectionLost&) {
       // The connection died with this transaction uncommitted: nothing of it happened, so it
@@ -92,7 +124,11 @@ void Transaction::Commit() {
       // No statement ran: the prologue and its checks still must, and the commit goes with
       // them. A failure leaves done_ false: the transaction is rolled back.
       commit_with_first_ = false;
-      Open(std::move(tail));
+      std::vector<Result> results;
+      Open(std::move(tail), &results);
+      done_ = true;
+      Committed(results);
+      return;
     }
     done_ = true;
     return;
@@ -107,6 +143,7 @@ void Transaction::Commit() {
   auto outcome = conn_->TryPipeline(tail);
   done_ = !outcome.error || outcome.failed_at + 1 == tail.size();
   if (outcome.error) std::rethrow_exception(outcome.error);
+  Committed(outcome.results);
 }
 
 void Transaction::Rollback() {

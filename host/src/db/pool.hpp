@@ -117,6 +117,20 @@ class Transaction {
     if (options_.read_only) throw std::logic_error("AtCommit in a read-only transaction");
     at_commit_.push_back(Statement{std::string(sql), {Param(args)...}});
   }
+  // AtCommit, and `read` gets the statement's result once the transaction has committed
+  // (before any AfterCommit work runs; it may queue some).
+  template <typename... Args>
+  void AtCommitRead(std::function<void(const Result&)> read, std::string_view sql,
+                    const Args&... args) {
+    AtCommit(sql, args...);
+    at_commit_readers_.resize(at_commit_.size());
+    at_commit_readers_.back() = std::move(read);
+  }
+  // Runs `fn` on this connection once the transaction has committed, outside it (a
+  // statement there is a transaction of its own), never when it rolls back: for what must
+  // not hold the commit up. One per `key`: a second with a key already queued is dropped. A
+  // failure is logged, not thrown — the transaction did commit. Read-write transactions only.
+  void AfterCommit(std::string key, std::function<void(Connection&)> fn);
   // Sends `sql` with the transaction's first statement; `check` reads its result before that
   // statement's result is returned, and throws to refuse the work (the transaction then
   // rolls back). Only before the first statement.
@@ -128,8 +142,11 @@ class Transaction {
   Connection& connection();
 
  private:
-  // Sends what is queued, then `tail`; runs the checks; returns the result of `tail`'s first.
-  Result Open(std::vector<Statement> tail);
+  // Sends what is queued, then `tail`; runs the checks; returns the result of `tail`'s first
+  // (and every result of `tail` in `all` when given).
+  Result Open(std::vector<Statement> tail, std::vector<Result>* all = nullptr);
+  // Hands the AtCommit statements' results to their readers, then runs the AfterCommit work.
+  void Committed(std::vector<Result>& at_commit_results);
 
   Connection* conn_;
   Options options_;
@@ -138,9 +155,11 @@ class Transaction {
   std::vector<Statement> prologue_;  // BEGIN and the tenant scope
   std::vector<Statement> opening_;   // not sent yet
   std::vector<std::function<void(const Result&)>> checks_;
-  std::vector<Statement> at_commit_;  // sent with the COMMIT
-  bool commit_with_first_ = false;    // read-only: the first statement carries the COMMIT
-  bool committed_ = false;            // ...and it did; nothing of this transaction is open
+  std::vector<Statement> at_commit_;                                   // sent with the COMMIT
+  std::vector<std::function<void(const Result&)>> at_commit_readers_;  // by at_commit_ index
+  std::vector<std::pair<std::string, std::function<void(Connection&)>>> after_commit_;
+  bool commit_with_first_ = false;  // read-only: the first statement carries the COMMIT
+  bool committed_ = false;          // ...and it did; nothing of this transaction is open
   bool done_ = false;
 };
 

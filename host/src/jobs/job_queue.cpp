@@ -3,30 +3,35 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "db/listener.hpp"
+
 namespace sloth::jobs {
 
 namespace {
 
-// One job, in one round trip: the insert and the notification (delivered at commit, never
-// for a rollback, and only when a job was actually added). Only a job that becomes the
-// queue's earliest notifies — one due now with none due before it, or a delayed one due
-// before every other (workers then sleep until its due time, WorkerPool::Loop): while jobs
-// wait, workers are busy and claim again after each job, and NOTIFY serialises every
-// notifying commit of the database on one lock. The price is a race — a worker that found
-// the queue empty just before this commit sleeps until its poll (jobs.poll_ms) — a bounded
-// delay, never a lost job. Several jobs added by one transaction notify once: PostgreSQL
-// folds equal notifications of a transaction. One job per statement, never an array of them:
-// over an array parameter PostgreSQL expects 100 rows in the generic plan and so plans the
-// statement afresh on every execution.
+// One job, in one round trip, which also says whether workers need waking: only when the
+// job becomes its queue's earliest — one due now with none due before it, or a delayed one
+// due before every other (workers then sleep until its due time, WorkerPool::Loop). While
+// jobs wait, workers are busy and claim again after each job. The notification goes after
+// the commit (db::Notify, which says why), once per queue and transaction. The price is a
+// race — a worker that found the queue empty just before this commit sleeps until its poll
+// (jobs.poll_ms) — a bounded delay, never a lost job. One job per statement, never an array
+// of them: over an array parameter PostgreSQL expects 100 rows in the generic plan and so
+// plans the statement afresh on every execution.
 const std::string& InsertSql() {
   static const std::string sql =
       "WITH added AS (INSERT INTO public.jobs (queue, kind, payload, tenant_id, unique_key, "
       "run_at, max_attempts) VALUES ($1, $2, $3::jsonb, $4, $5, now() + make_interval(secs => "
       "$6::double precision / 1000), $7) ON CONFLICT (queue, unique_key) WHERE unique_key IS "
-      "NOT NULL DO NOTHING RETURNING id, run_at) SELECT id, CASE WHEN NOT EXISTS (SELECT 1 "
-      "FROM public.jobs j WHERE j.queue = $1 AND j.state = 'queued' AND j.run_at <= "
-      "added.run_at) THEN pg_notify($8, $1) END FROM added";
+      "NOT NULL DO NOTHING RETURNING id, run_at) SELECT id, NOT EXISTS (SELECT 1 FROM "
+      "public.jobs j WHERE j.queue = $1 AND j.state = 'queued' AND j.run_at <= added.run_at) "
+      "AS earliest FROM added";
   return sql;
+}
+
+void WakeWorkersAfterCommit(db::Transaction& tx, const db::Result& added,
+                            const std::string& queue) {
+  if (!added.Empty() && added.Bool(0, 1)) db::Notify(tx, kNotifyChannel, queue);
 }
 
 }  // namespace
@@ -34,15 +39,18 @@ const std::string& InsertSql() {
 std::optional<std::int64_t> Enqueue(db::Transaction& tx, const std::string& kind,
                                     const nlohmann::json& payload, const EnqueueOptions& o) {
   auto r = tx.Exec(InsertSql(), o.queue, kind, payload.dump(), o.tenant_id, o.unique_key,
-                   o.delay.count(), o.max_attempts, kNotifyChannel);
+                   o.delay.count(), o.max_attempts);
+  WakeWorkersAfterCommit(tx, r, o.queue);
   if (r.Empty()) return std::nullopt;
   return r.Int(0, 0);
 }
 
 void EnqueueAtCommit(db::Transaction& tx, const std::string& kind, const nlohmann::json& payload,
                      const EnqueueOptions& o) {
-  tx.AtCommit(InsertSql(), o.queue, kind, payload.dump(), o.tenant_id, o.unique_key,
-              o.delay.count(), o.max_attempts, kNotifyChannel);
+  tx.AtCommitRead(
+      [&tx, queue = o.queue](const db::Result& r) { WakeWorkersAfterCommit(tx, r, queue); },
+      InsertSql(), o.queue, kind, payload.dump(), o.tenant_id, o.unique_key, o.delay.count(),
+      o.max_attempts);
 }
 
 JobStore::Claimed JobStore::Claim(db::Connection& c, const std::string& queue,
