@@ -159,7 +159,16 @@ void Connection::MakeRoomForPrepared(std::size_t more) {
 }
 
 std::vector<int> Connection::SendPipeline(const std::vector<Statement>& statements) {
-  if (unread_) FinishSent();
+  if (unread_) {
+    try {
+      FinishSent();
+    } catch (const ConnectionLost&) {
+      throw;
+    } catch (const Error& e) {
+      // Its sender did not wait for the outcome: not this statement's failure.
+      spdlog::warn("db: a statement sent without waiting failed: {}", e.what());
+    }
+  }
   if (prepare_) MakeRoomForPrepared(statements.size());
   if (PQenterPipelineMode(conn_) != 1) Broken("cannot enter pipeline mode");
   std::vector<int> expected;

@@ -137,8 +137,11 @@ void Listener::Loop() {
 
 void Notify(Transaction& tx, const std::string& channel, const std::string& payload) {
   tx.AfterCommit("notify " + channel + " " + payload, [channel, payload](Connection& c) {
-    c.Exec("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)", channel,
-           payload);
+    // Not waited for either: the caller's work is done, and the answer is read (a failure
+    // logged) by the connection's next use.
+    c.SendWithoutWaiting(
+        {Statement{"SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)",
+                   {Param(channel), Param(payload)}}});
   });
 }
 

@@ -181,8 +181,9 @@ Lease Pool::Acquire() {
         try {
           c->FinishSent();
         } catch (const Error& e) {
-          // A read-only transaction's COMMIT: what it read was already answered.
-          spdlog::warn("db: a read-only transaction's COMMIT failed: {}", e.what());
+          // A read-only transaction's COMMIT (what it read was already answered) or a
+          // notification sent after a commit: nobody waits on either.
+          spdlog::warn("db: a statement sent without waiting failed: {}", e.what());
         }
       }
       if (c->Ok() && (!stale || c->Ping())) return Lease(this, std::move(c));
