@@ -39,6 +39,11 @@ class JobsTest : public ::testing::Test {
   void Exec(const std::string& sql) {
     pool_->InTransaction([&](db::Transaction& tx) { tx.Exec(sql); });
   }
+  // Vacuums of public.jobs so far other than autovacuum's, by PostgreSQL's statistics.
+  std::int64_t Vacuums() {
+    return Scalar(
+        "SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = 'public.jobs'::regclass");
+  }
   std::optional<std::int64_t> Add(const std::string& kind, EnqueueOptions o = {}) {
     return pool_->InTransaction([&](db::Transaction& tx) {
       return Enqueue(tx, kind, {{"n", 1}}, o);
@@ -273,11 +278,7 @@ TEST_F(JobsTest, ABurstFromOneNotificationGetsEveryWorker) {
 // comes at most once a minute. The pool vacuums the table itself every `vacuum_every` runs,
 // counted by PostgreSQL's own statistics; 0 leaves it to autovacuum.
 TEST_F(JobsTest, ThePoolVacuumsTheJobsTableEveryNRuns) {
-  const auto vacuums = [&] {
-    return Scalar(
-        "SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = 'public.jobs'::regclass");
-  };
-  const auto before = vacuums();
+  const auto before = Vacuums();
   auto options = Options();
   options.vacuum_every = 50;
   metrics::Registry metrics;
@@ -286,14 +287,14 @@ TEST_F(JobsTest, ThePoolVacuumsTheJobsTableEveryNRuns) {
   for (int i = 0; i < 120; ++i) ASSERT_TRUE(Add("ping"));
   ASSERT_EQ(w.Drain("default"), 120);
   EXPECT_EQ(metrics.CounterValue("sloth_jobs_vacuums_total", {}), 2);
-  EXPECT_EQ(vacuums() - before, 2);
+  EXPECT_EQ(Vacuums() - before, 2);
 
   options.vacuum_every = 0;
   WorkerPool off(*pool_, "", options, nullptr);
   off.Register("ping", [](JobContext&) {});
   for (int i = 0; i < 60; ++i) ASSERT_TRUE(Add("ping"));
   ASSERT_EQ(off.Drain("default"), 60);
-  EXPECT_EQ(vacuums() - before, 2);
+  EXPECT_EQ(Vacuums() - before, 2);
 }
 
 // A database role that does not own public.jobs cannot vacuum it: the pool finds that out
@@ -315,11 +316,7 @@ TEST_F(JobsTest, ARoleThatDoesNotOwnTheJobsTableLeavesItToAutovacuum) {
   po.size = 2;
   db::Pool as_role(po);
 
-  const auto vacuums = [&] {
-    return Scalar(
-        "SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = 'public.jobs'::regclass");
-  };
-  const auto before = vacuums();
+  const auto before = Vacuums();
   auto options = Options();
   options.vacuum_every = 10;
   metrics::Registry metrics;
@@ -333,7 +330,7 @@ TEST_F(JobsTest, ARoleThatDoesNotOwnTheJobsTableLeavesItToAutovacuum) {
   }
   EXPECT_EQ(Scalar("SELECT count(*) FROM public.jobs"), 0);
   EXPECT_EQ(metrics.CounterValue("sloth_jobs_vacuums_total", {}), 0);
-  EXPECT_EQ(vacuums(), before);
+  EXPECT_EQ(Vacuums(), before);
 }
 
 // Workers are woken after the commit, once per queue and transaction, and only for a job
