@@ -159,16 +159,7 @@ void Connection::MakeRoomForPrepared(std::size_t more) {
 }
 
 std::vector<int> Connection::SendPipeline(const std::vector<Statement>& statements) {
-  if (unread_) {
-    try {
-      FinishSent();
-    } catch (const ConnectionLost&) {
-      throw;
-    } catch (const Error& e) {
-      // Its sender did not wait for the outcome: not this statement's failure.
-      spdlog::warn("db: a statement sent without waiting failed: {}", e.what());
-    }
-  }
+  FinishSent();
   if (prepare_) MakeRoomForPrepared(statements.size());
   if (PQenterPipelineMode(conn_) != 1) Broken("cannot enter pipeline mode");
   std::vector<int> expected;
@@ -303,7 +294,16 @@ void Connection::FinishSent() {
   auto statements = std::move(unread_statements_);
   const auto expected = std::move(unread_expected_);
   auto outcome = ReadPipeline(statements, expected);
-  if (outcome.error) std::rethrow_exception(outcome.error);
+  if (!outcome.error) return;
+  try {
+    std::rethrow_exception(outcome.error);
+  } catch (const ConnectionLost&) {
+    throw;
+  } catch (const Error& e) {
+    // Its sender did not wait for the outcome (a read-only transaction's COMMIT, whose reads
+    // were answered; a notification after a commit): not the next statement's failure.
+    spdlog::warn("db: a statement sent without waiting failed: {}", e.what());
+  }
 }
 
 void Connection::ExecScript(const std::string& sql) {
@@ -335,8 +335,8 @@ bool Connection::Ping() {
   if (unread_) {
     try {
       FinishSent();
-    } catch (const Error&) {
-      return Ok();
+    } catch (const ConnectionLost&) {
+      return false;
     }
   }
   PGresult* r = PQexec(conn_, "");

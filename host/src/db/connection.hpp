@@ -171,7 +171,8 @@ class Connection {
   // wait on: the COMMIT of a read-only transaction.
   void SendWithoutWaiting(const std::vector<Statement>& statements);
   bool HasUnreadResults() const { return unread_; }
-  // Reads what SendWithoutWaiting sent; throws its first error.
+  // Reads what SendWithoutWaiting sent. Its failure is logged, not thrown (nobody waited on
+  // it); a lost connection is thrown (ConnectionLost).
   void FinishSent();
 
   bool Ok() const { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }

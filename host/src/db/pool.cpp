@@ -180,10 +180,8 @@ Lease Pool::Acquire() {
       if (c->HasUnreadResults()) {
         try {
           c->FinishSent();
-        } catch (const Error& e) {
-          // A read-only transaction's COMMIT (what it read was already answered) or a
-          // notification sent after a commit: nobody waits on either.
-          spdlog::warn("db: a statement sent without waiting failed: {}", e.what());
+        } catch (const ConnectionLost&) {
+          // Replaced below.
         }
       }
       if (c->Ok() && (!stale || c->Ping())) return Lease(this, std::move(c));
