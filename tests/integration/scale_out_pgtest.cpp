@@ -194,9 +194,11 @@ TEST(ScaleOutTest, TwoHostsBehindPgBouncerShareTheWorkAndTheSurvivorFinishesIt) 
     clients.emplace_back([&] {
       for (int i = next++; i < kUpdates; i = next++) {
         if (i == kUpdates / 2 && !killed.exchange(true)) {
-          killed_at = std::chrono::steady_clock::now();
           hosts[0]->Signal(SIGKILL);
           hosts[0]->Wait(10s);
+          // Once it is gone, not when the signal is sent: a reply it sent in between is one
+          // from before its death.
+          killed_at = std::chrono::steady_clock::now();
         }
         const std::string body = TextUpdate(80000 + i, 6000000 + i).dump();
         const std::map<std::string, std::string> headers = {
