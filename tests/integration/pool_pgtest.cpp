@@ -278,6 +278,68 @@ TEST(PoolTest, AnAtCommitStatementTravelsWithTheCommit) {
             1);
 }
 
+Query<std::int64_t> Scalar(std::string sql) {
+  return MakeQuery<std::int64_t>([](const Result& r) { return r.Int(0, 0); }, sql);
+}
+
+// Independent queries sent Together cost one round trip, in a read-only transaction (where
+// the first carries the opening and the COMMIT) and in a read-write one at any point.
+TEST(PoolTest, QueriesSentTogetherCostOneRoundTrip) {
+  testing::TestDatabase db;
+  Pool pool(Options(db.url(), 1));
+  SeedTenantTable(pool, 8, "(1), (2), (3)");
+  WireTrace wire(pool);
+  int syncs = -1;
+  const auto [count, sum, scope] = pool.InTenant(TenantId{8}, kReadOnly, [&](Transaction& tx) {
+    auto r = tx.Together(Scalar("SELECT count(*) FROM t"), Scalar("SELECT sum(n) FROM t"),
+                         MakeQuery<std::string>([](const Result& res) { return res.Text(0, 0); },
+                                                "SELECT current_setting('search_path')"));
+    syncs = wire.Syncs();
+    return r;
+  });
+  EXPECT_EQ(count, 3);
+  EXPECT_EQ(sum, 6);
+  EXPECT_EQ(scope, "tenant_8, public");
+  EXPECT_EQ(syncs, 1);
+  EXPECT_EQ(wire.Syncs(), 1);  // the COMMIT went with them
+  EXPECT_EQ(wire.Executes(), 6);
+
+  int before = -1, after = -1;
+  pool.InTenant(TenantId{8}, [&](Transaction& tx) {
+    tx.Exec("INSERT INTO t VALUES (4)");
+    before = wire.Syncs();
+    const auto [n, m] = tx.Together(Scalar("SELECT count(*) FROM t"),
+                                    Scalar("WITH a AS (INSERT INTO t VALUES (5) RETURNING n) "
+                                           "SELECT n FROM a"));
+    after = wire.Syncs();
+    EXPECT_EQ(n, 4);  // the insert before them, in the same transaction
+    EXPECT_EQ(m, 5);
+    EXPECT_EQ(tx.Exec(Scalar("SELECT count(*) FROM t")), 5);
+  });
+  EXPECT_EQ(after, before + 1);
+}
+
+// When one of them fails, its error is thrown, the ones after it do not run and nothing of
+// the transaction commits.
+TEST(PoolTest, AFailingQueryAmongThoseSentTogetherRefusesTheTransaction) {
+  testing::TestDatabase db;
+  Pool pool(Options(db.url(), 1));
+  SeedTenantTable(pool, 9, "(1)");
+  try {
+    pool.InTenant(TenantId{9}, [&](Transaction& tx) {
+      tx.Together(Scalar("WITH a AS (INSERT INTO t VALUES (2) RETURNING n) SELECT n FROM a"),
+                  Scalar("SELECT 1 / 0"),
+                  Scalar("WITH a AS (INSERT INTO t VALUES (3) RETURNING n) SELECT n FROM a"));
+      ADD_FAILURE() << "the failing query's error was not thrown";
+    });
+  } catch (const Error& e) {
+    EXPECT_EQ(e.sqlstate(), "22012") << e.what();
+  }
+  EXPECT_EQ(pool.InTenant(TenantId{9}, kReadOnly,
+                          [](Transaction& tx) { return tx.Exec(Scalar("SELECT sum(n) FROM t")); }),
+            1);
+}
+
 // A queued statement that fails refuses the whole transaction: nothing of it commits, Commit
 // throws the statement's error, and the connection is left outside any transaction.
 TEST(PoolTest, AFailingAtCommitStatementCommitsNothing) {

@@ -136,14 +136,21 @@ Organization OrganizationRow(const db::Result& r, int i, int first) {
 
 }  // namespace
 
+db::Query<std::optional<Organization>> AccountRepository::FindOrganizationQuery(
+    std::int64_t tenant_id) {
+  static const std::string sql = std::string("SELECT ") + kOrganizationColumns +
+                                 " FROM public.tenants t LEFT JOIN public.subscriptions s ON "
+                                 "s.tenant_id = t.id WHERE t.id = $1";
+  return db::MakeQuery<std::optional<Organization>>(
+      [](const db::Result& r) {
+        return r.Empty() ? std::nullopt : std::optional(OrganizationRow(r, 0, 0));
+      },
+      sql, tenant_id);
+}
+
 std::optional<Organization> AccountRepository::FindOrganization(db::Transaction& tx,
                                                                 std::int64_t tenant_id) {
-  auto r = tx.Exec(std::string("SELECT ") + kOrganizationColumns +
-                       " FROM public.tenants t LEFT JOIN public.subscriptions s ON "
-                       "s.tenant_id = t.id WHERE t.id = $1",
-                   tenant_id);
-  if (r.Empty()) return std::nullopt;
-  return OrganizationRow(r, 0, 0);
+  return tx.Exec(FindOrganizationQuery(tenant_id));
 }
 
 std::optional<std::pair<User, std::optional<Organization>>>

@@ -75,6 +75,7 @@ class AccountRepository {
 
   // Organisations.
   std::optional<Organization> FindOrganization(db::Transaction& tx, std::int64_t tenant_id);
+  db::Query<std::optional<Organization>> FindOrganizationQuery(std::int64_t tenant_id);
   // The user and, for a tenant user, the organisation, in one statement.
   std::optional<std::pair<User, std::optional<Organization>>> FindUserAndOrganization(
       db::Transaction& tx, std::int64_t user_id);

@@ -139,17 +139,21 @@ TurnResult Agent::Answer(const TurnRequest& req) {
   const auto started = std::chrono::steady_clock::now();
   TurnResult out;
 
-  // 1. What the turn needs, read in one short transaction.
+  // 1. What the turn needs, read in one round trip.
   const TurnInputs in =
       pool_.InTenant(db::TenantId{req.tenant}, db::kReadOnly, [&](db::Transaction& tx) {
         TurnInputs t;
-        t.prompt = req.draft ? *req.draft : PromptRepository().Current(tx);
-        if (req.conversation_id) {
-          t.memory = conversations::ConversationRepository().ReadMemory(tx, req.conversation_id,
-                                                                        req.before_message_id, 40);
-          if (!t.memory) throw errors::Error::NotFound("no such conversation", "conversation_id");
-        }
-        if (const auto org = accounts::AccountRepository().FindOrganization(tx, req.tenant)) {
+        std::optional<accounts::Organization> org;
+        // Conversation 0 (a draft tried in the dashboard) has no memory: its query finds none.
+        std::tie(t.prompt, t.memory, org) =
+            tx.Together(PromptRepository().CurrentQuery(),
+                        conversations::ConversationRepository().ReadMemoryQuery(
+                            req.conversation_id, req.before_message_id, 40),
+                        accounts::AccountRepository().FindOrganizationQuery(req.tenant));
+        if (req.draft) t.prompt = *req.draft;
+        if (req.conversation_id && !t.memory)
+          throw errors::Error::NotFound("no such conversation", "conversation_id");
+        if (org) {
           t.salon_name = org->name;
           t.salon_phone = org->phone.value_or("");
           t.timezone = org->timezone;

@@ -28,9 +28,14 @@ Prompt Read(const db::Row& r) {
 }  // namespace
 
 Prompt PromptRepository::Current(db::Transaction& tx) {
-  auto r = tx.Exec(std::string("SELECT ") + kColumns +
-                   " FROM agent_prompts ORDER BY version DESC LIMIT 1");
-  return r.Empty() ? Prompt{} : Read(r.At(0));
+  return tx.Exec(CurrentQuery());
+}
+
+db::Query<Prompt> PromptRepository::CurrentQuery() {
+  static const std::string sql =
+      std::string("SELECT ") + kColumns + " FROM agent_prompts ORDER BY version DESC LIMIT 1";
+  return db::MakeQuery<Prompt>(
+      [](const db::Result& r) { return r.Empty() ? Prompt{} : Read(r.At(0)); }, sql);
 }
 
 std::optional<Prompt> PromptRepository::Find(db::Transaction& tx, int version) {

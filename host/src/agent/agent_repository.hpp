@@ -17,6 +17,7 @@ class PromptRepository {
  public:
   // The version in force; the built-in default (version 0) when none was saved.
   Prompt Current(db::Transaction& tx);
+  db::Query<Prompt> CurrentQuery();
   std::optional<Prompt> Find(db::Transaction& tx, int version);
   // Saves `p` as the next version and returns it as stored. Versions are numbered under a
   // lock, so two concurrent saves get two versions.

@@ -177,10 +177,15 @@ void SyncPlans(db::Pool& pool, const std::vector<Plan>& plans) {
   });
 }
 
+db::Query<std::optional<Plan>> FindPlanQuery(const std::string& slug) {
+  static const std::string sql = std::string(kSelect) + "WHERE slug = $1";
+  return db::MakeQuery<std::optional<Plan>>(
+      [](const db::Result& r) { return r.Empty() ? std::nullopt : std::optional(FromRow(r, 0)); },
+      sql, slug);
+}
+
 std::optional<Plan> FindPlan(db::Transaction& tx, const std::string& slug) {
-  auto r = tx.Exec(std::string(kSelect) + "WHERE slug = $1", slug);
-  if (r.Empty()) return std::nullopt;
-  return FromRow(r, 0);
+  return tx.Exec(FindPlanQuery(slug));
 }
 
 std::vector<Plan> ListPlans(db::Transaction& tx, bool public_only) {

@@ -42,6 +42,7 @@ void SyncPlans(db::Pool& pool, const std::vector<Plan>& plans);
 
 // Reads one plan (public schema) in the caller's transaction.
 std::optional<Plan> FindPlan(db::Transaction& tx, const std::string& slug);
+db::Query<std::optional<Plan>> FindPlanQuery(const std::string& slug);
 std::vector<Plan> ListPlans(db::Transaction& tx, bool public_only);
 
 }  // namespace sloth::billing

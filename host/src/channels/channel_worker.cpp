@@ -60,10 +60,12 @@ void ChannelWorker::Process(jobs::JobContext& ctx) {
   if (!ctx.job.tenant_id) throw std::runtime_error("channels.process without a tenant");
   const std::int64_t tenant = *ctx.job.tenant_id;
   ConversationRepository conversations;
-  // Everything this chat sent so far; a later job of the same burst finds nothing left.
-  const auto events = conversations.LockPendingEvents(tx, integration_id, chat, kMaxEventsPerRun);
+  // Everything this chat sent so far (a later job of the same burst finds nothing left), and
+  // its integration, in one round trip.
+  const auto [events, integration] =
+      tx.Together(conversations.LockPendingEventsQuery(integration_id, chat, kMaxEventsPerRun),
+                  integrations::IntegrationRepository().FindQuery(integration_id));
   if (events.empty()) return;
-  const auto integration = integrations::IntegrationRepository().Find(tx, integration_id);
 
   const json from = events.front().payload.value("from", json::object());
   bool created = false;
@@ -101,13 +103,13 @@ void ChannelWorker::Process(jobs::JobContext& ctx) {
     }
     ids.push_back(e.id);
   }
-  conversations.MarkEventsProcessed(tx, ids);
-  conversations.NoteInbound(tx, conversation, static_cast<int>(events.size()));
-  bool answer = answerable > 0 && integration && integration->status != "disconnected";
-  if (answer) {
-    const auto c = conversations.Find(tx, conversation);
-    answer = !(c && c->mode == "human");  // staff answer this conversation
-  }
+  const auto [processed, noted, c] =
+      tx.Together(conversations.MarkEventsProcessedQuery(ids),
+                  conversations.NoteInboundQuery(conversation, static_cast<int>(events.size())),
+                  conversations.FindQuery(conversation));
+  // Staff answer a conversation in human mode.
+  const bool answer = answerable > 0 && integration && integration->status != "disconnected" &&
+                      !(c && c->mode == "human");
   // Counted last: a counter row is the tenant's, shared by all its chats, and locked from
   // the count until commit, so every statement after it would hold up the tenant's other
   // chats. A burst is counted whole or not at all.
@@ -152,28 +154,33 @@ void ChannelWorker::Answer(jobs::StagedJobContext& ctx) {
   };
   ConversationRepository conversations;
   integrations::IntegrationRepository integrations;
+  // Two round trips: what is known from the job, then what the first answers point to.
   const Read r = ctx.Read([&](db::Transaction& tx) {
     Read out;
-    const auto c = conversations.Find(tx, conversation);
+    const auto [c, reply, org] =
+        tx.Together(conversations.FindQuery(conversation), conversations.ReplyToQuery(last),
+                    accounts::AccountRepository().FindOrganizationQuery(tenant));
     if (!c) return out;
     // Answered by an earlier run: sent already, or stored and still to send. A stored reply
     // goes out even when the conversation is a person's now: it may be the agent's own
     // handoff reply, which is what made it so.
-    const auto reply = conversations.ReplyTo(tx, last);
     if (reply && !reply->pending) return out;
     if (!reply && c->mode == "human") return out;  // taken over by a person meanwhile
-    if (c->integration_id) out.delivery.integration = integrations.Find(tx, *c->integration_id);
     out.skip = false;
+    // No integration id (not a channel's conversation): its query finds none.
+    const std::string integration_id = c->integration_id.value_or("");
     if (reply) {
       out.stored = reply->id;
-      out.delivery.message = conversations.FindOutbound(tx, reply->id);
+      std::tie(out.delivery.integration, out.delivery.message) = tx.Together(
+          integrations.FindQuery(integration_id), conversations.FindOutboundQuery(reply->id));
       return out;
     }
     out.channel = c->source;
     out.chat = c->external_chat_id.value_or("");
     out.language = c->customer_language.value_or("");
-    const auto org = accounts::AccountRepository().FindOrganization(tx, tenant);
-    const auto plan = org ? billing::FindPlan(tx, org->plan) : std::nullopt;
+    std::optional<billing::Plan> plan;
+    std::tie(out.delivery.integration, plan) = tx.Together(
+        integrations.FindQuery(integration_id), billing::FindPlanQuery(org ? org->plan : ""));
     if (plan && plan->watermark && !options_.watermark.empty())
       out.watermark = "\n\n" + options_.watermark;
     return out;

@@ -96,24 +96,34 @@ std::vector<std::optional<std::int64_t>> ConversationRepository::InsertEvents(
   return out;
 }
 
-std::vector<InboundEvent> ConversationRepository::LockPendingEvents(
-    db::Transaction& tx, const std::string& integration_id, const std::string& chat_id, int limit) {
-  auto r = tx.Exec(
+db::Query<std::vector<InboundEvent>> ConversationRepository::LockPendingEventsQuery(
+    const std::string& integration_id, const std::string& chat_id, int limit) {
+  return db::MakeQuery<std::vector<InboundEvent>>(
+      [](const db::Result& r) {
+        std::vector<InboundEvent> out;
+        for (int i = 0; i < r.Rows(); ++i) {
+          const auto row = r.At(i);
+          out.push_back(
+              {row.Int("id"), row.Text("type"), nlohmann::json::parse(row.Text("payload"))});
+        }
+        return out;
+      },
       "SELECT id, type, payload::text AS payload FROM inbound_events WHERE integration_id = "
       "$1::uuid AND chat_id = $2 AND processed_at IS NULL ORDER BY id LIMIT $3 FOR UPDATE SKIP "
       "LOCKED",
       integration_id, chat_id, limit);
-  std::vector<InboundEvent> out;
-  for (int i = 0; i < r.Rows(); ++i) {
-    const auto row = r.At(i);
-    out.push_back({row.Int("id"), row.Text("type"), nlohmann::json::parse(row.Text("payload"))});
-  }
-  return out;
 }
 
 void ConversationRepository::MarkEventsProcessed(db::Transaction& tx,
                                                  const std::vector<std::int64_t>& ids) {
-  tx.Exec("UPDATE inbound_events SET processed_at = now() WHERE id = ANY ($1::bigint[])", ids);
+  tx.Exec(MarkEventsProcessedQuery(ids));
+}
+
+db::Query<std::int64_t> ConversationRepository::MarkEventsProcessedQuery(
+    const std::vector<std::int64_t>& ids) {
+  return db::MakeQuery<std::int64_t>(
+      [](const db::Result& r) { return r.Affected(); },
+      "UPDATE inbound_events SET processed_at = now() WHERE id = ANY ($1::bigint[])", ids);
 }
 
 std::int64_t ConversationRepository::OpenConversation(
@@ -158,7 +168,12 @@ std::int64_t ConversationRepository::AddInbound(db::Transaction& tx, std::int64_
 }
 
 void ConversationRepository::NoteInbound(db::Transaction& tx, std::int64_t conversation, int n) {
-  tx.Exec(
+  tx.Exec(NoteInboundQuery(conversation, n));
+}
+
+db::Query<std::int64_t> ConversationRepository::NoteInboundQuery(std::int64_t conversation, int n) {
+  return db::MakeQuery<std::int64_t>(
+      [](const db::Result& r) { return r.Affected(); },
       "UPDATE conversations SET message_count = message_count + $2, last_message_at = now(), "
       "last_inbound_at = now() WHERE id = $1",
       conversation, n);
@@ -170,20 +185,20 @@ std::optional<std::int64_t> ConversationRepository::AddOutbound(db::Transaction&
   auto json_or_null = [](const nlohmann::json& j) {
     return j.is_null() ? std::optional<std::string>() : std::optional<std::string>(j.dump());
   };
+  // The message and the conversation's count in one statement; a reply already stored (the
+  // same reply_to) adds neither.
   auto out = tx.Exec(
-      "INSERT INTO messages (conversation_id, direction, author, text, payload, status, sent_at, "
-      "reply_to, language, intent, model, tokens_in, tokens_out, processing_ms, sources, tools) "
-      "VALUES ($1, 'out', $2, left($3, 65536), $4::jsonb, $5, CASE WHEN $5 = 'sent' THEN now() "
-      "END, $6, $7, $8, left($9, 200), $10, $11, $12, $13::jsonb, $14::jsonb) ON CONFLICT "
-      "(reply_to) WHERE reply_to IS NOT NULL DO NOTHING RETURNING id",
+      "WITH added AS (INSERT INTO messages (conversation_id, direction, author, text, payload, "
+      "status, sent_at, reply_to, language, intent, model, tokens_in, tokens_out, processing_ms, "
+      "sources, tools) VALUES ($1, 'out', $2, left($3, 65536), $4::jsonb, $5, CASE WHEN $5 = "
+      "'sent' THEN now() END, $6, $7, $8, left($9, 200), $10, $11, $12, $13::jsonb, $14::jsonb) "
+      "ON CONFLICT (reply_to) WHERE reply_to IS NOT NULL DO NOTHING RETURNING id), "
+      "counted AS (UPDATE conversations SET message_count = message_count + 1, last_message_at = "
+      "now() WHERE id = $1 AND EXISTS (SELECT 1 FROM added)) SELECT id FROM added",
       conversation, m.author, m.text, m.payload.dump(), m.status, m.reply_to, m.language, m.intent,
       m.model, m.tokens_in, m.tokens_out, m.processing_ms, json_or_null(m.sources),
       json_or_null(m.tools));
   if (out.Empty()) return std::nullopt;
-  tx.Exec(
-      "UPDATE conversations SET message_count = message_count + 1, last_message_at = now() WHERE "
-      "id = $1",
-      conversation);
   return out.Int(0, 0);
 }
 
@@ -193,43 +208,58 @@ bool ConversationRepository::Answered(db::Transaction& tx, std::int64_t id) {
 
 std::optional<ConversationRepository::Reply> ConversationRepository::ReplyTo(db::Transaction& tx,
                                                                              std::int64_t id) {
-  auto r = tx.Exec(
+  return tx.Exec(ReplyToQuery(id));
+}
+
+db::Query<std::optional<ConversationRepository::Reply>> ConversationRepository::ReplyToQuery(
+    std::int64_t id) {
+  return db::MakeQuery<std::optional<Reply>>(
+      [](const db::Result& r) {
+        return r.Empty() ? std::nullopt : std::optional(Reply{r.Int(0, 0), r.Bool(0, 1)});
+      },
       "SELECT id, direction = 'out' AND status = 'pending' AS pending FROM messages WHERE "
       "reply_to = $1",
       id);
-  if (r.Empty()) return std::nullopt;
-  return Reply{r.Int(0, 0), r.Bool(0, 1)};
 }
 
 std::optional<Memory> ConversationRepository::ReadMemory(db::Transaction& tx,
                                                          std::int64_t conversation,
                                                          std::int64_t before, int limit) {
-  auto c = tx.Exec(
-      "SELECT summary, coalesce(summary_upto, 0) AS summary_upto, mode, source, "
-      "external_chat_id, customer_language, customer_name, pending_action::text AS "
-      "pending_action FROM conversations WHERE id = $1",
-      conversation);
-  if (c.Empty()) return std::nullopt;
-  const auto row = c.At(0);
-  Memory m;
-  m.summary = row.OptText("summary");
-  m.mode = row.Text("mode");
-  m.source = row.Text("source");
-  m.external_chat_id = row.OptText("external_chat_id");
-  m.customer_language = row.OptText("customer_language");
-  m.customer_name = row.OptText("customer_name");
-  if (!row.IsNull("pending_action"))
-    m.pending_action = nlohmann::json::parse(row.Text("pending_action"));
-  auto r = tx.Exec(
-      "SELECT id, author, text FROM (SELECT id, author, text FROM messages WHERE "
-      "conversation_id = $1 AND id > $2 AND ($3 = 0 OR id < $3) AND text IS NOT NULL AND "
-      "author <> 'system' ORDER BY id DESC LIMIT $4) t ORDER BY id",
-      conversation, row.Int("summary_upto"), before, limit);
-  for (int i = 0; i < r.Rows(); ++i) {
-    const auto line = r.At(i);
-    m.recent.push_back({line.Int("id"), line.Text("author"), line.Text("text")});
-  }
-  return m;
+  return tx.Exec(ReadMemoryQuery(conversation, before, limit));
+}
+
+db::Query<std::optional<Memory>> ConversationRepository::ReadMemoryQuery(std::int64_t conversation,
+                                                                         std::int64_t before,
+                                                                         int limit) {
+  // One statement (the lines after the summary, as a JSON array), so that the agent reads
+  // its whole turn's input in one round trip.
+  return db::MakeQuery<std::optional<Memory>>(
+      [](const db::Result& c) -> std::optional<Memory> {
+        if (c.Empty()) return std::nullopt;
+        const auto row = c.At(0);
+        Memory m;
+        m.summary = row.OptText("summary");
+        m.mode = row.Text("mode");
+        m.source = row.Text("source");
+        m.external_chat_id = row.OptText("external_chat_id");
+        m.customer_language = row.OptText("customer_language");
+        m.customer_name = row.OptText("customer_name");
+        if (!row.IsNull("pending_action"))
+          m.pending_action = nlohmann::json::parse(row.Text("pending_action"));
+        for (const auto& line : nlohmann::json::parse(row.Text("recent"))) {
+          m.recent.push_back({line.at("id").get<std::int64_t>(),
+                              line.at("author").get<std::string>(),
+                              line.at("text").get<std::string>()});
+        }
+        return m;
+      },
+      "SELECT summary, mode, source, external_chat_id, customer_language, customer_name, "
+      "pending_action::text AS pending_action, (SELECT coalesce(json_agg(json_build_object("
+      "'id', id, 'author', author, 'text', text) ORDER BY id), '[]')::text FROM (SELECT id, "
+      "author, text FROM messages WHERE conversation_id = c.id AND id > coalesce(c.summary_upto, "
+      "0) AND ($2 = 0 OR id < $2) AND text IS NOT NULL AND author <> 'system' ORDER BY id DESC "
+      "LIMIT $3) t) AS recent FROM conversations c WHERE id = $1",
+      conversation, before, limit);
 }
 
 void ConversationRepository::SetPendingAction(db::Transaction& tx, std::int64_t conversation,
@@ -283,24 +313,31 @@ void ConversationRepository::SaveSummary(db::Transaction& tx, std::int64_t conve
 
 std::optional<Outbound> ConversationRepository::FindOutbound(db::Transaction& tx,
                                                              std::int64_t message_id) {
-  auto r = tx.Exec(
+  return tx.Exec(FindOutboundQuery(message_id));
+}
+
+db::Query<std::optional<Outbound>> ConversationRepository::FindOutboundQuery(
+    std::int64_t message_id) {
+  return db::MakeQuery<std::optional<Outbound>>(
+      [](const db::Result& r) -> std::optional<Outbound> {
+        if (r.Empty()) return std::nullopt;
+        const auto row = r.At(0);
+        Outbound o;
+        o.text = row.Text("text");
+        o.payload = row.IsNull("payload") ? nlohmann::json::object()
+                                          : nlohmann::json::parse(row.Text("payload"));
+        if (!o.payload.is_object()) o.payload = nlohmann::json::object();
+        o.status = row.Text("status");
+        o.chat_id = row.Text("external_chat_id");
+        o.integration_id = row.Text("integration_id");
+        o.last_inbound_at = row.Int("last_inbound_at");
+        return o;
+      },
       "SELECT m.text, m.payload::text AS payload, m.status, c.external_chat_id, "
       "c.integration_id::text AS integration_id, coalesce(extract(epoch FROM "
       "c.last_inbound_at)::bigint, 0) AS last_inbound_at FROM messages m JOIN conversations c ON "
       "c.id = m.conversation_id WHERE m.id = $1 AND m.direction = 'out'",
       message_id);
-  if (r.Empty()) return std::nullopt;
-  const auto row = r.At(0);
-  Outbound o;
-  o.text = row.Text("text");
-  o.payload =
-      row.IsNull("payload") ? nlohmann::json::object() : nlohmann::json::parse(row.Text("payload"));
-  if (!o.payload.is_object()) o.payload = nlohmann::json::object();
-  o.status = row.Text("status");
-  o.chat_id = row.Text("external_chat_id");
-  o.integration_id = row.Text("integration_id");
-  o.last_inbound_at = row.Int("last_inbound_at");
-  return o;
 }
 
 bool ConversationRepository::MarkSent(db::Transaction& tx, std::int64_t message_id,
@@ -349,10 +386,17 @@ std::vector<ConversationSummary> ConversationRepository::List(
 
 std::optional<ConversationSummary> ConversationRepository::Find(db::Transaction& tx,
                                                                 std::int64_t id) {
-  auto r =
-      tx.Exec(std::string("SELECT ") + kSummaryColumns + " FROM conversations c WHERE id = $1", id);
-  if (r.Empty()) return std::nullopt;
-  return ReadSummary(r.At(0));
+  return tx.Exec(FindQuery(id));
+}
+
+db::Query<std::optional<ConversationSummary>> ConversationRepository::FindQuery(std::int64_t id) {
+  static const std::string sql =
+      std::string("SELECT ") + kSummaryColumns + " FROM conversations c WHERE id = $1";
+  return db::MakeQuery<std::optional<ConversationSummary>>(
+      [](const db::Result& r) {
+        return r.Empty() ? std::nullopt : std::optional(ReadSummary(r.At(0)));
+      },
+      sql, id);
 }
 
 std::vector<MessageRecord> ConversationRepository::Messages(db::Transaction& tx,

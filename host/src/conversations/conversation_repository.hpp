@@ -125,10 +125,11 @@ class ConversationRepository {
   std::vector<std::optional<std::int64_t>> InsertEvents(db::Transaction& tx,
                                                         const std::vector<NewEvent>& events);
   // The chat's unprocessed events, oldest first, locked (SKIP LOCKED) for this transaction.
-  std::vector<InboundEvent> LockPendingEvents(db::Transaction& tx,
-                                              const std::string& integration_id,
-                                              const std::string& chat_id, int limit);
+  db::Query<std::vector<InboundEvent>> LockPendingEventsQuery(const std::string& integration_id,
+                                                              const std::string& chat_id,
+                                                              int limit);
   void MarkEventsProcessed(db::Transaction& tx, const std::vector<std::int64_t>& ids);
+  db::Query<std::int64_t> MarkEventsProcessedQuery(const std::vector<std::int64_t>& ids);
 
   // The conversation of a chat, created when new (`created` says which).
   std::int64_t OpenConversation(db::Transaction& tx, const std::string& source,
@@ -141,6 +142,7 @@ class ConversationRepository {
                           const nlohmann::json& payload, const std::string& external_id);
   // Counts `n` new client messages (and the time of the last) on the conversation.
   void NoteInbound(db::Transaction& tx, std::int64_t conversation, int n);
+  db::Query<std::int64_t> NoteInboundQuery(std::int64_t conversation, int n);
   // Stores an outbound message and returns its id; nullopt when a message answering the same
   // `reply_to` is already stored (a repeated answer job).
   std::optional<std::int64_t> AddOutbound(db::Transaction& tx, std::int64_t conversation,
@@ -154,10 +156,13 @@ class ConversationRepository {
     bool pending = false;
   };
   std::optional<Reply> ReplyTo(db::Transaction& tx, std::int64_t id);
+  db::Query<std::optional<Reply>> ReplyToQuery(std::int64_t id);
 
   // The summary and the last `limit` lines before message `before` (0: up to the newest).
   std::optional<Memory> ReadMemory(db::Transaction& tx, std::int64_t conversation,
                                    std::int64_t before, int limit);
+  db::Query<std::optional<Memory>> ReadMemoryQuery(std::int64_t conversation, std::int64_t before,
+                                                   int limit);
   // The action the assistant asked the client to confirm (null clears it).
   void SetPendingAction(db::Transaction& tx, std::int64_t conversation,
                         const nlohmann::json& action);
@@ -170,6 +175,7 @@ class ConversationRepository {
                    std::int64_t upto);
 
   std::optional<Outbound> FindOutbound(db::Transaction& tx, std::int64_t message_id);
+  db::Query<std::optional<Outbound>> FindOutboundQuery(std::int64_t message_id);
   // Marks a pending message sent; false when it was not pending any more.
   bool MarkSent(db::Transaction& tx, std::int64_t message_id, const std::string& external_id);
   bool MarkFailed(db::Transaction& tx, std::int64_t message_id, const std::string& error);
@@ -184,6 +190,7 @@ class ConversationRepository {
                                         std::int64_t after, int limit,
                                         const std::optional<std::string>& mode = std::nullopt);
   std::optional<ConversationSummary> Find(db::Transaction& tx, std::int64_t id);
+  db::Query<std::optional<ConversationSummary>> FindQuery(std::int64_t id);
   // The language the client was last answered in (the router's), else the one their
   // channel reported; nullopt when neither is known.
   std::optional<std::string> LastLanguage(db::Transaction& tx, std::int64_t conversation);

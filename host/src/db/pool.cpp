@@ -115,6 +115,17 @@ Result Transaction::Open(std::vector<Statement> tail, std::vector<Result>* all) 
   }
 }
 
+std::vector<Result> Transaction::ExecAll(std::vector<Statement> statements) {
+  const std::size_t n = statements.size();
+  if (!opening_.empty()) {
+    std::vector<Result> all;
+    Open(std::move(statements), &all);
+    all.resize(n);  // a read-only opening's COMMIT came back last
+    return all;
+  }
+  return conn_->ExecPipeline(statements);
+}
+
 void Transaction::Commit() {
   std::vector<Statement> tail = std::move(at_commit_);
   at_commit_.clear();

@@ -9,11 +9,13 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "db/connection.hpp"
+#include "db/query.hpp"
 
 namespace sloth::db {
 
@@ -109,6 +111,20 @@ class Transaction {
     if (!opening_.empty()) return Open({Statement{std::string(sql), {Param(args)...}, true}});
     return conn_->ExecBinary(sql, args...);
   }
+  // Runs a repository's query and returns what it reads.
+  template <typename T>
+  T Exec(const Query<T>& q) {
+    return q.read(ExecAll({q.statement}).front());
+  }
+  // Sends independent queries in one round trip (libpq pipeline mode) and returns what each
+  // reads, in order: for reads (or writes) none of which needs another's result. They run one
+  // after the other in this transaction, as separate Exec calls would; when one fails the
+  // server skips the rest and its error is thrown (the transaction then rolls back).
+  template <typename... T>
+  std::tuple<T...> Together(const Query<T>&... q) {
+    const auto results = ExecAll({q.statement...});
+    return ReadEach(results, std::index_sequence_for<T...>{}, q...);
+  }
   // Queues a statement whose result nobody reads to travel with the COMMIT, in its round
   // trip. If it fails, nothing of the transaction commits and Commit() throws its error:
   // a statement that must refuse the whole transaction raises. Read-write transactions only.
@@ -145,6 +161,14 @@ class Transaction {
   // Sends what is queued, then `tail`; runs the checks; returns the result of `tail`'s first
   // (and every result of `tail` in `all` when given).
   Result Open(std::vector<Statement> tail, std::vector<Result>* all = nullptr);
+  // Sends `statements` in one round trip (with the opening when it is still to go).
+  std::vector<Result> ExecAll(std::vector<Statement> statements);
+  template <typename... T, std::size_t... I>
+  static std::tuple<T...> ReadEach(const std::vector<Result>& results, std::index_sequence<I...>,
+                                   const Query<T>&... q) {
+    // Braced initialisation reads the results in order.
+    return std::tuple<T...>{q.read(results[I])...};
+  }
   // Hands the AtCommit statements' results to their readers, then runs the AfterCommit work.
   void Committed(std::vector<Result>& at_commit_results);
 

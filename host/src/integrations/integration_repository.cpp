@@ -80,12 +80,17 @@ void IntegrationRepository::Insert(db::Transaction& tx, const std::string& id,
       id, tenant_id, plugin_id, feature, ToBase64(sealed_config), connection.dump());
 }
 
+db::Query<std::optional<Integration>> IntegrationRepository::FindQuery(const std::string& id) {
+  // Not a uuid (a path parameter, an absent id): no row, rather than a cast error.
+  static const std::string sql =
+      std::string("SELECT ") + kColumns + " FROM public.integrations WHERE id = $1::uuid";
+  return db::MakeQuery<std::optional<Integration>>(
+      [](const db::Result& r) { return r.Empty() ? std::nullopt : std::optional(Row(r, 0)); }, sql,
+      IsUuid(id) ? std::optional(id) : std::nullopt);
+}
+
 std::optional<Integration> IntegrationRepository::Find(db::Transaction& tx, const std::string& id) {
-  if (!IsUuid(id)) return std::nullopt;
-  auto r = tx.Exec(
-      std::string("SELECT ") + kColumns + " FROM public.integrations WHERE id = $1::uuid", id);
-  if (r.Empty()) return std::nullopt;
-  return Row(r, 0);
+  return tx.Exec(FindQuery(id));
 }
 
 std::optional<Integration> IntegrationRepository::FindForTenant(db::Transaction& tx,

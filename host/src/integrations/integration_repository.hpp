@@ -51,6 +51,7 @@ class IntegrationRepository {
               const std::string& sealed_config, const nlohmann::json& connection);
   // Any tenant's (webhooks find their tenant this way); nullopt for a malformed id.
   std::optional<Integration> Find(db::Transaction& tx, const std::string& id);
+  db::Query<std::optional<Integration>> FindQuery(const std::string& id);
   std::optional<Integration> FindForTenant(db::Transaction& tx, std::int64_t tenant_id,
                                            const std::string& id);
   // Connected ones (not disconnected), oldest first, at most `limit`.
