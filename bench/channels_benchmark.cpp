@@ -180,14 +180,19 @@ int main(int argc, char** argv) {
   const std::string secret = fake.webhook_secret();
   spdlog::set_level(spdlog::level::err);  // the access log exists now: quiet it too
 
+  // Round trips to PostgreSQL per message, by phase (the host's start included in the backlog's).
+  auto trips = [] { return static_cast<double>(sloth::db::Connection::RoundTrips()); };
+  double trips0 = trips();
   auto t0 = Clock::now();
   const Posted accepted = PostAll(port, path, secret, 1, n, clients);
   const double accept_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double accept_trips = trips() - trips0;
   const auto [groups, grouped] = host->channels().inbound_groups();
   host->Stop();
   host.reset();
 
   // The stored backlog is answered when workers start; drain it before phase 2.
+  trips0 = trips();
   host = std::make_unique<sloth::app::HostApp>(
       sloth::config::ParseHostConfig(Yaml(url, fake.base_url(), true), "bench.yaml", env));
   host->Start();
@@ -196,12 +201,15 @@ int main(int argc, char** argv) {
   fake.WaitForSent(static_cast<std::size_t>(n), std::chrono::minutes(10));
   const double drain_s = std::chrono::duration<double>(Clock::now() - drain0).count();
   const std::size_t backlog_sent = fake.sent().size();
+  const double backlog_trips = trips() - trips0;
 
   // Phase 2: end to end with workers running.
+  trips0 = trips();
   t0 = Clock::now();
   const Posted e2e = PostAll(host->port(), path, secret, n + 1, n, clients);
   fake.WaitForSent(static_cast<std::size_t>(2 * n), std::chrono::minutes(10));
   const double e2e_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double e2e_trips = trips() - trips0;
   const int paced_n = std::max(100, n / 4);
   const Posted paced = PostAll(host->port(), path, secret, 2 * n + 1, paced_n, clients, rate);
   fake.WaitForSent(static_cast<std::size_t>(2 * n + paced_n), std::chrono::minutes(10));
@@ -243,24 +251,27 @@ int main(int argc, char** argv) {
       "(%.1f per commit)\n\n",
       n, clients, grouped, groups,
       groups ? static_cast<double>(grouped) / static_cast<double>(groups) : 0.0);
-  std::printf("| phase | msgs/s | p50 ms | p99 ms | non-200 | lost | duplicated |\n");
-  std::printf("|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| phase | msgs/s | p50 ms | p99 ms | non-200 | lost | duplicated | database round trips "
+      "per msg |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
   std::printf(
       "| webhooks accepted (stored + enqueued, 200), workers off | %.0f | %.2f | %.2f | %d | %d | "
-      "%d |\n",
+      "%d | %.1f |\n",
       static_cast<double>(accepted.at.size()) / accept_s, Pct(accepted.latency_ms, 0.5),
-      Pct(accepted.latency_ms, 0.99), accepted.failed, lost1, dup1);
+      Pct(accepted.latency_ms, 0.99), accepted.failed, lost1, dup1, accept_trips / n);
   std::printf(
-      "| backlog of phase 1 answered after workers start | %.0f | - | - | - | %zu sent | |\n",
-      static_cast<double>(backlog_sent) / drain_s, backlog_sent);
+      "| backlog of phase 1 answered after workers start | %.0f | - | - | - | %zu sent | | %.1f "
+      "|\n",
+      static_cast<double>(backlog_sent) / drain_s, backlog_sent, backlog_trips / n);
   std::printf(
       "| end to end (webhook -> reply at fake Telegram), 200 -> send | %.0f | %.1f | %.1f | %d | "
-      "%d | %d |\n",
+      "%d | %d | %.1f |\n",
       static_cast<double>(n) / e2e_s, Pct(e2e_latency, 0.5), Pct(e2e_latency, 0.99), e2e.failed,
-      lost2, dup2);
+      lost2, dup2, e2e_trips / n);
   std::printf(
       "| end to end at %.0f msgs/s offered (below capacity) | %.0f | %.1f | %.1f | %d | %d | %d "
-      "|\n",
+      "| - |\n",
       rate, rate, Pct(paced_latency, 0.5), Pct(paced_latency, 0.99), paced.failed, lost3, dup3);
   return lost1 + dup1 + lost2 + dup2 + lost3 + dup3 == 0 ? 0 : 1;
 }

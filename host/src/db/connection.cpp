@@ -1,11 +1,23 @@
 #include "db/connection.hpp"
 
+#include <atomic>
 #include <charconv>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
 
 namespace sloth::db {
+
+namespace {
+std::atomic<std::uint64_t> round_trips{0};
+void CountRoundTrip() {
+  round_trips.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
+
+std::uint64_t Connection::RoundTrips() {
+  return round_trips.load(std::memory_order_relaxed);
+}
 namespace {
 
 bool IsConnectionState(const std::string& sqlstate) {
@@ -136,6 +148,7 @@ Result Connection::ExecParams(std::string_view sql, const Param* params, std::si
     r = PQexecParams(conn_, text.c_str(), n, nullptr, count ? values.data() : nullptr, nullptr,
                      nullptr, binary ? 1 : 0);
   }
+  CountRoundTrip();
   last_used_ = std::chrono::steady_clock::now();
   const auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) Throw(r, sql);
@@ -147,6 +160,7 @@ const std::string& Connection::Prepared(const std::string& sql, int nparams) {
   MakeRoomForPrepared(1);
   std::string name = "sloth_" + std::to_string(++next_statement_);
   PGresult* r = PQprepare(conn_, name.c_str(), sql.c_str(), nparams, nullptr);
+  CountRoundTrip();
   if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) Throw(r, sql);
   PQclear(r);
   return prepared_.emplace(sql, std::move(name)).first->second;
@@ -155,6 +169,7 @@ const std::string& Connection::Prepared(const std::string& sql, int nparams) {
 void Connection::MakeRoomForPrepared(std::size_t more) {
   if (prepared_.size() + more <= kMaxPrepared) return;
   PQclear(PQexec(conn_, "DEALLOCATE ALL"));
+  CountRoundTrip();
   prepared_.clear();
 }
 
@@ -199,6 +214,7 @@ std::vector<int> Connection::SendPipeline(const std::vector<Statement>& statemen
     expected.push_back(results);
   }
   if (PQpipelineSync(conn_) != 1) Broken("cannot send the pipeline");
+  CountRoundTrip();
   last_used_ = std::chrono::steady_clock::now();
   return expected;
 }
@@ -308,6 +324,7 @@ void Connection::FinishSent() {
 
 void Connection::ExecScript(const std::string& sql) {
   PGresult* r = PQexec(conn_, sql.c_str());
+  CountRoundTrip();
   last_used_ = std::chrono::steady_clock::now();
   const auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) Throw(r, sql);
@@ -340,6 +357,7 @@ bool Connection::Ping() {
     }
   }
   PGresult* r = PQexec(conn_, "");
+  CountRoundTrip();
   const bool ok = r && PQresultStatus(r) == PGRES_EMPTY_QUERY && PQstatus(conn_) == CONNECTION_OK;
   PQclear(r);
   if (ok) last_used_ = std::chrono::steady_clock::now();

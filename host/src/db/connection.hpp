@@ -175,6 +175,10 @@ class Connection {
   // it); a lost connection is thrown (ConnectionLost).
   void FinishSent();
 
+  // Requests this process sent PostgreSQL that it answers (a statement, or a pipeline ending
+  // in one Sync), over every connection: what a change of round trips is measured by.
+  static std::uint64_t RoundTrips();
+
   bool Ok() const { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
   // True when the server answers a trivial round trip.
   bool Ping();

@@ -30,6 +30,10 @@ void AddRoutes(http::Router& router, db::Pool& pool, db::Migrator& migrator,
       "sloth_db_pool_timeouts_total", "acquisitions that gave up waiting",
       [&pool] { return One(static_cast<double>(pool.Stats().timeouts)); }, "counter");
   metrics.Gauge(
+      "sloth_db_round_trips_total",
+      "requests to PostgreSQL it answers (a statement, or statements sent together)",
+      [] { return One(static_cast<double>(db::Connection::RoundTrips())); }, "counter");
+  metrics.Gauge(
       "sloth_db_pool_reconnects_total", "dead connections replaced",
       [&pool] { return One(static_cast<double>(pool.Stats().reconnects)); }, "counter");
 
