@@ -391,7 +391,8 @@ std::optional<std::int64_t> Agent::Record(db::Transaction& tx, std::int64_t conv
   const auto id = conversations.AddOutbound(tx, conversation, m);
   if (!id) return id;
   if (turn.handoff) conversations.SetMode(tx, conversation, "human");
-  conversations.SetPendingAction(tx, conversation, turn.pending);
+  // With the COMMIT: nothing in the transaction reads it back.
+  tx.AtCommit(conversations.SetPendingActionQuery(conversation, turn.pending));
   AuditLog audit;
   for (const auto& e : turn.audit) audit.Record(tx, conversation, e.event, e.detail);
   return id;

@@ -213,8 +213,16 @@ void ChannelWorker::Answer(jobs::StagedJobContext& ctx) {
     o.reply_to = last;
     o.suffix = r.watermark;
     id = agent_.Record(tx, conversation, turn, o);
-    if (id) delivery.message = conversations.FindOutbound(tx, *id);
+    // Read with the COMMIT, once committed: what is delivered is what was stored.
+    if (id) {
+      tx.AtCommit(
+          conversations.FindOutboundQuery(*id),
+          [&](std::optional<conversations::Outbound> m) { delivery.message = std::move(m); });
+    }
   });
+  // Reading it back failed after the commit (logged there): the job's repeat sends it.
+  if (id && !delivery.message)
+    throw std::runtime_error("the stored reply " + std::to_string(*id) + " was not read back");
   if (id) Deliver(ctx, *id, delivery);
 }
 

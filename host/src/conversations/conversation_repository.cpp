@@ -264,7 +264,13 @@ db::Query<std::optional<Memory>> ConversationRepository::ReadMemoryQuery(std::in
 
 void ConversationRepository::SetPendingAction(db::Transaction& tx, std::int64_t conversation,
                                               const nlohmann::json& action) {
-  tx.Exec(
+  tx.Exec(SetPendingActionQuery(conversation, action));
+}
+
+db::Query<std::int64_t> ConversationRepository::SetPendingActionQuery(
+    std::int64_t conversation, const nlohmann::json& action) {
+  return db::MakeQuery<std::int64_t>(
+      [](const db::Result& r) { return r.Affected(); },
       "UPDATE conversations SET pending_action = $2::jsonb WHERE id = $1", conversation,
       action.is_null() ? std::optional<std::string>() : std::optional<std::string>(action.dump()));
 }

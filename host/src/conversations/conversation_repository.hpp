@@ -166,6 +166,8 @@ class ConversationRepository {
   // The action the assistant asked the client to confirm (null clears it).
   void SetPendingAction(db::Transaction& tx, std::int64_t conversation,
                         const nlohmann::json& action);
+  db::Query<std::int64_t> SetPendingActionQuery(std::int64_t conversation,
+                                                const nlohmann::json& action);
   // agent | human; false when there is no such conversation.
   bool SetMode(db::Transaction& tx, std::int64_t conversation, const std::string& mode);
   // Conversations idle since `idle_hours` with lines their summary does not cover yet.

@@ -46,6 +46,15 @@ void Transaction::Precheck(std::string sql, std::vector<Param> params,
   checks_.push_back(std::move(check));
 }
 
+void Transaction::QueueAtCommit(Statement statement, std::function<void(const Result&)> read) {
+  if (options_.read_only) throw std::logic_error("AtCommit in a read-only transaction");
+  at_commit_.push_back(std::move(statement));
+  if (read) {
+    at_commit_readers_.resize(at_commit_.size());
+    at_commit_readers_.back() = std::move(read);
+  }
+}
+
 void Transaction::AfterCommit(std::string key, std::function<void(Connection&)> fn) {
   if (options_.read_only) throw std::logic_error("AfterCommit in a read-only transaction");
   for (const auto& queued : after_commit_) {

@@ -130,17 +130,21 @@ class Transaction {
   // a statement that must refuse the whole transaction raises. Read-write transactions only.
   template <typename... Args>
   void AtCommit(std::string_view sql, const Args&... args) {
-    if (options_.read_only) throw std::logic_error("AtCommit in a read-only transaction");
-    at_commit_.push_back(Statement{std::string(sql), {Param(args)...}});
+    QueueAtCommit(Statement{std::string(sql), {Param(args)...}}, {});
   }
   // AtCommit, and `read` gets the statement's result once the transaction has committed
   // (before any AfterCommit work runs; it may queue some).
   template <typename... Args>
   void AtCommitRead(std::function<void(const Result&)> read, std::string_view sql,
                     const Args&... args) {
-    AtCommit(sql, args...);
-    at_commit_readers_.resize(at_commit_.size());
-    at_commit_readers_.back() = std::move(read);
+    QueueAtCommit(Statement{std::string(sql), {Param(args)...}}, std::move(read));
+  }
+  // The same for a repository's query; `then`, when given, gets what it reads.
+  template <typename T>
+  void AtCommit(const Query<T>& q, std::type_identity_t<std::function<void(T)>> then = {}) {
+    std::function<void(const Result&)> read;
+    if (then) read = [r = q.read, then = std::move(then)](const Result& res) { then(r(res)); };
+    QueueAtCommit(q.statement, std::move(read));
   }
   // Runs `fn` on this connection once the transaction has committed, outside it (a
   // statement there is a transaction of its own), never when it rolls back: for what must
@@ -161,6 +165,7 @@ class Transaction {
   // Sends what is queued, then `tail`; runs the checks; returns the result of `tail`'s first
   // (and every result of `tail` in `all` when given).
   Result Open(std::vector<Statement> tail, std::vector<Result>* all = nullptr);
+  void QueueAtCommit(Statement statement, std::function<void(const Result&)> read);
   // Sends `statements` in one round trip (with the opening when it is still to go).
   std::vector<Result> ExecAll(std::vector<Statement> statements);
   template <typename... T, std::size_t... I>

@@ -29,11 +29,11 @@ std::vector<SearchHit> Retriever::Search(std::int64_t tenant, const std::string&
                                          Mode mode) {
   const db::TenantId scope{tenant};
   const TenantSettings settings =
-      pool_.InTenant(scope, [&](db::Transaction& tx) { return settings_.Read(tx); });
+      pool_.InTenant(scope, db::kReadOnly, [&](db::Transaction& tx) { return settings_.Read(tx); });
   std::vector<float> embedded;
   if (mode != Mode::kText) embedded = models_.Embed(settings.embedding_model, {query});
 
-  return pool_.InTenant(scope, [&](db::Transaction& tx) {
+  return pool_.InTenant(scope, db::kReadOnly, [&](db::Transaction& tx) {
     DocumentRepository docs;
     std::map<std::int64_t, double> fused;
     if (mode != Mode::kVector) {
