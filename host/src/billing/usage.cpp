@@ -32,6 +32,23 @@ const Metric* Find(const std::string& name) {
 
 constexpr const char* kTotals = "1970-01-01T00:00:00Z";
 
+const Metric& Known(const std::string& metric, std::int64_t amount) {
+  const Metric* m = Find(metric);
+  if (!m || amount < 1) throw std::invalid_argument("unknown usage metric or amount: " + metric);
+  return *m;
+}
+
+// Why a subscription in `status` (nullopt: none) allows no use; nullopt when it allows it.
+std::optional<Refusal> RefusedBy(const std::optional<std::string>& status,
+                                 const std::string& metric) {
+  if (status && (*status == "trialing" || *status == "active")) return std::nullopt;
+  Refusal r;
+  r.kind = Refusal::Kind::kSubscription;
+  r.metric = metric;
+  r.message = status ? "the subscription is " + *status : "the organisation has no subscription";
+  return r;
+}
+
 }  // namespace
 
 nlohmann::json Usage::ToJson() const {
@@ -56,21 +73,12 @@ std::variant<UsageMeter::Allowance, Refusal> UsageMeter::Allow(db::Transaction& 
                                                                std::int64_t tenant_id,
                                                                const std::string& metric,
                                                                std::int64_t amount) {
-  const Metric* m = Find(metric);
-  if (!m || amount < 1) throw std::invalid_argument("unknown usage metric or amount: " + metric);
-  const auto found = SubscriptionRepository().FindWithLimit(tx, tenant_id, m->limit);
-  const Subscription* sub = found ? &found->first : nullptr;
-  auto refused = [&](std::string why) {
-    Refusal r;
-    r.kind = Refusal::Kind::kSubscription;
-    r.metric = metric;
-    r.message = std::move(why);
-    return r;
-  };
-  if (!sub) return refused("the organisation has no subscription");
-  if (sub->status != "trialing" && sub->status != "active")
-    return refused("the subscription is " + sub->status);
-  return Allowance{found->second, m->per_period ? sub->usage_period_start : kTotals, m->per_period};
+  const Metric& m = Known(metric, amount);
+  const auto found = SubscriptionRepository().FindWithLimit(tx, tenant_id, m.limit);
+  if (auto refusal = RefusedBy(found ? std::optional(found->first.status) : std::nullopt, metric))
+    return *refusal;
+  return Allowance{found->second, m.per_period ? found->first.usage_period_start : kTotals,
+                   m.per_period};
 }
 
 std::int64_t UsageMeter::Used(db::Transaction& tx, std::int64_t tenant_id,
@@ -101,19 +109,31 @@ void UsageMeter::Consume(db::Transaction& tx, std::int64_t tenant_id, const std:
 
 std::optional<Refusal> UsageMeter::TryConsume(db::Transaction& tx, std::int64_t tenant_id,
                                               const std::string& metric, std::int64_t amount) {
-  const auto allowed = Allow(tx, tenant_id, metric, amount);
-  if (const auto* refusal = std::get_if<Refusal>(&allowed)) return *refusal;
-  const Allowance& a = std::get<Allowance>(allowed);
-  // Insert, or add while the sum stays within the limit; the row lock of ON CONFLICT
-  // serialises concurrent requests, so exactly `max` units get through.
+  const Metric& m = Known(metric, amount);
+  // One round trip: the subscription's state, window and limit (as SubscriptionRepository
+  // reads them: the window from public.usage_period_start, the limit from the plan, 0 when
+  // the plan names none), and the count itself — insert, or add while the sum stays within
+  // the limit, only when the subscription allows use. The row lock of ON CONFLICT serialises
+  // concurrent requests, so exactly `max` units get through.
   auto r = tx.Exec(
-      "INSERT INTO public.usage_counters AS u (tenant_id, metric, period_start, used) "
-      "SELECT $1, $2, $3::timestamptz, $4 WHERE $5::bigint < 0 OR $4 <= $5::bigint "
-      "ON CONFLICT (tenant_id, metric, period_start) DO UPDATE SET used = u.used + excluded.used "
-      "WHERE $5::bigint < 0 OR u.used + excluded.used <= $5::bigint RETURNING used",
-      tenant_id, metric, a.period, amount, a.max);
-  if (r.Empty()) return Over(metric, a, Used(tx, tenant_id, metric, a.period));
-  return std::nullopt;
+      "WITH s AS (SELECT status, w, coalesce((SELECT (limits ->> $3)::bigint FROM public.plans "
+      "WHERE slug = plan_slug), 0) AS max FROM public.subscriptions, "
+      "public.usage_period_start(current_period_start, now()) AS w WHERE tenant_id = $1), "
+      "counted AS (INSERT INTO public.usage_counters AS u (tenant_id, metric, period_start, used) "
+      "SELECT $1, $2, (CASE WHEN $5 THEN public.rfc3339(s.w) ELSE $6 END)::timestamptz, $4 FROM s "
+      "WHERE s.status "
+      "IN ('trialing', 'active') AND (s.max < 0 OR $4 <= s.max) ON CONFLICT (tenant_id, metric, "
+      "period_start) DO UPDATE SET used = u.used + excluded.used WHERE (SELECT max FROM s) < 0 "
+      "OR u.used + excluded.used <= (SELECT max FROM s) RETURNING used) "
+      "SELECT s.status, public.rfc3339(s.w) AS usage_start, s.max, EXISTS (SELECT 1 FROM "
+      "counted) AS counted FROM s",
+      tenant_id, metric, m.limit, amount, m.per_period, kTotals);
+  if (auto refusal = RefusedBy(r.Empty() ? std::nullopt : std::optional(r.Text(0, 0)), metric))
+    return refusal;
+  const auto row = r.At(0);
+  if (row.Bool("counted")) return std::nullopt;
+  const Allowance a{row.Int("max"), m.per_period ? row.Text("usage_start") : kTotals, m.per_period};
+  return Over(metric, a, Used(tx, tenant_id, metric, a.period));
 }
 
 void UsageMeter::Check(db::Transaction& tx, std::int64_t tenant_id, const std::string& metric,
