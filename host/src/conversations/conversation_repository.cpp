@@ -130,18 +130,25 @@ std::int64_t ConversationRepository::OpenConversation(
     db::Transaction& tx, const std::string& source, const std::string& integration_id,
     const std::string& chat_id, const std::string& customer_name,
     const std::string& customer_language, bool& created) {
+  // A returning client's conversation is found by the same statement (one round trip). Only
+  // when another transaction created it after this statement's snapshot was taken does the
+  // statement see neither its own insert nor that row: then it is read again.
   auto r = tx.Exec(
-      "INSERT INTO conversations (source, integration_id, external_chat_id, customer_name, "
-      "customer_language) VALUES ($1, $2::uuid, $3, nullif(left($4, 200), ''), nullif(left($5, "
-      "16), '')) ON CONFLICT (integration_id, external_chat_id) DO NOTHING RETURNING id",
+      "WITH added AS (INSERT INTO conversations (source, integration_id, external_chat_id, "
+      "customer_name, customer_language) VALUES ($1, $2::uuid, $3, nullif(left($4, 200), ''), "
+      "nullif(left($5, 16), '')) ON CONFLICT (integration_id, external_chat_id) DO NOTHING "
+      "RETURNING id) SELECT id, true AS created FROM added UNION ALL SELECT id, false FROM "
+      "conversations WHERE integration_id = $2::uuid AND external_chat_id = $3 AND NOT EXISTS "
+      "(SELECT 1 FROM added)",
       source, integration_id, chat_id, customer_name, customer_language);
-  created = !r.Empty();
-  if (created) return r.Int(0, 0);
-  return tx
-      .Exec(
-          "SELECT id FROM conversations WHERE integration_id = $1::uuid AND external_chat_id = $2",
-          integration_id, chat_id)
-      .Int(0, 0);
+  if (r.Empty()) {
+    r = tx.Exec(
+        "SELECT id, false AS created FROM conversations WHERE integration_id = $1::uuid AND "
+        "external_chat_id = $2",
+        integration_id, chat_id);
+  }
+  created = r.Bool(0, 1);
+  return r.Int(0, 0);
 }
 
 std::int64_t ConversationRepository::OpenWeb(db::Transaction& tx, std::int64_t user_id,
