@@ -317,6 +317,18 @@ TEST(PoolTest, QueriesSentTogetherCostOneRoundTrip) {
     EXPECT_EQ(tx.Exec(Scalar("SELECT count(*) FROM t")), 5);
   });
   EXPECT_EQ(after, before + 1);
+
+  // A query sent with the COMMIT: no round trip of its own, what it read handed over after.
+  std::int64_t seen = -1, seen_before_commit = -1;
+  before = wire.Syncs();
+  pool.InTenant(TenantId{8}, [&](Transaction& tx) {
+    tx.Exec("INSERT INTO t VALUES (6)");
+    tx.AtCommit(Scalar("SELECT sum(n) FROM t"), [&](std::int64_t v) { seen = v; });
+    seen_before_commit = seen;
+  });
+  EXPECT_EQ(seen_before_commit, -1);
+  EXPECT_EQ(seen, 1 + 2 + 3 + 4 + 5 + 6);  // the insert before it, in its transaction
+  EXPECT_EQ(wire.Syncs(), before + 2);
 }
 
 // When one of them fails, its error is thrown, the ones after it do not run and nothing of
