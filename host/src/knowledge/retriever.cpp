@@ -33,7 +33,10 @@ std::vector<SearchHit> Retriever::Search(std::int64_t tenant, const std::string&
   std::vector<float> embedded;
   if (mode != Mode::kText) embedded = models_.Embed(settings.embedding_model, {query});
 
-  return pool_.InTenant(scope, db::kReadOnly, [&](db::Transaction& tx) {
+  // Read-write although it only reads: its second statement would otherwise open a read-only
+  // transaction of its own (BEGIN, scope and COMMIT again), which costs PostgreSQL more than
+  // the round trip of a COMMIT saves (POST /api/knowledge/search −7%, bench/RESULTS.md).
+  return pool_.InTenant(scope, [&](db::Transaction& tx) {
     DocumentRepository docs;
     std::map<std::int64_t, double> fused;
     if (mode != Mode::kVector) {
