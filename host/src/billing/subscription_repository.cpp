@@ -57,12 +57,16 @@ std::optional<Subscription> SubscriptionRepository::Find(db::Transaction& tx,
   return SubscriptionRow(r);
 }
 
-std::optional<std::pair<Subscription, std::int64_t>> SubscriptionRepository::FindWithLimit(
-    db::Transaction& tx, std::int64_t tenant_id, const std::string& limit) {
+const std::string& SubscriptionRepository::WithLimitSql() {
   static const std::string sql = SelectSubscription(
       ", coalesce((SELECT (limits ->> $2)::bigint FROM public.plans WHERE slug = plan_slug), 0) "
       "AS plan_limit");
-  auto r = tx.Exec(sql, tenant_id, limit);
+  return sql;
+}
+
+std::optional<std::pair<Subscription, std::int64_t>> SubscriptionRepository::FindWithLimit(
+    db::Transaction& tx, std::int64_t tenant_id, const std::string& limit) {
+  auto r = tx.Exec(WithLimitSql(), tenant_id, limit);
   if (r.Empty()) return std::nullopt;
   return std::make_pair(SubscriptionRow(r), r.At(0).Int("plan_limit"));
 }

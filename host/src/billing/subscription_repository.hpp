@@ -47,6 +47,10 @@ class SubscriptionRepository {
   std::optional<std::pair<Subscription, std::int64_t>> FindWithLimit(db::Transaction& tx,
                                                                      std::int64_t tenant_id,
                                                                      const std::string& limit);
+  // FindWithLimit's statement ($1 the tenant, $2 the limit's key; the usage window in
+  // `usage_start`, the limit in `plan_limit`), for a statement that counts usage in the same
+  // round trip (UsageMeter::TryConsume).
+  static const std::string& WithLimitSql();
   std::optional<SubscriptionChange> LastChange(db::Transaction& tx, std::int64_t tenant_id);
   // The address the payment provider bills: the user who checks out. "" when unknown.
   std::string BillingEmail(db::Transaction& tx, std::int64_t user_id);

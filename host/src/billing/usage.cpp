@@ -110,29 +110,27 @@ void UsageMeter::Consume(db::Transaction& tx, std::int64_t tenant_id, const std:
 std::optional<Refusal> UsageMeter::TryConsume(db::Transaction& tx, std::int64_t tenant_id,
                                               const std::string& metric, std::int64_t amount) {
   const Metric& m = Known(metric, amount);
-  // One round trip: the subscription's state, window and limit (as SubscriptionRepository
-  // reads them: the window from public.usage_period_start, the limit from the plan, 0 when
-  // the plan names none), and the count itself — insert, or add while the sum stays within
-  // the limit, only when the subscription allows use. The row lock of ON CONFLICT serialises
-  // concurrent requests, so exactly `max` units get through.
-  auto r = tx.Exec(
-      "WITH s AS (SELECT status, w, coalesce((SELECT (limits ->> $3)::bigint FROM public.plans "
-      "WHERE slug = plan_slug), 0) AS max FROM public.subscriptions, "
-      "public.usage_period_start(current_period_start, now()) AS w WHERE tenant_id = $1), "
-      "counted AS (INSERT INTO public.usage_counters AS u (tenant_id, metric, period_start, used) "
-      "SELECT $1, $2, (CASE WHEN $5 THEN public.rfc3339(s.w) ELSE $6 END)::timestamptz, $4 FROM s "
-      "WHERE s.status "
-      "IN ('trialing', 'active') AND (s.max < 0 OR $4 <= s.max) ON CONFLICT (tenant_id, metric, "
-      "period_start) DO UPDATE SET used = u.used + excluded.used WHERE (SELECT max FROM s) < 0 "
-      "OR u.used + excluded.used <= (SELECT max FROM s) RETURNING used) "
-      "SELECT s.status, public.rfc3339(s.w) AS usage_start, s.max, EXISTS (SELECT 1 FROM "
-      "counted) AS counted FROM s",
-      tenant_id, metric, m.limit, amount, m.per_period, kTotals);
-  if (auto refusal = RefusedBy(r.Empty() ? std::nullopt : std::optional(r.Text(0, 0)), metric))
+  // One round trip: the subscription's state, window and limit as FindWithLimit reads them,
+  // and the count itself — insert, or add while the sum stays within the limit, only when
+  // the subscription allows use. The row lock of ON CONFLICT serialises concurrent requests,
+  // so exactly `max` units get through.
+  static const std::string sql =
+      "WITH s AS (" + SubscriptionRepository::WithLimitSql() +
+      "), counted AS (INSERT INTO public.usage_counters AS u (tenant_id, metric, period_start, "
+      "used) SELECT $1, $3, (CASE WHEN $5 THEN s.usage_start ELSE $6 END)::timestamptz, $4 FROM "
+      "s WHERE s.status IN ('trialing', 'active') AND (s.plan_limit < 0 OR $4 <= s.plan_limit) "
+      "ON CONFLICT (tenant_id, metric, period_start) DO UPDATE SET used = u.used + excluded.used "
+      "WHERE (SELECT plan_limit FROM s) < 0 OR u.used + excluded.used <= (SELECT plan_limit FROM "
+      "s) RETURNING used) SELECT s.status, s.usage_start, s.plan_limit, EXISTS (SELECT 1 FROM "
+      "counted) AS counted FROM s";
+  auto r = tx.Exec(sql, tenant_id, m.limit, metric, amount, m.per_period, kTotals);
+  if (auto refusal =
+          RefusedBy(r.Empty() ? std::nullopt : std::optional(r.At(0).Text("status")), metric))
     return refusal;
   const auto row = r.At(0);
   if (row.Bool("counted")) return std::nullopt;
-  const Allowance a{row.Int("max"), m.per_period ? row.Text("usage_start") : kTotals, m.per_period};
+  const Allowance a{row.Int("plan_limit"), m.per_period ? row.Text("usage_start") : kTotals,
+                    m.per_period};
   return Over(metric, a, Used(tx, tenant_id, metric, a.period));
 }
 
