@@ -394,13 +394,14 @@ TEST(PoolTest, AfterCommitWorkRunsOnceCommittedAndNeverForARollback) {
   std::vector<std::string> ran;
   pool.InTransaction([&](Transaction& tx) {
     tx.Exec("INSERT INTO t VALUES (1)");
-    tx.AtCommitRead(
-        [&](const Result& r) {
-          ran.push_back("read " + r.Text(0, 0));
-          // Queued by a reader: still runs, after it.
-          tx.AfterCommit("from the reader", [&](Connection&) { ran.push_back("queued late"); });
-        },
-        "INSERT INTO t VALUES ($1) RETURNING n", 2);
+    tx.AtCommit(MakeQuery<std::string>([](const Result& r) { return r.Text(0, 0); },
+                                       "INSERT INTO t VALUES ($1) RETURNING n", 2),
+                [&](std::string n) {
+                  ran.push_back("read " + n);
+                  // Queued by a reader: still runs, after it.
+                  tx.AfterCommit("from the reader",
+                                 [&](Connection&) { ran.push_back("queued late"); });
+                });
     tx.AfterCommit("count", [&](Connection& c) {
       ran.push_back("in a transaction: " + std::string(c.InTransaction() ? "yes" : "no"));
       ran.push_back("rows " + c.Exec("SELECT count(*) FROM t").Text(0, 0));
@@ -414,7 +415,8 @@ TEST(PoolTest, AfterCommitWorkRunsOnceCommittedAndNeverForARollback) {
   ran.clear();
   EXPECT_THROW(pool.InTransaction([&](Transaction& tx) {
     tx.Exec("INSERT INTO t VALUES (3)");
-    tx.AtCommitRead([&](const Result&) { ran.push_back("read"); }, "SELECT 1");
+    tx.AtCommit(MakeQuery<int>([](const Result&) { return 1; }, "SELECT 1"),
+                [&](int) { ran.push_back("read"); });
     tx.AfterCommit("k", [&](Connection&) { ran.push_back("after"); });
     throw std::runtime_error("rolled back");
   }),

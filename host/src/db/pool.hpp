@@ -132,14 +132,8 @@ class Transaction {
   void AtCommit(std::string_view sql, const Args&... args) {
     QueueAtCommit(Statement{std::string(sql), {Param(args)...}}, {});
   }
-  // AtCommit, and `read` gets the statement's result once the transaction has committed
-  // (before any AfterCommit work runs; it may queue some).
-  template <typename... Args>
-  void AtCommitRead(std::function<void(const Result&)> read, std::string_view sql,
-                    const Args&... args) {
-    QueueAtCommit(Statement{std::string(sql), {Param(args)...}}, std::move(read));
-  }
-  // The same for a repository's query; `then`, when given, gets what it reads.
+  // The same for a repository's query; `then`, when given, gets what it reads once the
+  // transaction has committed (before any AfterCommit work runs; it may queue some).
   template <typename T>
   void AtCommit(const Query<T>& q, std::type_identity_t<std::function<void(T)>> then = {}) {
     std::function<void(const Result&)> read;

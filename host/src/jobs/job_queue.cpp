@@ -29,28 +29,38 @@ const std::string& InsertSql() {
   return sql;
 }
 
-void WakeWorkersAfterCommit(db::Transaction& tx, const db::Result& added,
-                            const std::string& queue) {
-  if (!added.Empty() && added.Bool(0, 1)) db::Notify(tx, kNotifyChannel, queue);
+struct Added {
+  std::optional<std::int64_t> id;  // none: a job with the same unique key is queued
+  bool earliest = false;
+};
+
+db::Query<Added> Insert(const std::string& kind, const nlohmann::json& payload,
+                        const EnqueueOptions& o) {
+  return db::MakeQuery<Added>(
+      [](const db::Result& r) {
+        return r.Empty() ? Added{} : Added{r.Int(0, 0), r.Bool(0, 1)};
+      },
+      InsertSql(), o.queue, kind, payload.dump(), o.tenant_id, o.unique_key, o.delay.count(),
+      o.max_attempts);
+}
+
+void WakeWorkersAfterCommit(db::Transaction& tx, const Added& added, const std::string& queue) {
+  if (added.earliest) db::Notify(tx, kNotifyChannel, queue);
 }
 
 }  // namespace
 
 std::optional<std::int64_t> Enqueue(db::Transaction& tx, const std::string& kind,
                                     const nlohmann::json& payload, const EnqueueOptions& o) {
-  auto r = tx.Exec(InsertSql(), o.queue, kind, payload.dump(), o.tenant_id, o.unique_key,
-                   o.delay.count(), o.max_attempts);
-  WakeWorkersAfterCommit(tx, r, o.queue);
-  if (r.Empty()) return std::nullopt;
-  return r.Int(0, 0);
+  const Added added = tx.Exec(Insert(kind, payload, o));
+  WakeWorkersAfterCommit(tx, added, o.queue);
+  return added.id;
 }
 
 void EnqueueAtCommit(db::Transaction& tx, const std::string& kind, const nlohmann::json& payload,
                      const EnqueueOptions& o) {
-  tx.AtCommitRead(
-      [&tx, queue = o.queue](const db::Result& r) { WakeWorkersAfterCommit(tx, r, queue); },
-      InsertSql(), o.queue, kind, payload.dump(), o.tenant_id, o.unique_key, o.delay.count(),
-      o.max_attempts);
+  tx.AtCommit(Insert(kind, payload, o),
+              [&tx, queue = o.queue](Added added) { WakeWorkersAfterCommit(tx, added, queue); });
 }
 
 JobStore::Claimed JobStore::Claim(db::Connection& c, const std::string& queue,
