@@ -9,16 +9,12 @@
 namespace sloth::db {
 
 namespace {
+
 std::atomic<std::uint64_t> round_trips{0};
+
 void CountRoundTrip() {
   round_trips.fetch_add(1, std::memory_order_relaxed);
 }
-}  // namespace
-
-std::uint64_t Connection::RoundTrips() {
-  return round_trips.load(std::memory_order_relaxed);
-}
-namespace {
 
 bool IsConnectionState(const std::string& sqlstate) {
   // Class 08 (connection exception) and the shutdown codes the server sends to a session
@@ -129,6 +125,10 @@ Param::Param(const std::vector<std::string>& values) {
     s += '"';
   }
   value_ = s + "}";
+}
+
+std::uint64_t Connection::RoundTrips() {
+  return round_trips.load(std::memory_order_relaxed);
 }
 
 Result Connection::ExecParams(std::string_view sql, const Param* params, std::size_t count,
