@@ -229,12 +229,6 @@ db::Query<std::optional<ConversationRepository::Reply>> ConversationRepository::
       id);
 }
 
-std::optional<Memory> ConversationRepository::ReadMemory(db::Transaction& tx,
-                                                         std::int64_t conversation,
-                                                         std::int64_t before, int limit) {
-  return tx.Exec(ReadMemoryQuery(conversation, before, limit));
-}
-
 db::Query<std::optional<Memory>> ConversationRepository::ReadMemoryQuery(std::int64_t conversation,
                                                                          std::int64_t before,
                                                                          int limit) {
@@ -267,11 +261,6 @@ db::Query<std::optional<Memory>> ConversationRepository::ReadMemoryQuery(std::in
       "0) AND ($2 = 0 OR id < $2) AND text IS NOT NULL AND author <> 'system' ORDER BY id DESC "
       "LIMIT $3) t) AS recent FROM conversations c WHERE id = $1",
       conversation, before, limit);
-}
-
-void ConversationRepository::SetPendingAction(db::Transaction& tx, std::int64_t conversation,
-                                              const nlohmann::json& action) {
-  tx.Exec(SetPendingActionQuery(conversation, action));
 }
 
 db::Query<std::int64_t> ConversationRepository::SetPendingActionQuery(

@@ -159,13 +159,9 @@ class ConversationRepository {
   db::Query<std::optional<Reply>> ReplyToQuery(std::int64_t id);
 
   // The summary and the last `limit` lines before message `before` (0: up to the newest).
-  std::optional<Memory> ReadMemory(db::Transaction& tx, std::int64_t conversation,
-                                   std::int64_t before, int limit);
   db::Query<std::optional<Memory>> ReadMemoryQuery(std::int64_t conversation, std::int64_t before,
                                                    int limit);
   // The action the assistant asked the client to confirm (null clears it).
-  void SetPendingAction(db::Transaction& tx, std::int64_t conversation,
-                        const nlohmann::json& action);
   db::Query<std::int64_t> SetPendingActionQuery(std::int64_t conversation,
                                                 const nlohmann::json& action);
   // agent | human; false when there is no such conversation.
